@@ -1,0 +1,279 @@
+"""Removal of photo captions and related-article links, in the HTML tree and in the extracted paragraphs.
+
+Two passes, because captions and related links reach us in two shapes:
+
+* :func:`prune_tree` works on the parsed HTML before trafilatura sees it: ``<figcaption>``, caption/credit elements
+  of common CMSs (WordPress ``wp-caption-text``, the ``image_caption`` table cells of Vietnamese CMSs, ``caption``,
+  ``credit``, ``legende`` classes) and related-news boxes found by class/id. Guards keep large or text-heavy
+  containers (a whole article body whose class happens to contain "related") out of reach.
+* :func:`clean_paragraphs` works on paragraphs (from any input, including scraped plain text): image file-name
+  lines, caption lines that end in a photo credit in any script, inline "read also" lines, and the scraped
+  related-teaser runs at the end of an article (a headline repeated twice in a row, optionally followed by its
+  one-paragraph teaser).
+
+Invariant (property-tested): a paragraph is only dropped for a reason listed above, never for sharing words with a
+related headline; every dropped paragraph is counted as a caption or as part of exactly one related block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+from lxml import html as lxml_html
+
+# --- tree pass ------------------------------------------------------------------------------------------------------
+
+_CAPTION_CLASS = regex.compile(
+    r"caption|credit|legende|légende|photo[-_]?source|image[-_]?source|img[-_]?source|photo[-_]?desc|image[-_]?desc",
+    regex.I,
+)
+_RELATED_CLASS = regex.compile(
+    r"related|read[-_]?more|read[-_]?also|also[-_]?read|see[-_]?also|more[-_]?(?:news|stories|articles)"
+    r"|lien[-_]?quan|tinlienquan|yarpp|outbrain|taboola|recommend|suggested|mehr[-_]?zum[-_]?thema|a[-_]?lire|baca[-_]?juga",
+    regex.I,
+)
+# A caption element longer than this is more likely a content wrapper with an unlucky class name.
+_MAX_CAPTION_CHARS = 600
+_MAX_RELATED_CHARS = 3000
+_MIN_RELATED_LINK_DENSITY = 0.35
+_PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
+
+
+@dataclass(frozen=True)
+class PruneCounts:
+    captions_removed: int
+    related_blocks_removed: int
+
+
+def _class_and_id(element: lxml_html.HtmlElement) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}"
+
+
+def _text_length(element: lxml_html.HtmlElement) -> int:
+    return len(" ".join(element.itertext()).strip())
+
+
+def _link_text_length(element: lxml_html.HtmlElement) -> int:
+    return sum(len(" ".join(link.itertext()).strip()) for link in element.iter("a"))
+
+
+def _is_caption_element(element: lxml_html.HtmlElement) -> bool:
+    if element.tag == "figcaption":
+        return True
+    if element.tag in _PROTECTED_TAGS or not _CAPTION_CLASS.search(_class_and_id(element)):
+        return False
+    return _text_length(element) <= _MAX_CAPTION_CHARS and len(element.findall(".//p")) <= 2
+
+
+def _is_related_box(element: lxml_html.HtmlElement) -> bool:
+    if element.tag in _PROTECTED_TAGS or element.tag == "a" or not _RELATED_CLASS.search(_class_and_id(element)):
+        return False
+    text_length = _text_length(element)
+    if text_length == 0:
+        return True
+    if text_length > _MAX_RELATED_CHARS:
+        return False
+    return _link_text_length(element) / text_length >= _MIN_RELATED_LINK_DENSITY
+
+
+def _remove_keeping_tail(element: lxml_html.HtmlElement) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
+    """Remove caption and related-box elements from ``tree`` in place (the caller owns the tree)."""
+    captions: list[lxml_html.HtmlElement] = []
+    related: list[lxml_html.HtmlElement] = []
+    body = tree.find("body")
+    for element in (body if body is not None else tree).iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        if _is_caption_element(element):
+            captions.append(element)
+        elif _is_related_box(element):
+            related.append(element)
+    removed_captions = removed_related = 0
+    for element in captions + related:
+        # Skip elements already gone with a removed ancestor: each caption or box is counted once.
+        if any(ancestor in captions or ancestor in related for ancestor in element.iterancestors()):
+            continue
+        _remove_keeping_tail(element)
+        if element in captions:
+            removed_captions += 1
+        else:
+            removed_related += 1
+    return PruneCounts(removed_captions, removed_related)
+
+
+# --- paragraph pass -------------------------------------------------------------------------------------------------
+
+_IMAGE_FILE_LINE = regex.compile(
+    r"^[\w\s.,()\[\]~%+=&-]{0,200}\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?|svg|heic)(?:\?\S*)?$", regex.I
+)
+_CREDIT_WORDS = (
+    r"photos?|photograph|photo\s+credit|image|images|picture|pic|credit|credits|crédit(?:\s+photo)?|crédito(?:\s+foto)?"
+    r"|foto|fotos|fotó|fotografia|fotografía|bild|bildquelle|imagen|zdjęcie|ảnh|nguồn\s+ảnh|фото|фотография|снимок"
+    r"|写真|照片|图片|图|圖|사진|फोटो|फ़ोटो|तस्वीर|चित्र|ছবি|ফটো|படம்|ఫోటో|ಫೋಟೋ|ഫോട്ടോ|ફોટો|ਫੋਟੋ|صورة|تصوير|عکس|φωτογραφία|kuva"
+)
+# "<caption text>. Photo: Reuters" / "(Ảnh: TTXVN)" / "Фото: РИА Новости" — the credit closes the paragraph.
+_CAPTION_CREDIT_LINE = regex.compile(
+    r"(?:^|[\s(\[।.!?,;|/—–-])(?:" + _CREDIT_WORDS + r")\s*(?:by\s+)?[:：|/]\s*"
+    r"(?P<credit>[^:：.!?।\n]{1,60}?)\s*[)\]]?\s*\.?$",
+    regex.I | regex.V1,
+)
+_CAPTION_BY_LINE = regex.compile(r"[(\[]?\b(?:photo|picture|image)\s+by\s+[\p{Lu}][^.!?]{0,50}[)\]]?\.?$", regex.V1)
+# Wire-agency picture signatures: "... in Hanoi, June 20, 2024. REUTERS/Minh Hoang"
+_AGENCY_SIGNATURE = regex.compile(
+    r"(?:REUTERS|AFP|AP|EPA(?:-EFE)?|ANADOLU|XINHUA|SPUTNIK|TASS|GETTY IMAGES|AAP)(?:\s+PHOTO)?\s*/\s*[\p{L} .'-]{2,50}$",
+    regex.V1,
+)
+_MAX_CAPTION_PARAGRAPH_CHARS = 400
+_MAX_CREDIT_WORDS = 6
+
+_READ_ALSO_PHRASES = (
+    r"read\s+also|also\s+read|read\s+more|see\s+also|related|more\s+on\s+this|recommended|watch"
+    r"|यह\s+भी\s+पढ़ें|ये\s+भी\s+पढ़ें|इसे\s+भी\s+पढ़ें|यह\s+भी\s+देखें|और\s+पढ़ें|पढ़ें\s+भी"
+    r"|xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan"
+    r"|(?:à\s+)?lire\s+(?:aussi|également)|voir\s+aussi|sur\s+le\s+même\s+sujet"
+    r"|читайте\s+также|смотрите\s+также|по\s+теме|читать\s+также"
+    r"|lesen\s+sie\s+(?:auch|mehr)|auch\s+interessant|mehr\s+zum\s+thema"
+    r"|baca\s+juga|simak\s+juga|lihat\s+juga|baca\s+selengkapnya"
+    r"|lee\s+también|leer\s+también|lea\s+también|te\s+puede\s+interesar|ver\s+también|leia\s+também|veja\s+também"
+    r"|leggi\s+anche|czytaj\s+(?:też|także)|devamını\s+oku|ayrıca\s+okuyun|اقرأ\s+أيضا|اقرأ\s+أيضًا|اقرأ\s+المزيد"
+    r"|另请阅读|延伸阅读|相关阅读|相關閱讀|関連記事|관련기사|함께\s+보면\s+좋은"
+)
+# Marker at the start of a paragraph, with an explicit separator (or alone on its line).
+_READ_ALSO_LINE = regex.compile(
+    r"^[\s\-–—•*»>|\[(]*(?:" + _READ_ALSO_PHRASES + r")\s*(?:[)\]]\s*)?(?P<rest>(?:[:：\-–—»>|]|\.{3}|…).*|)$",
+    regex.I | regex.V1,
+)
+# Phrases specific enough to need no separator ("Baca juga Judul berita"), never the generic English words.
+_READ_ALSO_BARE = regex.compile(
+    r"^[\s\-–—•*»>|\[(]*(?:यह\s+भी\s+पढ़ें|ये\s+भी\s+पढ़ें|इसे\s+भी\s+पढ़ें|xem\s+thêm|đọc\s+thêm|lire\s+aussi"
+    r"|читайте\s+также|lesen\s+sie\s+auch|baca\s+juga|simak\s+juga|lee\s+también|leia\s+também|leggi\s+anche)\s+\S",
+    regex.I | regex.V1,
+)
+_MAX_READ_ALSO_CHARS = 300
+_MAX_RELATED_HEADLINE_CHARS = 200
+_MAX_TEASER_CHARS = 1200
+_MAX_BARE_MARKER_HEADLINES = 5
+_MAX_BARE_MARKER_HEADLINE_CHARS = 160
+
+
+@dataclass(frozen=True)
+class CleanedParagraphs:
+    paragraphs: tuple[str, ...]
+    captions_removed: int
+    related_blocks_removed: int
+
+
+def is_image_file_line(paragraph: str) -> bool:
+    """A line that is only an image file name or image URL (a scraped ``<img>`` title or alt)."""
+    return bool(_IMAGE_FILE_LINE.match(paragraph)) or (
+        " " not in paragraph and regex.search(r"\.(?:jpe?g|png|gif|webp|avif)(?:\?\S*)?$", paragraph, regex.I) is not None
+    )
+
+
+def is_caption_line(paragraph: str) -> bool:
+    """A short paragraph closed by a photo credit in any script (``…। फोटो: स्पुतनिक``, ``Photo: Reuters``)."""
+    if len(paragraph) > _MAX_CAPTION_PARAGRAPH_CHARS:
+        return False
+    match = _CAPTION_CREDIT_LINE.search(paragraph)
+    if match is not None and len(match.group("credit").split()) <= _MAX_CREDIT_WORDS:
+        return True
+    return bool(_CAPTION_BY_LINE.search(paragraph) or _AGENCY_SIGNATURE.search(paragraph))
+
+
+def read_also_kind(paragraph: str) -> str | None:
+    """``"inline"`` for a read-also line carrying its headline, ``"bare"`` for a marker alone, else ``None``."""
+    if len(paragraph) > _MAX_READ_ALSO_CHARS:
+        return None
+    match = _READ_ALSO_LINE.match(paragraph)
+    if match is not None:
+        rest = match.group("rest").lstrip(":：-–—»>|.… ")
+        return "inline" if rest else "bare"
+    return "inline" if _READ_ALSO_BARE.match(paragraph) else None
+
+
+def _related_run_start(paragraphs: list[str]) -> int:
+    """Index where the trailing run of repeated-headline blocks begins (``len(paragraphs)`` when there is none).
+
+    A block is a headline repeated twice in a row (image title + link) optionally followed by one teaser paragraph
+    that is not itself the start of another block. The run must reach the end of the article: repeated paragraphs
+    in the middle of an article are left to the reader.
+    """
+    count = len(paragraphs)
+
+    def parses_to_end(start: int) -> bool:
+        index = start
+        while index < count:
+            if not (
+                index + 1 < count
+                and paragraphs[index] == paragraphs[index + 1]
+                and len(paragraphs[index]) <= _MAX_RELATED_HEADLINE_CHARS
+            ):
+                return False
+            index += 2
+            if index < count and not (index + 1 < count and paragraphs[index] == paragraphs[index + 1]):
+                if len(paragraphs[index]) > _MAX_TEASER_CHARS:
+                    return False
+                index += 1
+        return True
+
+    for start in range(count - 1):
+        if paragraphs[start] == paragraphs[start + 1] and parses_to_end(start):
+            return start
+    return count
+
+
+def _count_related_blocks(run: list[str]) -> int:
+    blocks, index = 0, 0
+    while index < len(run):
+        blocks += 1
+        index += 2
+        if index < len(run) and not (index + 1 < len(run) and run[index] == run[index + 1]):
+            index += 1
+    return blocks
+
+
+def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagraphs:
+    """Drop caption, image-file-name and related-link paragraphs from already normalised ``paragraphs``."""
+    kept: list[str] = []
+    captions = related = 0
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        index += 1
+        if not paragraph:
+            continue
+        if is_image_file_line(paragraph) or is_caption_line(paragraph):
+            captions += 1
+            continue
+        kind = read_also_kind(paragraph)
+        if kind is not None:
+            related += 1
+            if kind == "bare":
+                # The headlines follow the marker on their own lines: take the short lines right after it.
+                taken = 0
+                while (
+                    index < len(paragraphs)
+                    and taken < _MAX_BARE_MARKER_HEADLINES
+                    and len(paragraphs[index]) <= _MAX_BARE_MARKER_HEADLINE_CHARS
+                ):
+                    index += 1
+                    taken += 1
+            continue
+        kept.append(paragraph)
+    run_start = _related_run_start(kept)
+    related += _count_related_blocks(kept[run_start:])
+    return CleanedParagraphs(tuple(kept[:run_start]), captions, related)

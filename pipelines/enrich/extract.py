@@ -1,0 +1,270 @@
+"""HTML and plain-text extraction: body paragraphs plus the metadata the page states about itself.
+
+The HTML is parsed once with lxml; the same tree goes through caption/related pruning (:mod:`.clean`), our own
+metadata pass (canonical URL, ``<html lang>``) and trafilatura (body and the remaining metadata), which copies the tree
+it is given instead of re-parsing. Paragraph boundaries come from trafilatura's output tree: each ``<p>``, heading,
+list item, quotation and table row is one paragraph, and an explicit line break inside one of them also separates
+paragraphs (scraped text treats lines the same way).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import regex
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura.settings import Extractor
+
+from pipelines.enrich.clean import prune_tree
+from pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """trafilatura options; the defaults are the best-scoring combination on public news benchmarks."""
+
+    favor_precision: bool = True
+    favor_recall: bool = False
+    include_comments: bool = False
+    include_tables: bool = True
+    fast: bool = False
+    extensive_date_search: bool = True
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    paragraphs: tuple[str, ...]
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    site_name: str | None = None
+    description: str | None = None
+    canonical_url: str | None = None
+    declared_language: str | None = None
+    captions_removed: int = 0
+    related_blocks_removed: int = 0
+
+
+# --- bytes ----------------------------------------------------------------------------------------------------------
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gunzip_if_compressed(data: bytes, *, max_decompressed_bytes: int) -> bytes:
+    """Decompress a gzip body (``.html.gz`` files, servers that ignore Accept-Encoding) without a zip-bomb risk."""
+    if not data.startswith(_GZIP_MAGIC):
+        return data
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        output = decompressor.decompress(data, max_decompressed_bytes + 1)
+    except zlib.error as error:
+        raise DecodingError(f"corrupt gzip body: {error}") from error
+    if len(output) > max_decompressed_bytes or decompressor.unconsumed_tail:
+        raise LimitExceededError("max_decompressed_bytes", limit=max_decompressed_bytes, actual=len(output))
+    if not decompressor.eof:
+        raise DecodingError("truncated gzip body")
+    return output
+
+
+# --- HTML -----------------------------------------------------------------------------------------------------------
+
+_XML_DECLARATION = regex.compile(r"^\s*<\?xml[^>]*\?>", regex.I)
+
+
+def parse_html(text: str, *, max_dom_nodes: int) -> lxml_html.HtmlElement:
+    """Parse once; the caller prunes and extracts from this tree. Raises on unparseable or oversized documents."""
+    text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input that declares its own encoding
+    if not text.strip():
+        raise EmptyArticleError("empty document")
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+    try:
+        tree = lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as error:
+        raise ExtractionError(f"unparseable HTML: {error}") from error
+    node_count = sum(1 for _ in tree.iter())
+    if node_count > max_dom_nodes:
+        raise LimitExceededError("max_dom_nodes", limit=max_dom_nodes, actual=node_count)
+    return tree
+
+
+def _http_url(candidate: str | None, base: str | None) -> str | None:
+    if not candidate or not candidate.strip():
+        return None
+    url = urljoin(base or "", candidate.strip())
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def canonical_url(tree: lxml_html.HtmlElement, base_url: str | None) -> str | None:
+    """``<link rel=canonical>``, else ``og:url``, resolved against the fetch URL; only absolute http(s) URLs."""
+    for href in tree.xpath("//head/link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"):
+        if (url := _http_url(href, base_url)) is not None:
+            return url
+    for content in tree.xpath("//head/meta[@property='og:url' or @name='og:url'][@content]/@content"):
+        if (url := _http_url(content, base_url)) is not None:
+            return url
+    return None
+
+
+_LANGUAGE_TAG = regex.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$", regex.I)
+
+
+def language_code(tag: str | None) -> str | None:
+    """``en-US`` → ``en``; ``None`` for anything that is not a BCP-47-looking tag."""
+    match = _LANGUAGE_TAG.match((tag or "").strip())
+    return match.group(1).lower() if match else None
+
+
+def declared_language(tree: lxml_html.HtmlElement) -> str | None:
+    """``<html lang>`` (or ``xml:lang``), else ``Content-Language`` meta, else ``og:locale``."""
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang"), tree.get("xml:lang")]
+    candidates += tree.xpath("//head/meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content")
+    candidates += tree.xpath("//head/meta[@property='og:locale']/@content")
+    for candidate in candidates:
+        if (code := language_code(candidate)) is not None:
+            return code
+    return None
+
+
+_BLOCK_TAGS = frozenset({"p", "head", "item", "quote", "row", "code", "div"})
+
+
+def _element_text(element: etree._Element) -> list[str]:
+    """Lines of one block element; ``<lb/>`` splits lines, nested inline markup is flattened."""
+    lines: list[str] = [element.text or ""]
+    for child in element:
+        if child.tag == "lb":
+            lines.append(child.tail or "")
+            continue
+        if child.tag == "cell":
+            lines[-1] += " " + " ".join(_element_text(child)) + " "
+        else:
+            child_lines = _element_text(child)
+            lines[-1] += child_lines[0]
+            lines.extend(child_lines[1:])
+        lines[-1] += child.tail or ""
+    return lines
+
+
+def paragraphs_from_body(body: etree._Element) -> list[str]:
+    """One paragraph per block of trafilatura's output tree (lists and tables split into items and rows)."""
+    paragraphs: list[str] = []
+
+    def visit(element: etree._Element) -> None:
+        if element.tag in ("list", "table", "quote") and len(element) and all(
+            child.tag in ("item", "row", "p", "list", "head", "lb") for child in element
+        ):
+            if element.text and element.text.strip():
+                paragraphs.append(element.text)
+            for child in element:
+                visit(child)
+            return
+        if element.tag in ("graphic", "ref") and not "".join(element.itertext()).strip():
+            return
+        paragraphs.extend(_element_text(element))
+
+    for child in body:
+        visit(child)
+    return [paragraph for paragraph in paragraphs if paragraph.strip()]
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:
+            return None
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+def _authors(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(name.strip() for name in regex.split(r";|\s+\|\s+", value) if name.strip()))
+
+
+def extract_html(
+    tree: lxml_html.HtmlElement, *, url: str | None, options: ExtractionOptions = ExtractionOptions()
+) -> ExtractedDocument:
+    """Prune captions and related boxes from ``tree`` (in place), then extract body paragraphs and metadata."""
+    page_language = declared_language(tree)
+    canonical = canonical_url(tree, url)
+    counts = prune_tree(tree)
+    extractor = Extractor(
+        output_format="python",
+        fast=options.fast,
+        precision=options.favor_precision,
+        recall=options.favor_recall,
+        comments=options.include_comments,
+        tables=options.include_tables,
+        with_metadata=True,
+        url=url,
+        date_params={
+            "extensive_search": options.extensive_date_search,
+            "original_date": True,
+            "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+        },
+    )
+    try:
+        document = trafilatura.bare_extraction(tree, options=extractor)
+    except Exception as error:  # third-party boundary: any extractor failure becomes a dead letter at "extract"
+        raise ExtractionError(f"trafilatura failed: {type(error).__name__}: {error}") from error
+    if document is None or document.body is None:
+        raise EmptyArticleError("trafilatura found no article text")
+    return ExtractedDocument(
+        paragraphs=tuple(paragraphs_from_body(document.body)),
+        title=document.title or None,
+        authors=_authors(document.author),
+        published_at=_parse_date(document.date),
+        site_name=document.sitename or None,
+        description=document.description or None,
+        canonical_url=canonical,
+        declared_language=page_language,
+        captions_removed=counts.captions_removed,
+        related_blocks_removed=counts.related_blocks_removed,
+    )
+
+
+# --- plain text -----------------------------------------------------------------------------------------------------
+
+_SENTENCE_FINAL = ".!?।॥。！？…\"'”’»)"
+_MAX_TITLE_CHARS = 200
+_MAX_TITLE_WORDS = 30
+
+
+def split_plain_text(text: str) -> list[str]:
+    """Paragraphs of scraped text: every non-blank line is one (blank lines and line breaks both separate)."""
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def looks_like_title(first_line: str, following: list[str]) -> bool:
+    """A short first line without a sentence-final mark, followed by more text, is a headline."""
+    line = first_line.strip()
+    return (
+        bool(following)
+        and len(line) <= _MAX_TITLE_CHARS
+        and len(line.split()) <= _MAX_TITLE_WORDS
+        and not line.endswith(tuple(_SENTENCE_FINAL))
+        and not line.endswith(":")
+    )
+
+
+def extract_plain_text(text: str) -> ExtractedDocument:
+    """Scraped plain text: the title, when the first line is one, and the remaining lines as paragraphs."""
+    lines = split_plain_text(text)
+    if not lines:
+        raise EmptyArticleError("empty text")
+    title = None
+    if looks_like_title(lines[0], lines[1:]):
+        title, lines = lines[0].strip(), lines[1:]
+    return ExtractedDocument(paragraphs=tuple(lines), title=title)

@@ -1,0 +1,118 @@
+"""Language identification with langdetect, made deterministic.
+
+langdetect samples n-grams at random; its module-level factory is seeded through global state that any other code
+in the process may change. presspipe builds its own :class:`langdetect.detector_factory.DetectorFactory` once per
+process and seed (:func:`load_detector_factory`, an ``lru_cache``\\ d pure loader) and every detector it creates
+re-seeds its private ``random.Random`` with that seed for each detection, so the same text always gets the same
+answer, in any order, in any worker.
+
+Decision rules (:func:`identify_language`): only the first ``text_cap`` characters are examined; fewer than
+``min_letters`` letters gives ``und``; for texts shorter than ``short_text_chars`` the declared language wins when the
+detector gives it at least ``declared_min_probability``; otherwise the top candidate is kept when its probability
+reaches ``min_confidence``, else ``und``. Codes are ISO 639-1 (langdetect's ``zh-cn``/``zh-tw`` become ``zh``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Protocol
+
+import regex
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+from pipelines.enrich.errors import LanguageDetectionError
+
+UNDETERMINED = "und"
+_LETTER = regex.compile(r"\p{L}")
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    seed: int = 0
+    text_cap: int = 2000
+    min_letters: int = 12
+    min_confidence: float = 0.80
+    short_text_chars: int = 200
+    declared_min_probability: float = 0.20
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    language: str
+    confidence: float  # probability of the reported language; of the best candidate when ``und``
+
+
+@dataclass(frozen=True)
+class Candidate:
+    language: str
+    probability: float
+
+
+class LanguageDetector(Protocol):
+    """Anything that ranks languages for a text; :class:`LangdetectDetector` is the reference implementation."""
+
+    def candidates(self, text: str) -> list[Candidate]: ...
+
+
+def iso639_1(code: str) -> str:
+    return code.split("-", 1)[0].lower()
+
+
+@functools.lru_cache(maxsize=4)
+def load_detector_factory(seed: int) -> DetectorFactory:
+    """The langdetect profiles, loaded once per process and seed (about 0.5 s); the factory is never mutated later."""
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(seed)
+    return factory
+
+
+@dataclass(frozen=True)
+class LangdetectDetector:
+    """Deterministic langdetect: every call creates a detector from the seeded factory."""
+
+    factory: DetectorFactory
+
+    def candidates(self, text: str) -> list[Candidate]:
+        detector = self.factory.create()
+        detector.append(text)
+        try:
+            ranked = detector.get_probabilities()
+        except LangDetectException as error:
+            if error.code == ErrorCode.CantDetectError:
+                return []
+            raise LanguageDetectionError(f"langdetect failed: {error}") from error
+        merged: dict[str, float] = {}
+        for language in ranked:
+            code = iso639_1(language.lang)
+            merged[code] = merged.get(code, 0.0) + language.prob
+        return sorted((Candidate(code, prob) for code, prob in merged.items()), key=lambda c: -c.probability)
+
+
+def default_detector(seed: int = 0) -> LangdetectDetector:
+    return LangdetectDetector(load_detector_factory(seed))
+
+
+def identify_language(
+    text: str,
+    *,
+    declared: str | None,
+    detector: LanguageDetector,
+    settings: LanguageSettings = LanguageSettings(),
+) -> LanguageResult:
+    sample = text[: settings.text_cap]
+    if len(_LETTER.findall(sample)) < settings.min_letters:
+        return LanguageResult(UNDETERMINED, 0.0)
+    candidates = detector.candidates(sample)
+    if not candidates:
+        return LanguageResult(UNDETERMINED, 0.0)
+    if declared and len(text) < settings.short_text_chars:
+        for candidate in candidates:
+            if candidate.language == declared and candidate.probability >= settings.declared_min_probability:
+                return LanguageResult(declared, round(candidate.probability, 4))
+    best = candidates[0]
+    if best.probability < settings.min_confidence:
+        return LanguageResult(UNDETERMINED, round(best.probability, 4))
+    return LanguageResult(best.language, round(best.probability, 4))

@@ -1,0 +1,200 @@
+"""``RawArticle`` → ``Article``: the whole enrichment as one pure function, :func:`enrich_article`.
+
+Stages, in order, each raising its own :class:`~pipelines.enrich.errors.EnrichmentError` subclass:
+limits (raw size) → decode (gunzip, charset) → extract (parse once, prune captions/related boxes, trafilatura, or
+plain-text splitting) → clean (normalise paragraphs, drop caption and related-link paragraphs, title and dateline) →
+limits (text length) → language → entities (only when a tagger is given).
+
+Determinism: for the same ``raw``, ``provenance``, ``settings``, tagger and ``processed_at`` the output is identical
+across runs and workers (language detection is seeded, ids are content hashes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import regex
+
+import presspipe
+from pipelines.enrich.charset import decode_body
+from pipelines.enrich.clean import clean_paragraphs
+from pipelines.enrich.dateline import split_dateline
+from pipelines.enrich.errors import EmptyArticleError, EnrichmentError, EntityTaggingError, LimitExceededError
+from pipelines.enrich.extract import (
+    ExtractedDocument,
+    ExtractionOptions,
+    extract_html,
+    extract_plain_text,
+    gunzip_if_compressed,
+    language_code,
+    parse_html,
+)
+from pipelines.enrich.language import LanguageDetector, LanguageSettings, default_detector, identify_language
+from pipelines.enrich.normalize import normalize_paragraph
+from schemas.records import Article, RawArticle, utc_now
+
+if TYPE_CHECKING:
+    from schemas.records import Entity
+
+
+class EntityTagger(Protocol):
+    """What :func:`enrich_article` needs from the taggers in ``pipelines/enrich/entities/``."""
+
+    def tag(self, body: str, language: str) -> tuple["Entity", ...]: ...
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the raw record was read from; copied to the article so that it can be traced back and replayed."""
+
+    raw_topic: str | None = None
+    raw_partition: int | None = None
+    raw_offset: int | None = None
+
+
+@dataclass(frozen=True)
+class EnrichSettings:
+    """Per-article limits (safe defaults for untrusted input) and the options of each stage."""
+
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_decompressed_bytes: int = 50 * 1024 * 1024
+    max_dom_nodes: int = 200_000
+    max_text_chars: int = 1_000_000
+    extraction: ExtractionOptions = field(default_factory=ExtractionOptions)
+    language: LanguageSettings = field(default_factory=LanguageSettings)
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+_HTML_SNIFF = regex.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml|<!--|<(?:div|p|article|meta)\b)", regex.I)
+_WORD = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}]--[\p{Han}\p{Hiragana}\p{Katakana}]]+(?:['’][\p{L}]+)*",
+    regex.V1,
+)
+
+
+def is_html(content_type: str, text_start: str) -> bool:
+    """HTML by content type; an unknown or generic type is sniffed from the first characters."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type in _HTML_TYPES:
+        return True
+    if media_type == "text/plain":
+        return False
+    return bool(_HTML_SNIFF.match(text_start))
+
+
+def normalize_url(url: str) -> str:
+    """Lower-cased scheme and host, default port and fragment dropped; path and query kept as they are."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def article_id(canonical_url: str | None, url: str | None, body: str) -> str:
+    """sha256 (first 32 hex) of the normalised canonical URL, else of the fetch URL, else of the cleaned body."""
+    key = normalize_url(canonical_url or url) if (canonical_url or url) else "body:" + body
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def content_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def word_count(text: str) -> int:
+    """Words in any script: runs of letters, marks and digits; each Han/kana character counts as a word."""
+    return len(_WORD.findall(text))
+
+
+def _extract(raw: RawArticle, settings: EnrichSettings) -> ExtractedDocument:
+    if len(raw.body) > settings.max_body_bytes:
+        raise LimitExceededError("max_body_bytes", limit=settings.max_body_bytes, actual=len(raw.body))
+    data = gunzip_if_compressed(raw.body, max_decompressed_bytes=settings.max_decompressed_bytes)
+    looks_html = is_html(raw.content_type, data[:256].decode("latin-1"))
+    decoded = decode_body(data, declared_charset=raw.charset, is_html=looks_html)
+    if looks_html:
+        tree = parse_html(decoded.text, max_dom_nodes=settings.max_dom_nodes)
+        return extract_html(tree, url=raw.url, options=settings.extraction)
+    return extract_plain_text(decoded.text)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.casefold().strip(" .:|-–—") == b.casefold().strip(" .:|-–—")
+
+
+def enrich_article(
+    raw: RawArticle,
+    *,
+    provenance: Provenance,
+    settings: EnrichSettings = EnrichSettings(),
+    tagger: EntityTagger | None = None,
+    processed_at: datetime | None = None,
+    pipeline_version: str = presspipe.__version__,
+    detector: LanguageDetector | None = None,
+) -> Article:
+    """Enrich one raw article; raises only :class:`EnrichmentError` subclasses (their ``stage`` says where)."""
+    extracted = _extract(raw, settings)
+
+    title = normalize_paragraph(extracted.title) if extracted.title else None
+    paragraphs = [p for p in (normalize_paragraph(p) for p in extracted.paragraphs) if p]
+    if title and paragraphs and _same_text(paragraphs[0], title):
+        paragraphs = paragraphs[1:]  # trafilatura keeps the <h1> that repeats the title
+    cleaned = clean_paragraphs(paragraphs)
+    paragraphs = list(cleaned.paragraphs)
+    dateline = None
+    if paragraphs:
+        split = split_dateline(paragraphs[0])
+        dateline, paragraphs[0] = split.dateline, split.paragraph
+    if not paragraphs:
+        raise EmptyArticleError("no article text left after removing captions and related links")
+    body = "\n\n".join(paragraphs)
+    if len(body) > settings.max_text_chars:
+        raise LimitExceededError("max_text_chars", limit=settings.max_text_chars, actual=len(body))
+
+    hints = raw.hints
+    declared = extracted.declared_language or (language_code(hints.language) if hints else None)
+    detected = identify_language(
+        body, declared=declared, detector=detector or default_detector(settings.language.seed), settings=settings.language
+    )
+
+    entities: tuple[Entity, ...] = ()
+    if tagger is not None:
+        try:
+            entities = tuple(tagger.tag(body, detected.language))
+        except EnrichmentError:
+            raise
+        except Exception as error:  # third-party boundary: a tagger failure dead-letters the article at "entities"
+            raise EntityTaggingError(f"entity tagger failed: {type(error).__name__}: {error}") from error
+
+    return Article(
+        id=article_id(extracted.canonical_url, raw.url, body),
+        url=raw.url,
+        canonical_url=extracted.canonical_url,
+        source=raw.source,
+        title=title or (normalize_paragraph(hints.title) if hints and hints.title else None) or None,
+        dateline=dateline,
+        body=body,
+        paragraphs=tuple(paragraphs),
+        language=detected.language,
+        language_confidence=detected.confidence,
+        declared_language=declared,
+        published_at=extracted.published_at or (hints.published_at if hints else None),
+        fetched_at=raw.fetched_at,
+        processed_at=processed_at or utc_now(),
+        authors=extracted.authors or (hints.authors if hints else ()),
+        site_name=extracted.site_name,
+        description=normalize_paragraph(extracted.description) if extracted.description else None,
+        entities=entities,
+        captions_removed=extracted.captions_removed + cleaned.captions_removed,
+        related_blocks_removed=extracted.related_blocks_removed + cleaned.related_blocks_removed,
+        word_count=word_count(body),
+        content_hash=content_hash(body),
+        raw_topic=provenance.raw_topic,
+        raw_partition=provenance.raw_partition,
+        raw_offset=provenance.raw_offset,
+        pipeline_version=pipeline_version,
+    )
