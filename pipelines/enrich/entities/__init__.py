@@ -1,0 +1,29 @@
+"""Entity tagging (PERSON, ORG, LOC) for cleaned article bodies, offline and Beam-free.
+
+Typical use (once per worker, e.g. in ``DoFn.setup``)::
+
+    tagger = build_tagger()              # EntityConfig() defaults: Hindi + French models, gazetteer
+    entities = tagger.tag(body, "hi")    # tuple[schemas.records.Entity, ...]
+
+Modules: ``config`` (EntityConfig), ``spacy_backend`` (statistical models), ``gazetteer`` (CLDR,
+ISO and user names), ``combine`` (merging and in-document propagation), ``bio`` (Hindi tokenizer
+rules and BIO decoding shared with ``training/hindi_ner.py``), ``errors``.
+"""
+
+from schemas.records import Entity
+
+from .config import DEFAULT_MODELS, EntityConfig
+from .errors import EntityConfigError, EntityTaggingError, TooManyEntitiesError
+from .tagger import CompositeTagger, EntityTagger, build_tagger
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "CompositeTagger",
+    "Entity",
+    "EntityConfig",
+    "EntityConfigError",
+    "EntityTagger",
+    "EntityTaggingError",
+    "TooManyEntitiesError",
+    "build_tagger",
+]

@@ -1,0 +1,167 @@
+"""Merge model and gazetteer mentions into a document's entities, then propagate within the document.
+
+Contract of :func:`combine` (pure):
+
+* output spans are sorted, non-overlapping, and ``text[start:end] == entity.text``;
+* overlaps: the longest span wins; on an exact tie of span, the gazetteer wins when it says LOC or
+  the name comes from a user list (watch-lists are explicit), otherwise the model's label stands and
+  takes the gazetteer's ``kb_id`` if both agree on the label;
+* propagation (``source="propagation"``): (a) every further whole-word occurrence of a found entity
+  string that no entity covers gets the same label, ``normalized`` and ``kb_id``; (b) the last word
+  of a multi-word PERSON (``पुतिन`` of ``व्लादिमीर पुतिन``, ``ट्रोंग`` of ``गुयेन फू ट्रोंग`` —
+  the word by which both Russian and Vietnamese names are shortened) is the same person wherever it
+  stands alone, unless two different persons of the document share that word;
+* ``normalized`` is the longest form of the entity in the document, NFC, whitespace collapsed: a
+  mention equal to a longer entity's last word, or to an entity string found elsewhere, shares it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from schemas.records import Entity
+
+from .mentions import SOURCE_MODEL, SOURCE_PROPAGATION, SOURCE_USER_LIST, Mention, is_word_character, on_word_boundaries
+
+#: Shortest alias (in letters and marks) that propagation will look for on its own.
+MINIMUM_ALIAS_CHARACTERS = 3
+
+
+def normalize_surface(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _wins_tie(candidate: Mention, incumbent: Mention) -> bool:
+    """For two mentions of the same span: does ``candidate`` replace ``incumbent``?"""
+    candidate_is_model = candidate.source == SOURCE_MODEL
+    incumbent_is_model = incumbent.source == SOURCE_MODEL
+    if candidate_is_model == incumbent_is_model:
+        return False
+    gazetteer, model = (incumbent, candidate) if candidate_is_model else (candidate, incumbent)
+    gazetteer_wins = gazetteer.label == "LOC" or gazetteer.source == SOURCE_USER_LIST
+    return (gazetteer is candidate) == gazetteer_wins
+
+
+def resolve_overlaps(mentions: Iterable[Mention]) -> list[Mention]:
+    """Longest first, then leftmost; ties on the same span follow :func:`_wins_tie`."""
+    by_span: dict[tuple[int, int], Mention] = {}
+    kb_for_span: dict[tuple[int, int, str], str] = {}
+    for mention in mentions:
+        if mention.end <= mention.start:
+            continue
+        span = (mention.start, mention.end)
+        if mention.kb_id is not None:
+            kb_for_span.setdefault((mention.start, mention.end, mention.label), mention.kb_id)
+        incumbent = by_span.get(span)
+        if incumbent is None or _wins_tie(mention, incumbent):
+            by_span[span] = mention
+    chosen: list[Mention] = []
+    taken = bytearray()
+    for mention in sorted(by_span.values(), key=lambda m: (-m.length, m.start)):
+        if len(taken) < mention.end:
+            taken.extend(b"\0" * (mention.end - len(taken)))
+        if any(taken[mention.start:mention.end]):
+            continue
+        taken[mention.start:mention.end] = b"\1" * mention.length
+        if mention.kb_id is None and (key := (mention.start, mention.end, mention.label)) in kb_for_span:
+            mention = Mention(mention.start, mention.end, mention.label, mention.source, kb_for_span[key])
+        chosen.append(mention)
+    chosen.sort(key=lambda m: m.start)
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Identity:
+    label: str
+    normalized: str
+    kb_id: str | None
+
+
+def _alias_characters(word: str) -> int:
+    return sum(1 for character in word if unicodedata.category(character)[0] in "LM")
+
+
+def _last_word(surface: str) -> str | None:
+    words = [word for word in re.split(r"\s+", surface) if word]
+    if len(words) < 2:
+        return None
+    return words[-1] if _alias_characters(words[-1]) >= MINIMUM_ALIAS_CHARACTERS else None
+
+
+def _identities(text: str, mentions: list[Mention]) -> tuple[dict[str, _Identity], dict[str, _Identity]]:
+    """Surface string → identity, and PERSON last word → identity (ambiguous last words dropped)."""
+    surfaces: dict[str, _Identity] = {}
+    for mention in sorted(mentions, key=lambda m: -m.length):
+        surface = normalize_surface(text[mention.start:mention.end])
+        surfaces.setdefault(surface, _Identity(mention.label, surface, mention.kb_id))
+    aliases: dict[str, _Identity] = {}
+    ambiguous: set[str] = set()
+    for surface, identity in surfaces.items():
+        if identity.label != "PERSON":
+            continue
+        last = _last_word(surface)
+        if last is None or last in ambiguous:
+            continue
+        known = aliases.get(last)
+        if known is None:
+            aliases[last] = identity
+        elif not (known.normalized.endswith(surface) or surface.endswith(known.normalized)):
+            ambiguous.add(last)
+            del aliases[last]
+    return surfaces, aliases
+
+
+def _occurrences(text: str, needle: str) -> Iterable[tuple[int, int]]:
+    start = text.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        if on_word_boundaries(text, start, end):
+            yield start, end
+        start = text.find(needle, start + 1)
+
+
+def combine(text: str, model: Iterable[Mention], gazetteer: Iterable[Mention], propagate: bool = True) -> tuple[Entity, ...]:
+    """The document's entities from both backends; see the module docstring for the rules."""
+    chosen = resolve_overlaps([*model, *gazetteer])
+    surfaces, aliases = _identities(text, chosen)
+    propagated: list[Mention] = []
+    if propagate:
+        covered = bytearray(len(text))
+        for mention in chosen:
+            covered[mention.start:mention.end] = b"\1" * mention.length
+        candidates: list[tuple[str, _Identity]] = [(s, i) for s, i in surfaces.items() if s == s.strip()]
+        candidates += [(alias, identity) for alias, identity in aliases.items() if alias not in surfaces]
+        found: list[Mention] = []
+        for needle, identity in candidates:
+            for start, end in _occurrences(text, needle):
+                found.append(Mention(start, end, identity.label, SOURCE_PROPAGATION, identity.kb_id))
+        for mention in sorted(found, key=lambda m: (-m.length, m.start)):
+            if any(covered[mention.start:mention.end]):
+                continue
+            covered[mention.start:mention.end] = b"\1" * mention.length
+            propagated.append(mention)
+
+    entities = []
+    for mention in sorted([*chosen, *propagated], key=lambda m: m.start):
+        surface = normalize_surface(text[mention.start:mention.end])
+        identity = surfaces.get(surface)
+        if mention.label == "PERSON" and surface in aliases:
+            identity = aliases[surface]
+        normalized = identity.normalized if identity is not None and identity.label == mention.label else surface
+        kb_id = mention.kb_id if mention.kb_id is not None else (identity.kb_id if identity and identity.label == mention.label else None)
+        entities.append(Entity(
+            text=text[mention.start:mention.end],
+            label=mention.label,
+            start=mention.start,
+            end=mention.end,
+            normalized=normalized,
+            kb_id=kb_id,
+            source=mention.source,
+        ))
+    return tuple(entities)
+
+
+__all__ = ["combine", "resolve_overlaps", "normalize_surface", "is_word_character"]

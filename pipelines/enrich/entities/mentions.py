@@ -1,0 +1,62 @@
+"""Candidate mentions and the word-boundary rule shared by the gazetteer and the combiner."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+LABELS = ("PERSON", "ORG", "LOC")
+
+SOURCE_MODEL = "model"
+SOURCE_GAZETTEER = "gazetteer"
+SOURCE_USER_LIST = "user_list"
+SOURCE_PROPAGATION = "propagation"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A candidate span ``[start, end)`` of the text, before overlaps are resolved."""
+
+    start: int
+    end: int
+    label: str
+    source: str
+    kb_id: str | None = None
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def is_word_character(character: str) -> bool:
+    """Letters, marks and digits belong to words.
+
+    Marks matter for Indic scripts: Devanagari vowel signs (``ी``) and the virama (``्``) are
+    category M, so ``भारतीय`` continues past ``भारत`` and is not a match for it.
+    """
+    return unicodedata.category(character)[0] in "LMN"
+
+
+# Scripts written without spaces between words: a name there cannot be required to stand between
+# non-letters. (Hangul is spaced but particles attach to the noun: only the left edge is checked.)
+_UNSPACED_SCRIPT_PREFIXES = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+
+
+def _script_is_unspaced(character: str) -> bool:
+    return unicodedata.name(character, "").startswith(_UNSPACED_SCRIPT_PREFIXES)
+
+
+def _is_hangul(character: str) -> bool:
+    return unicodedata.name(character, "").startswith("HANGUL")
+
+
+def on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a whole word sequence, not part of a longer word."""
+    first, last = text[start], text[end - 1]
+    if _script_is_unspaced(first) and _script_is_unspaced(last):
+        return True
+    left_ok = start == 0 or not is_word_character(text[start - 1])
+    if _is_hangul(last):
+        return left_ok
+    right_ok = end == len(text) or not is_word_character(text[end])
+    return left_ok and right_ok

@@ -1,0 +1,92 @@
+"""Statistical entity recognition through an installed spaCy pipeline or a model directory.
+
+Only the components entity recognition needs run: the ``ner`` pipe and any ``tok2vec`` it listens
+to (``fr_core_news_sm`` also carries a parser, morphologizer and lemmatizer that would triple the
+cost). A pipeline without ``ner`` but with a ``tagger`` whose labels are BIO tags is read through
+:func:`.bio.spans_from_bio_tags` (see that module for when such a model is worth it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+
+import spacy
+from spacy.language import Language
+
+from .bio import spans_from_bio_tags
+from .errors import EntityConfigError, EntityTaggingError
+from .mentions import SOURCE_MODEL, Mention
+
+#: Model labels of the common spaCy label schemes → presspipe labels; anything else (MISC, DATE,
+#: NORP, ...) is dropped.
+DEFAULT_LABEL_MAP: Mapping[str, str] = MappingProxyType({
+    "PER": "PERSON", "PERSON": "PERSON",
+    "ORG": "ORG", "ORGANIZATION": "ORG", "ORGANISATION": "ORG",
+    "LOC": "LOC", "LOCATION": "LOC", "GPE": "LOC",
+})
+
+#: Value of ``EntityConfig.models`` that names the Hindi model shipped inside this package.
+BUNDLED_PREFIX = "bundled:"
+
+
+def bundled_model_path(name: str) -> Path:
+    """Directory of a model shipped under ``pipelines/enrich/entities/models/``."""
+    path = Path(str(resources.files(__package__).joinpath("models", name)))
+    if not (path / "config.cfg").is_file():
+        raise EntityConfigError(f"bundled model {name!r} is missing from {path}; run `make train-hi-ner`")
+    return path
+
+
+def _load(reference: str) -> Language:
+    target: str | Path = bundled_model_path(reference[len(BUNDLED_PREFIX):]) if reference.startswith(BUNDLED_PREFIX) else reference
+    try:
+        return spacy.load(target)
+    except OSError as error:  # spaCy's "can't find model" is an OSError (E050)
+        raise EntityConfigError(f"spaCy model {reference!r} is not installed or not a model directory: {error}") from error
+
+
+def _needed_pipes(nlp: Language) -> list[str]:
+    head = "ner" if "ner" in nlp.pipe_names else "tagger" if "tagger" in nlp.pipe_names else None
+    if head is None:
+        raise EntityConfigError(f"spaCy pipeline {nlp.meta.get('name')!r} has neither an 'ner' nor a BIO 'tagger' pipe")
+    needed = [head]
+    for name, component in nlp.pipeline:
+        if name != head and head in getattr(component, "listening_components", ()):
+            needed.append(name)
+    return needed
+
+
+class SpacyRecognizer:
+    """One loaded spaCy pipeline, restricted to the pipes entity recognition needs."""
+
+    def __init__(self, reference: str, label_map: Mapping[str, str] = DEFAULT_LABEL_MAP) -> None:
+        self.reference = reference
+        self._nlp = _load(reference)
+        needed = _needed_pipes(self._nlp)
+        self._nlp.select_pipes(enable=needed)
+        self._reads_tags = "ner" not in needed
+        if self._reads_tags and not any(label.startswith("B-") for label in self._nlp.get_pipe("tagger").labels):
+            raise EntityConfigError(f"the tagger of {reference!r} does not predict BIO entity tags")
+        self._label_map = label_map
+
+    def find(self, text: str) -> tuple[Mention, ...]:
+        """Model mentions with character offsets into ``text``; backend failures raise."""
+        try:
+            doc = self._nlp(text)
+        except Exception as error:  # re-raised with context: any failure inside spaCy is a tagging failure
+            raise EntityTaggingError(f"spaCy model {self.reference!r} failed: {type(error).__name__}: {error}") from error
+        if self._reads_tags:
+            token_spans = spans_from_bio_tags([token.tag_ for token in doc])
+        else:
+            token_spans = [(entity.start, entity.end, entity.label_) for entity in doc.ents]
+        mentions = []
+        for start, end, model_label in token_spans:
+            label = self._label_map.get(model_label)
+            if label is None:
+                continue
+            span = doc[start:end]
+            mentions.append(Mention(span.start_char, span.end_char, label, SOURCE_MODEL))
+        return tuple(mentions)

@@ -1,0 +1,1 @@
+"""Offline model training and measurement scripts (not part of the installed package)."""
