@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipelines.enrich.entities import EntityConfigError
+from pipelines.enrich.entities.gazetteer import build_gazetteer
+from pipelines.enrich.entities.mentions import on_word_boundaries
+
+
+def found(gazetteer, text, language):
+    return {(text[m.start:m.end], m.label, m.kb_id) for m in gazetteer.find(text, language)}
+
+
+def test_cldr_names_in_hindi_carry_iso_kb_ids(gazetteer):
+    text = "पुतिन वियतनाम पहुंचे, फिर रूस लौटे।"
+    assert found(gazetteer, text, "hi") >= {("वियतनाम", "LOC", "iso3166:VN"), ("रूस", "LOC", "iso3166:RU")}
+
+
+def test_devanagari_suffix_marks_belong_to_the_word(gazetteer):
+    # भारतीय ("Indian") continues भारत with a vowel sign (category M): not a mention of India.
+    assert found(gazetteer, "भारतीय टीम", "hi") == set()
+    assert found(gazetteer, "रूसी संघ", "hi") == set()  # रूसी ("Russian") is not रूस
+    assert ("भारत", "LOC", "iso3166:IN") in found(gazetteer, "टीम भारत लौटी", "hi")
+
+
+def test_boundary_rule_on_latin_and_devanagari():
+    assert on_word_boundaries("in Vietnam.", 3, 10)
+    assert not on_word_boundaries("Vietnamese", 0, 7)
+    assert not on_word_boundaries("भारतीय", 0, 4)
+    assert on_word_boundaries("है।भारत", 3, 7)  # the danda is punctuation, a boundary
+
+
+def test_french_and_english_names(gazetteer):
+    assert ("Allemagne", "LOC", "iso3166:DE") in found(gazetteer, "Elle vit en Allemagne.", "fr")
+    assert ("Germany", "LOC", "iso3166:DE") in found(gazetteer, "She lives in Germany.", "en")
+    # English names count in every language; French names do not count in English text.
+    assert ("Germany", "LOC", "iso3166:DE") in found(gazetteer, "Elle vit en Germany.", "fr")
+    assert found(gazetteer, "She said Allemagne.", "en") == set()
+
+
+def test_cldr_organisations_and_short_names_filtered(gazetteer):
+    assert ("संयुक्त राष्ट्र", "ORG", "iso3166:UN") in found(gazetteer, "संयुक्त राष्ट्र ने कहा", "hi")
+    assert gazetteer.covers("hi") and gazetteer.covers("fr") and gazetteer.covers("en")
+    assert not gazetteer.covers("xx")
+    # two-letter names are dropped as too ambiguous for spaced scripts
+    assert all(len(text) >= 3 for text, _, _ in found(gazetteer, "US UK EU UN", "en"))
+
+
+def test_user_list_gives_kb_id_and_wins(tmp_path):
+    path = tmp_path / "watch.jsonl"
+    lines = [
+        {"id": "wd:Q7747", "label": "PERSON", "names": {"hi": ["व्लादिमीर पुतिन", "पुतिन"], "en": ["Vladimir Putin"]}},
+        {"id": "watch:apec", "label": "ORG", "names": {"*": ["एपीईसी", "APEC"]}},
+    ]
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    gazetteer = build_gazetteer([path], include_data_packages=False)
+    text = "पुतिन एपीईसी में; Vladimir Putin at APEC"
+    assert found(gazetteer, text, "hi") == {
+        ("पुतिन", "PERSON", "wd:Q7747"), ("एपीईसी", "ORG", "watch:apec"),
+        ("Vladimir Putin", "PERSON", "wd:Q7747"), ("APEC", "ORG", "watch:apec"),
+    }
+    assert {m.source for m in gazetteer.find(text, "hi")} == {"user_list"}
+
+
+@pytest.mark.parametrize("line", [
+    "not json",
+    json.dumps({"id": "x", "label": "THING", "names": {"en": ["X"]}}),
+    json.dumps({"id": "", "label": "ORG", "names": {"en": ["X"]}}),
+    json.dumps({"id": "x", "label": "ORG", "names": {"en": "X"}}),
+])
+def test_malformed_user_lists_raise(tmp_path, line):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(EntityConfigError):
+        build_gazetteer([path], include_data_packages=False)

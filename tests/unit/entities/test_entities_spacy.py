@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from pipelines.enrich.entities import EntityConfigError
+from pipelines.enrich.entities.bio import add_danda_rules, bio_tags_from_spans, spans_from_bio_tags
+from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
+
+
+@pytest.fixture(scope="module")
+def french():
+    return SpacyRecognizer("fr_core_news_sm")
+
+
+@pytest.fixture(scope="module")
+def hindi():
+    return SpacyRecognizer("bundled:hi_ner")
+
+
+def test_french_model_maps_labels_and_drops_misc(french):
+    text = "Emmanuel Macron a reçu Olaf Scholz à Paris, avant une réunion de l'Organisation des Nations unies."
+    mentions = french.find(text)
+    found = {(text[m.start:m.end], m.label) for m in mentions}
+    assert ("Emmanuel Macron", "PERSON") in found
+    assert ("Paris", "LOC") in found
+    assert {m.label for m in mentions} <= {"PERSON", "ORG", "LOC"}
+    assert all(m.source == "model" for m in mentions)
+
+
+def test_french_pipeline_runs_only_what_ner_needs(french):
+    assert set(french._nlp.pipe_names) <= {"ner", "tok2vec"}
+
+
+def test_hindi_bundled_model_tags_people_and_places(hindi):
+    text = "रूसी राष्ट्रपति व्लादिमीर पुतिन गुरुवार को वियतनाम की राजधानी हनोई पहुंचे।"
+    found = {(text[m.start:m.end], m.label) for m in hindi.find(text)}
+    assert ("व्लादिमीर पुतिन", "PERSON") in found
+    assert ("वियतनाम", "LOC") in found
+
+
+def test_hindi_model_splits_the_danda_without_changing_offsets(hindi):
+    doc = hindi._nlp.make_doc("यह यात्रा है।पुतिन आए॥ फिर")
+    assert [token.text for token in doc] == ["यह", "यात्रा", "है", "।", "पुतिन", "आए", "॥", "फिर"]
+
+
+def test_danda_rules_on_a_blank_pipeline():
+    nlp = add_danda_rules(spacy.blank("hi"))
+    assert [t.text for t in nlp.make_doc("(1994-2024)।अब")][-2:] == ["।", "अब"]
+
+
+def test_bio_round_trip_and_lenient_decoding():
+    spans = [(0, 2, "PERSON"), (3, 4, "LOC")]
+    assert spans_from_bio_tags(bio_tags_from_spans(5, spans)) == spans
+    assert spans_from_bio_tags(["I-ORG", "I-ORG", "B-LOC", "I-PERSON", "O"]) == [(0, 2, "ORG"), (2, 3, "LOC"), (3, 4, "PERSON")]
+
+
+def test_missing_model_is_a_config_error():
+    with pytest.raises(EntityConfigError):
+        SpacyRecognizer("xx_not_an_installed_model")
+    with pytest.raises(EntityConfigError):
+        SpacyRecognizer("bundled:no_such_model")

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+from dataclasses import FrozenInstanceError
+
+import pytest
+
+from pipelines.enrich.entities import (
+    EntityConfig,
+    EntityConfigError,
+    EntityTagger,
+    EntityTaggingError,
+    TooManyEntitiesError,
+    build_tagger,
+)
+from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
+from pipelines.enrich.entities.tagger import CompositeTagger
+
+
+def test_default_tagger_covers_hindi_french_english_and_gazetteer_languages(default_tagger):
+    assert isinstance(default_tagger, EntityTagger)
+    hindi = default_tagger.tag("व्लादिमीर पुतिन हनोई पहुंचे और वियतनाम के नेताओं से मिले।", "hi")
+    assert {(e.text, e.label) for e in hindi} >= {("व्लादिमीर पुतिन", "PERSON"), ("वियतनाम", "LOC")}
+    french = default_tagger.tag("Emmanuel Macron est arrivé à Berlin.", "fr")
+    assert {(e.text, e.label) for e in french} >= {("Emmanuel Macron", "PERSON"), ("Berlin", "LOC")}
+    english = default_tagger.tag("Talks between Vietnam and Russia resumed.", "en")
+    assert [(e.text, e.kb_id, e.source) for e in english] == [
+        ("Vietnam", "iso3166:VN", "gazetteer"), ("Russia", "iso3166:RU", "gazetteer")]
+    german = default_tagger.tag("Gespräche zwischen Vietnam und Russland.", "de")
+    assert {e.kb_id for e in german} == {"iso3166:VN", "iso3166:RU"}
+    assert default_tagger.tag("Gespräche.", "zh-cn") == ()
+
+
+def test_too_many_entities_raises_a_specific_error(gazetteer):
+    tagger = CompositeTagger({}, gazetteer, EntityConfig(models={}, max_entities=2))
+    with pytest.raises(TooManyEntitiesError) as caught:
+        tagger.tag("Vietnam, Russia, Germany and France.", "en")
+    assert caught.value.limit_name == "max_entities"
+    assert isinstance(caught.value, EntityTaggingError)
+
+
+def test_backend_failures_are_raised_not_swallowed(gazetteer, monkeypatch):
+    recognizer = SpacyRecognizer("fr_core_news_sm")
+
+    def broken(text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(recognizer, "_nlp", broken)
+    tagger = CompositeTagger({"fr": recognizer}, gazetteer, EntityConfig(models={}))
+    with pytest.raises(EntityTaggingError, match="boom"):
+        tagger.tag("Paris", "fr")
+
+
+def test_config_is_frozen_and_normalises_languages(tmp_path):
+    config = EntityConfig(models={"FR-fr": "fr_core_news_sm"}, entity_lists=[str(tmp_path / "x.jsonl")])
+    assert dict(config.models) == {"fr": "fr_core_news_sm"}
+    assert config.entity_lists == (tmp_path / "x.jsonl",)
+    with pytest.raises(FrozenInstanceError):
+        config.max_entities = 5  # type: ignore[misc]
+    with pytest.raises(EntityConfigError):
+        EntityConfig(max_entities=-1)
+    with pytest.raises(EntityConfigError):
+        build_tagger(EntityConfig(models={"xx": "not_a_model"}, gazetteer=False))
+
+
+def test_user_list_only_tagger(tmp_path):
+    path = tmp_path / "watch.jsonl"
+    path.write_text(json.dumps({"id": "watch:1", "label": "ORG", "names": {"*": ["Acme Widgets"]}}) + "\n", encoding="utf-8")
+    tagger = build_tagger(EntityConfig(models={}, gazetteer=False, entity_lists=(path,)))
+    (entity,) = tagger.tag("Shares of Acme Widgets fell; Vietnam.", "en")
+    assert (entity.text, entity.label, entity.kb_id, entity.source) == ("Acme Widgets", "ORG", "watch:1", "user_list")

@@ -1,0 +1,95 @@
+"""Measure the entity tagger: build time, tagging time of a 5,000-character Hindi article, seed scores.
+
+Run: ``.venv/bin/python -m training.measure_tagging [--repeats N]`` (prints JSON). The benchmark
+can import :func:`time_tagging` and :func:`hindi_article` instead. Single-threaded like a Beam
+worker's DoFn: BLAS/OpenMP threads are pinned to one before numpy loads.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from pipelines.enrich.entities import EntityConfig, EntityTagger, build_tagger  # noqa: E402
+from pipelines.enrich.entities.gazetteer import build_gazetteer  # noqa: E402
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SEEDS = REPOSITORY / ".." / "shared" / "seeds"
+SEED_HELPERS = REPOSITORY / "tests" / "unit" / "entities" / "seeds.py"
+
+
+def _seed_helpers():
+    spec = importlib.util.spec_from_file_location("entity_seed_helpers", SEED_HELPERS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def hindi_article(characters: int = 5000) -> str:
+    """A Hindi body of about ``characters`` characters: the seed bodies repeated, cut at a space."""
+    helpers = _seed_helpers()
+    bodies = [helpers.seed_body(SEEDS / name, spec) for name, spec in helpers.load_expectations().items()]
+    text = "\n\n".join(bodies)
+    while len(text) < characters:
+        text = text + "\n\n" + text
+    cut = text.rfind(" ", 0, characters)
+    return text[:cut if cut > 0 else characters]
+
+
+def time_tagging(tagger: EntityTagger, text: str, language: str, repeats: int = 31) -> dict:
+    """Median and quartiles of ``tagger.tag`` wall time in milliseconds (first call discarded)."""
+    tagger.tag(text, language)
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        tagger.tag(text, language)
+        samples.append((time.perf_counter() - started) * 1000)
+    quartiles = statistics.quantiles(samples, n=4)
+    return {"median_ms": round(statistics.median(samples), 2), "q1_ms": round(quartiles[0], 2),
+            "q3_ms": round(quartiles[2], 2), "repeats": repeats, "characters": len(text)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=31)
+    args = parser.parse_args(argv)
+    report: dict = {}
+
+    started = time.perf_counter()
+    build_gazetteer()
+    report["gazetteer_build_s"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    tagger = build_tagger(EntityConfig())
+    report["tagger_build_s"] = round(time.perf_counter() - started, 3)
+
+    if not SEEDS.is_dir():
+        report["seeds"] = f"skipped: {SEEDS} not found"
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    article = hindi_article()
+    report["hindi_5000_chars"] = time_tagging(tagger, article, "hi", args.repeats)
+    model_only = build_tagger(EntityConfig(gazetteer=False, propagate=False, models={"hi": EntityConfig().models["hi"]}))
+    report["hindi_5000_chars_model_only"] = time_tagging(model_only, article, "hi", args.repeats)
+
+    helpers = _seed_helpers()
+    seeds = {}
+    for name, spec in helpers.load_expectations().items():
+        body = helpers.seed_body(SEEDS / name, spec)
+        found = {(entity.text, entity.label) for entity in tagger.tag(body, "hi")}
+        seeds[name] = helpers.score(found, spec)
+    report["seeds"] = seeds
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
