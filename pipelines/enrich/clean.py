@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 # --- tree pass ------------------------------------------------------------------------------------------------------
 
 _CAPTION_CLASS = regex.compile(
-    r"caption|credit|legende|légende|photo[-_]?source|image[-_]?source|img[-_]?source|photo[-_]?desc|image[-_]?desc",
+    r"caption|credit|legende|légende|bildunterschrift|bildtext|photo[-_]?source|image[-_]?source|img[-_]?source|photo[-_]?desc|image[-_]?desc",
     regex.I,
 )
 _RELATED_CLASS = regex.compile(
@@ -66,6 +66,46 @@ def _is_caption_element(element: lxml_html.HtmlElement) -> bool:
     return _text_length(element) <= _MAX_CAPTION_CHARS and len(element.findall(".//p")) <= 2
 
 
+_CREDIT_CLASS = regex.compile(r"credit|copyright|photographer|fotograf|autor[-_]?foto|source", regex.I)
+_CAPTION_PARENT_TAGS = frozenset({"p", "div", "span", "td", "figcaption"})
+_MIN_NAV_LINKS = 3
+_MIN_NAV_LINK_DENSITY = 0.8
+_MAX_NAV_CHARS = 300
+_WORD_CHAR = regex.compile(r"[\p{L}\p{M}\p{N}]")
+_NAV_TAGS = frozenset({"td", "div", "ul", "ol", "p", "nav", "span", "font", "center"})
+
+
+def _caption_target(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """A credit element that closes a short caption takes the caption with it (``<p>Text <span class=credit>``)."""
+    parent = element.getparent()
+    if (
+        parent is not None
+        and parent.tag in _CAPTION_PARENT_TAGS
+        and _CREDIT_CLASS.search(_class_and_id(element))
+        and element.getnext() is None
+        and not (element.tail or "").strip()
+        and _text_length(parent) <= _MAX_CAPTION_CHARS
+        and parent.find(".//p") is None
+    ):
+        return parent
+    return element
+
+
+def _is_navigation_block(element: lxml_html.HtmlElement) -> bool:
+    """Short blocks that are nothing but links (menus, section lists), which layout tables leave in the body."""
+    if element.tag not in _NAV_TAGS:
+        return False
+    links = element.findall(".//a")
+    if len(links) < _MIN_NAV_LINKS:
+        return False
+    text_length = _text_length(element)
+    if not 0 < text_length <= _MAX_NAV_CHARS:
+        return False
+    word_chars = len(_WORD_CHAR.findall("".join(element.itertext())))
+    link_word_chars = sum(len(_WORD_CHAR.findall("".join(link.itertext()))) for link in links)
+    return word_chars > 0 and link_word_chars / word_chars >= _MIN_NAV_LINK_DENSITY
+
+
 def _is_related_box(element: lxml_html.HtmlElement) -> bool:
     if element.tag in _PROTECTED_TAGS or element.tag == "a" or not _RELATED_CLASS.search(_class_and_id(element)):
         return False
@@ -94,6 +134,7 @@ def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
     """Remove caption and related-box elements from ``tree`` in place (the caller owns the tree)."""
     captions: list[lxml_html.HtmlElement] = []
     related: list[lxml_html.HtmlElement] = []
+    navigation: list[lxml_html.HtmlElement] = []
     body = tree.find("body")
     for element in (body if body is not None else tree).iter():
         if not isinstance(element.tag, str):
@@ -102,6 +143,9 @@ def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
             captions.append(element)
         elif _is_related_box(element):
             related.append(element)
+        elif _is_navigation_block(element):
+            navigation.append(element)
+    captions = list(dict.fromkeys(_caption_target(element) for element in captions))
     removed_captions = removed_related = 0
     for element in captions + related:
         # Skip elements already gone with a removed ancestor: each caption or box is counted once.
@@ -112,6 +156,9 @@ def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
             removed_captions += 1
         else:
             removed_related += 1
+    for element in navigation:
+        if element.getparent() is not None and not any(a in captions or a in related for a in element.iterancestors()):
+            _remove_keeping_tail(element)
     return PruneCounts(removed_captions, removed_related)
 
 
@@ -277,3 +324,44 @@ def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagrap
     run_start = _related_run_start(kept)
     related += _count_related_blocks(kept[run_start:])
     return CleanedParagraphs(tuple(kept[:run_start]), captions, related)
+
+
+# --- page furniture at the edges of the body ------------------------------------------------------------------------
+
+_COPYRIGHT_LINE = regex.compile(r"^(?:©|\(c\)|copyright\b)|all rights reserved|tous droits réservés|alle rechte vorbehalten"
+                                r"|todos los derechos reservados|bản quyền|सर्वाधिकार सुरक्षित", regex.I)
+_BYLINE_OR_DATE_PREFIX = regex.compile(
+    r"^(?:by|por|par|von|oleh|di|da|door|av|автор|tác giả|posted|published|publicado|publié|veröffentlicht|updated"
+    r"|actualizado|atualizado|mis à jour|aktualisiert|cập nhật|đăng|अपडेटेड|प्रकाशित|обновлено|опубликовано)\b",
+    regex.I,
+)
+_DATE_LIKE = regex.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b")
+_SENTENCE_END = (".", "!", "?", "।", "。", "！", "？", "…", "\"", "”", "»")
+_MAX_FURNITURE_CHARS = 80
+_MAX_FRAGMENT_WORDS = 3
+
+
+def is_edge_furniture(paragraph: str) -> bool:
+    """Bylines, date lines, copyright notices and bare name fragments that extractors leave at the body's edges."""
+    if len(paragraph) > 200:
+        return False
+    if _COPYRIGHT_LINE.search(paragraph):
+        return True
+    if len(paragraph) > _MAX_FURNITURE_CHARS or paragraph.endswith(_SENTENCE_END):
+        return False
+    words = paragraph.split()
+    if _BYLINE_OR_DATE_PREFIX.match(paragraph) and len(words) <= 10:
+        return True
+    if _DATE_LIKE.search(paragraph) and len(words) <= 8:
+        return True
+    return len(words) <= _MAX_FRAGMENT_WORDS
+
+
+def trim_edge_furniture(paragraphs: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Drop furniture paragraphs at the start and end only; the middle of an article is never touched."""
+    start, end = 0, len(paragraphs)
+    while start < end and is_edge_furniture(paragraphs[start]):
+        start += 1
+    while end > start and is_edge_furniture(paragraphs[end - 1]):
+        end -= 1
+    return tuple(paragraphs[start:end])

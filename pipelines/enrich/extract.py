@@ -132,45 +132,56 @@ def declared_language(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-_BLOCK_TAGS = frozenset({"p", "head", "item", "quote", "row", "code", "div"})
+_CONTAINER_TAGS = frozenset({"list", "table", "row", "cell", "quote", "div", "body"})
+_BLOCK_CHILD_TAGS = frozenset({"p", "head", "list", "table", "row", "cell", "item", "quote", "div", "code"})
 
 
-def _element_text(element: etree._Element) -> list[str]:
-    """Lines of one block element; ``<lb/>`` splits lines, nested inline markup is flattened."""
+def _element_lines(element: etree._Element) -> list[str]:
+    """Lines of one leaf block; ``<lb/>`` splits lines, nested inline markup is flattened, cells joined by a space."""
     lines: list[str] = [element.text or ""]
     for child in element:
         if child.tag == "lb":
             lines.append(child.tail or "")
             continue
-        if child.tag == "cell":
-            lines[-1] += " " + " ".join(_element_text(child)) + " "
-        else:
-            child_lines = _element_text(child)
-            lines[-1] += child_lines[0]
-            lines.extend(child_lines[1:])
-        lines[-1] += child.tail or ""
+        child_lines = _element_lines(child)
+        separator = " " if child.tag == "cell" else ""
+        lines[-1] += separator + child_lines[0]
+        lines.extend(child_lines[1:])
+        lines[-1] += separator + (child.tail or "") if child.tag == "cell" else (child.tail or "")
     return lines
 
 
 def paragraphs_from_body(body: etree._Element) -> list[str]:
-    """One paragraph per block of trafilatura's output tree (lists and tables split into items and rows)."""
+    """One paragraph per leaf block of trafilatura's output tree.
+
+    A container (list, table, row, cell, quotation) whose children include blocks is split: its loose text and tails
+    become paragraphs of their own, each block child is visited. A row of plain cells stays one paragraph.
+    """
     paragraphs: list[str] = []
 
     def visit(element: etree._Element) -> None:
-        if element.tag in ("list", "table", "quote") and len(element) and all(
-            child.tag in ("item", "row", "p", "list", "head", "lb") for child in element
-        ):
-            if element.text and element.text.strip():
-                paragraphs.append(element.text)
-            for child in element:
-                visit(child)
-            return
         if element.tag in ("graphic", "ref") and not "".join(element.itertext()).strip():
             return
-        paragraphs.extend(_element_text(element))
+        has_blocks = any(child.tag in _BLOCK_CHILD_TAGS for child in element)
+        if element.tag in _CONTAINER_TAGS and has_blocks and not (
+            element.tag == "row" and all(child.tag == "cell" and not len(child) for child in element)
+        ):
+            pending = [element.text or ""]
+            for child in element:
+                if child.tag in _BLOCK_CHILD_TAGS:
+                    paragraphs.extend(pending)
+                    pending = []
+                    visit(child)
+                    pending = [child.tail or ""]
+                elif child.tag == "lb":
+                    pending.append(child.tail or "")
+                else:
+                    pending[-1] += "".join(_element_lines(child)) + (child.tail or "")
+            paragraphs.extend(pending)
+            return
+        paragraphs.extend(_element_lines(element))
 
-    for child in body:
-        visit(child)
+    visit(body)
     return [paragraph for paragraph in paragraphs if paragraph.strip()]
 
 

@@ -21,7 +21,7 @@ import regex
 
 import presspipe
 from pipelines.enrich.charset import decode_body
-from pipelines.enrich.clean import clean_paragraphs
+from pipelines.enrich.clean import clean_paragraphs, trim_edge_furniture
 from pipelines.enrich.dateline import split_dateline
 from pipelines.enrich.errors import EmptyArticleError, EnrichmentError, EntityTaggingError, LimitExceededError
 from pipelines.enrich.extract import (
@@ -126,6 +126,18 @@ def _same_text(a: str, b: str) -> bool:
     return a.casefold().strip(" .:|-–—") == b.casefold().strip(" .:|-–—")
 
 
+_TITLE_REPEAT_WINDOW = 3
+
+
+def _without_title_repeat(paragraphs: tuple[str, ...], title: str | None) -> tuple[str, ...]:
+    """Drop the headline that extractors keep at the top of the body (the page's ``<h1>`` repeating the title)."""
+    if title:
+        for index, paragraph in enumerate(paragraphs[:_TITLE_REPEAT_WINDOW]):
+            if _same_text(paragraph, title):
+                return paragraphs[:index] + paragraphs[index + 1:]
+    return paragraphs
+
+
 def enrich_article(
     raw: RawArticle,
     *,
@@ -141,10 +153,8 @@ def enrich_article(
 
     title = normalize_paragraph(extracted.title) if extracted.title else None
     paragraphs = [p for p in (normalize_paragraph(p) for p in extracted.paragraphs) if p]
-    if title and paragraphs and _same_text(paragraphs[0], title):
-        paragraphs = paragraphs[1:]  # trafilatura keeps the <h1> that repeats the title
     cleaned = clean_paragraphs(paragraphs)
-    paragraphs = list(cleaned.paragraphs)
+    paragraphs = list(trim_edge_furniture(_without_title_repeat(cleaned.paragraphs, title)))
     dateline = None
     if paragraphs:
         split = split_dateline(paragraphs[0])
