@@ -174,11 +174,11 @@ _CREDIT_WORDS = (
 )
 # "<caption text>. Photo: Reuters" / "(Ảnh: TTXVN)" / "Фото: РИА Новости" — the credit closes the paragraph.
 _CAPTION_CREDIT_LINE = regex.compile(
-    r"(?:^|[\s(\[।.!?,;|/—–-])(?:" + _CREDIT_WORDS + r")\s*(?:by\s+)?[:：|/]\s*"
-    r"(?P<credit>[^:：.!?।\n]{1,60}?)\s*[)\]]?\s*\.?$",
+    r"(?:^|[\s(\[।.!?,;|/—–（［「。、-])(?:" + _CREDIT_WORDS + r")\s*(?:by\s+)?[:：|/]\s*"
+    r"(?P<credit>[^:：.!?।。\n]{1,60}?)\s*[)\]）］」]?\s*[.。]?$",
     regex.I | regex.V1,
 )
-_CAPTION_BY_LINE = regex.compile(r"[(\[]?\b(?:photo|picture|image)\s+by\s+[\p{Lu}][^.!?]{0,50}[)\]]?\.?$", regex.V1)
+_CAPTION_BY_LINE = regex.compile(r"[(\[]?\b(?i:photo|picture|image)\s+(?i:by)\s+[\p{Lu}][^.!?]{0,50}[)\]]?\.?$", regex.V1)
 # Wire-agency picture signatures: "... in Hanoi, June 20, 2024. REUTERS/Minh Hoang"
 _AGENCY_SIGNATURE = regex.compile(
     r"(?:REUTERS|AFP|AP|EPA(?:-EFE)?|ANADOLU|XINHUA|SPUTNIK|TASS|GETTY IMAGES|AAP)(?:\s+PHOTO)?\s*/\s*[\p{L} .'-]{2,50}$",
@@ -210,6 +210,7 @@ _READ_ALSO_BARE = regex.compile(
     r"|читайте\s+также|lesen\s+sie\s+auch|baca\s+juga|simak\s+juga|lee\s+también|leia\s+também|leggi\s+anche)\s+\S",
     regex.I | regex.V1,
 )
+_SENTENCE_END = (".", "!", "?", "।", "。", "！", "？", "…", "\"", "”", "»")
 _MAX_READ_ALSO_CHARS = 300
 _MAX_RELATED_HEADLINE_CHARS = 200
 _MAX_TEASER_CHARS = 1200
@@ -310,12 +311,14 @@ def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagrap
         if kind is not None:
             related += 1
             if kind == "bare":
-                # The headlines follow the marker on their own lines: take the short lines right after it.
+                # The headlines follow the marker on their own lines: the first short line always, then more short
+                # lines as long as they end like headlines (without a sentence-final mark).
                 taken = 0
                 while (
                     index < len(paragraphs)
                     and taken < _MAX_BARE_MARKER_HEADLINES
                     and len(paragraphs[index]) <= _MAX_BARE_MARKER_HEADLINE_CHARS
+                    and (taken == 0 or not paragraphs[index].endswith(_SENTENCE_END))
                 ):
                     index += 1
                     taken += 1
@@ -336,7 +339,6 @@ _BYLINE_OR_DATE_PREFIX = regex.compile(
     regex.I,
 )
 _DATE_LIKE = regex.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b")
-_SENTENCE_END = (".", "!", "?", "।", "。", "！", "？", "…", "\"", "”", "»")
 _MAX_FURNITURE_CHARS = 80
 _MAX_FRAGMENT_WORDS = 3
 

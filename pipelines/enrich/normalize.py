@@ -44,8 +44,16 @@ def _restore_space_in_token(token: str) -> str:
 
 
 def restore_sentence_spaces(text: str) -> str:
-    """Insert the space a scraper lost between two sentences (``।पुतिन`` → ``। पुतिन``, ``.The`` → ``. The``)."""
-    return " ".join(_restore_space_in_token(token) for token in text.split(" "))
+    """Insert the space a scraper lost between two sentences (``।पुतिन`` → ``। पुतिन``, ``.The`` → ``. The``).
+
+    Repeated until nothing changes: a space inserted in one pass can make the next word the start of a token and
+    expose another missing space, and the result must be a fixed point for normalisation to be idempotent.
+    """
+    while True:
+        restored = " ".join(_restore_space_in_token(token) for token in text.split(" "))
+        if restored == text:
+            return restored
+        text = restored
 
 
 def normalize_paragraph(text: str) -> str:
