@@ -36,6 +36,7 @@ import json  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+import unicodedata  # noqa: E402
 from collections import Counter  # noqa: E402
 from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -79,6 +80,7 @@ class TrainingSettings:
     batch_start: float = 16.0
     batch_stop: float = 128.0
     max_epochs: int = 30
+    augment_rate: float = 0.5  # share of training sentences with entities copied with substituted names
     patience: int = 4
 
 
@@ -157,6 +159,63 @@ def to_sentence(rows: list[tuple[str, str]]) -> Sentence:
     if spaces:
         spaces[-1] = False
     return Sentence(tuple(words), tuple(spaces), tuple(spans_from_bio_tags(token_labels)))
+
+
+def _akshara_cuts(word: str) -> list[int]:
+    """Positions where a word can be cut without separating a vowel sign or virama from its consonant."""
+    return [index for index in range(1, len(word))
+            if unicodedata.category(word[index])[0] != "M" and unicodedata.category(word[index - 1]) != "Mn"]
+
+
+def _pseudo_word(rng: random.Random, words: list[str]) -> str:
+    """A novel name-like word: the head of one entity word joined to the tail of another."""
+    head, tail = rng.choice(words), rng.choice(words)
+    head_cuts, tail_cuts = _akshara_cuts(head), _akshara_cuts(tail)
+    if not head_cuts or not tail_cuts:
+        return head
+    return head[:rng.choice(head_cuts)] + tail[rng.choice(tail_cuts):]
+
+
+def augment(sentences: list[Sentence], rng: random.Random, rate: float) -> list[Sentence]:
+    """Copies of training sentences whose entities are replaced by other names of the same label.
+
+    Half of the replacements are other training entities, half are pseudo-names spliced from
+    entity words: the seeds' names (हनोई, एपीईसी, गुयेन फू ट्रोंग) never occur in HiNER, so the model
+    must learn to recognise entities from context and word shape rather than remember them.
+    Only the training split is augmented; dev and held-out test stay real text.
+    """
+    entities: dict[str, list[tuple[str, ...]]] = {label: [] for label in LABELS}
+    for sentence in sentences:
+        for start, end, label in sentence.spans:
+            entities[label].append(sentence.words[start:end])
+    words_by_label = {
+        label: [word for name in names for word in name
+                if not word.isascii() and all(unicodedata.category(character)[0] in "LM" for character in word)]
+        for label, names in entities.items()
+    }
+    copies: list[Sentence] = []
+    for sentence in sentences:
+        if not sentence.spans or rng.random() >= rate:
+            continue
+        words: list[str] = []
+        spaces: list[bool] = []
+        spans: list[tuple[int, int, str]] = []
+        cursor = 0
+        for start, end, label in sentence.spans:
+            words.extend(sentence.words[cursor:start])
+            spaces.extend(sentence.spaces[cursor:start])
+            if rng.random() < 0.5 or not words_by_label[label]:
+                replacement = list(rng.choice(entities[label]))
+            else:
+                replacement = [_pseudo_word(rng, words_by_label[label]) for _ in range(end - start)]
+            spans.append((len(words), len(words) + len(replacement), label))
+            words.extend(replacement)
+            spaces.extend([True] * (len(replacement) - 1) + [sentence.spaces[end - 1]])
+            cursor = end
+        words.extend(sentence.words[cursor:])
+        spaces.extend(sentence.spaces[cursor:])
+        copies.append(Sentence(tuple(words), tuple(spaces), tuple(spans)))
+    return copies
 
 
 def bucket_of(sentence: Sentence) -> int:
@@ -259,8 +318,10 @@ def train(data: Path, output: Path, settings: TrainingSettings) -> dict:
     train_set = [s for s in sentences if bucket_of(s) not in (TEST_BUCKET, DEV_BUCKET)]
     print(f"sentences: train {len(train_set)}, dev {len(dev)}, held-out test {len(test)}", flush=True)
 
+    augmented = augment(train_set, random.Random(settings.seed + 1), settings.augment_rate)
+    print(f"augmented training copies: {len(augmented)}", flush=True)
     nlp = build_pipeline(settings)
-    examples = [make_example(nlp, sentence) for sentence in train_set]
+    examples = [make_example(nlp, sentence) for sentence in train_set + augmented]
     optimizer = nlp.initialize(lambda: examples[:500])
     optimizer.learn_rate = settings.learn_rate
 

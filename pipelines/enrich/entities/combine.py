@@ -123,19 +123,34 @@ def _occurrences(text: str, needle: str) -> Iterable[tuple[int, int]]:
         start = text.find(needle, start + 1)
 
 
+def _trimmed(text: str, mention: Mention) -> Mention | None:
+    """The mention without surrounding whitespace; ``None`` if it holds no letter (``-``, ``"``)."""
+    start, end = max(mention.start, 0), min(mention.end, len(text))
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if not any(unicodedata.category(character)[0] == "L" for character in text[start:end]):
+        return None
+    if (start, end) == (mention.start, mention.end):
+        return mention
+    return Mention(start, end, mention.label, mention.source, mention.kb_id)
+
+
 def combine(text: str, model: Iterable[Mention], gazetteer: Iterable[Mention], propagate: bool = True) -> tuple[Entity, ...]:
     """The document's entities from both backends; see the module docstring for the rules."""
-    chosen = resolve_overlaps([*model, *gazetteer])
+    candidates = (_trimmed(text, mention) for mention in [*model, *gazetteer])
+    chosen = resolve_overlaps([mention for mention in candidates if mention is not None])
     surfaces, aliases = _identities(text, chosen)
     propagated: list[Mention] = []
     if propagate:
         covered = bytearray(len(text))
         for mention in chosen:
             covered[mention.start:mention.end] = b"\1" * mention.length
-        candidates: list[tuple[str, _Identity]] = [(s, i) for s, i in surfaces.items() if s == s.strip()]
-        candidates += [(alias, identity) for alias, identity in aliases.items() if alias not in surfaces]
+        needles: list[tuple[str, _Identity]] = list(surfaces.items())
+        needles += [(alias, identity) for alias, identity in aliases.items() if alias not in surfaces]
         found: list[Mention] = []
-        for needle, identity in candidates:
+        for needle, identity in needles:
             for start, end in _occurrences(text, needle):
                 found.append(Mention(start, end, identity.label, SOURCE_PROPAGATION, identity.kb_id))
         for mention in sorted(found, key=lambda m: (-m.length, m.start)):

@@ -203,9 +203,14 @@ def build_gazetteer(entity_lists: Iterable[Path] = (), include_data_packages: bo
     order: list[tuple[str, str, str]] = []
     user_keys: set[tuple[str, str, str]] = set()
 
+    cleaned: dict[str, str | None] = {}  # CLDR repeats most names across locales: clean each once
+
     def add(rows: Iterable[tuple[str, str, str, str]], from_user: bool) -> None:
         for raw_name, label, kb_id, language in rows:
-            name = " ".join(unicodedata.normalize("NFC", raw_name).split()) if from_user else _clean_name(raw_name)
+            if from_user:
+                name = " ".join(unicodedata.normalize("NFC", raw_name).split())
+            else:
+                name = cleaned[raw_name] if raw_name in cleaned else cleaned.setdefault(raw_name, _clean_name(raw_name))
             if not name:
                 continue
             key = (name, label, kb_id)
@@ -225,8 +230,11 @@ def build_gazetteer(entity_lists: Iterable[Path] = (), include_data_packages: bo
         languages = {language for key in order for language in by_name[key]}
 
     entries: dict[str, list[GazetteerEntry]] = {}
+    language_sets: dict[frozenset[str], frozenset[str]] = {}  # shared instead of one per entry
     for key in order:
         name, label, kb_id = key
         source = SOURCE_USER_LIST if key in user_keys else SOURCE_GAZETTEER
-        entries.setdefault(name, []).append(GazetteerEntry(label, kb_id, frozenset(by_name[key]), source))
+        key_languages = frozenset(by_name[key])
+        key_languages = language_sets.setdefault(key_languages, key_languages)
+        entries.setdefault(name, []).append(GazetteerEntry(label, kb_id, key_languages, source))
     return Gazetteer({name: tuple(values) for name, values in entries.items()}, frozenset(languages) - {ANY_LANGUAGE})
