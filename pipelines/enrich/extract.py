@@ -22,6 +22,7 @@ from lxml import html as lxml_html
 from trafilatura.settings import Extractor
 
 from pipelines.enrich.clean import prune_tree
+from pipelines.enrich.ids import normalize_url
 from pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
 
 
@@ -96,9 +97,12 @@ def parse_html(text: str, *, max_dom_nodes: int) -> lxml_html.HtmlElement:
 def _http_url(candidate: str | None, base: str | None) -> str | None:
     if not candidate or not candidate.strip():
         return None
-    url = urljoin(base or "", candidate.strip())
-    parts = urlsplit(url)
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+    try:
+        url = urljoin(base or "", candidate.strip())
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an invalid IPv6 literal in a scraped link
+        return None
+    return normalize_url(url) if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def canonical_url(tree: lxml_html.HtmlElement, base_url: str | None) -> str | None:

@@ -28,8 +28,15 @@ UNDETERMINED = "und"
 _LETTER = regex.compile(r"\p{L}")
 
 
+BACKENDS = ("langdetect", "langdetect_rs")
+
+
 @dataclass(frozen=True)
 class LanguageSettings:
+    """``backend="langdetect_rs"`` (the optional ``fast`` extra) is a drop-in Rust port; a test proves it returns
+    exactly langdetect's probabilities on the fixtures and seeds. langdetect stays the reference and the default."""
+
+    backend: str = "langdetect"
     seed: int = 0
     text_cap: int = 2000
     min_letters: int = 12
@@ -61,29 +68,48 @@ def iso639_1(code: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def load_detector_factory(seed: int) -> DetectorFactory:
-    """The langdetect profiles, loaded once per process and seed (about 0.5 s); the factory is never mutated later."""
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)
+def load_detector_factory(seed: int, backend: str = "langdetect") -> DetectorFactory:
+    """The language profiles, loaded once per process, seed and backend; the factory is never mutated later."""
+    if backend == "langdetect":
+        factory = DetectorFactory()
+        factory.load_profile(PROFILES_DIRECTORY)
+    elif backend == "langdetect_rs":
+        try:
+            import langdetect_rs
+        except ImportError as error:
+            raise ValueError("language backend langdetect_rs needs the 'fast' extra (pip install langdetect-rs)") from error
+        factory = langdetect_rs.DetectorFactory()
+        factory.load_profile(langdetect_rs.PROFILES_DIRECTORY)
+    else:
+        raise ValueError(f"unknown language backend {backend!r}; expected one of {BACKENDS}")
     factory.set_seed(seed)
     return factory
 
 
+def _backend_exception(backend: str) -> type[Exception]:
+    if backend == "langdetect_rs":
+        from langdetect_rs.lang_detect_exception import LangDetectException as RustLangDetectException
+
+        return RustLangDetectException
+    return LangDetectException
+
+
 @dataclass(frozen=True)
 class LangdetectDetector:
-    """Deterministic langdetect: every call creates a detector from the seeded factory."""
+    """Deterministic langdetect (or its Rust port): every call creates a detector from the seeded factory."""
 
     factory: DetectorFactory
+    backend_error: type[Exception] = LangDetectException
 
     def candidates(self, text: str) -> list[Candidate]:
         detector = self.factory.create()
         detector.append(text)
         try:
             ranked = detector.get_probabilities()
-        except LangDetectException as error:
-            if error.code == ErrorCode.CantDetectError:
+        except self.backend_error as error:
+            if getattr(error, "code", None) == ErrorCode.CantDetectError:  # no letters to go on: "und", not a failure
                 return []
-            raise LanguageDetectionError(f"langdetect failed: {error}") from error
+            raise LanguageDetectionError(f"language detection failed: {error}") from error
         merged: dict[str, float] = {}
         for language in ranked:
             code = iso639_1(language.lang)
@@ -91,8 +117,8 @@ class LangdetectDetector:
         return sorted((Candidate(code, prob) for code, prob in merged.items()), key=lambda c: -c.probability)
 
 
-def default_detector(seed: int = 0) -> LangdetectDetector:
-    return LangdetectDetector(load_detector_factory(seed))
+def default_detector(seed: int = 0, backend: str = "langdetect") -> LangdetectDetector:
+    return LangdetectDetector(load_detector_factory(seed, backend), _backend_exception(backend))
 
 
 def identify_language(

@@ -11,11 +11,9 @@ across runs and workers (language detection is seeded, ids are content hashes).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 import regex
 
@@ -33,9 +31,15 @@ from pipelines.enrich.extract import (
     language_code,
     parse_html,
 )
+from pipelines.enrich.ids import article_id, content_hash, normalize_url
 from pipelines.enrich.language import LanguageDetector, LanguageSettings, default_detector, identify_language
 from pipelines.enrich.normalize import normalize_paragraph
 from schemas.records import Article, RawArticle, utc_now
+
+__all__ = [
+    "EnrichSettings", "EntityTagger", "Provenance", "article_id", "content_hash", "enrich_article", "is_html",
+    "normalize_url", "word_count",
+]
 
 if TYPE_CHECKING:
     from schemas.records import Entity
@@ -84,25 +88,6 @@ def is_html(content_type: str, text_start: str) -> bool:
     if media_type == "text/plain":
         return False
     return bool(_HTML_SNIFF.match(text_start))
-
-
-def normalize_url(url: str) -> str:
-    """Lower-cased scheme and host, default port and fragment dropped; path and query kept as they are."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = host if port is None else f"{host}:{port}"
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
-
-
-def article_id(canonical_url: str | None, url: str | None, body: str) -> str:
-    """sha256 (first 32 hex) of the normalised canonical URL, else of the fetch URL, else of the cleaned body."""
-    key = normalize_url(canonical_url or url) if (canonical_url or url) else "body:" + body
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
-def content_hash(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def word_count(text: str) -> int:
@@ -168,7 +153,7 @@ def enrich_article(
     hints = raw.hints
     declared = extracted.declared_language or (language_code(hints.language) if hints else None)
     detected = identify_language(
-        body, declared=declared, detector=detector or default_detector(settings.language.seed), settings=settings.language
+        body, declared=declared, detector=detector or default_detector(settings.language.seed, settings.language.backend), settings=settings.language
     )
 
     entities: tuple[Entity, ...] = ()

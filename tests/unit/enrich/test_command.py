@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+
+from presspipe.commands import enrich as enrich_command
+
+from .conftest import HTML_FIXTURES
+
+
+def run(argv, capsys):
+    parser = argparse.ArgumentParser()
+    enrich_command.register(parser.add_subparsers())
+    args = parser.parse_args(["enrich", *argv])
+    code = args.func(args)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return code, lines
+
+
+def test_one_article_per_input_and_errors_do_not_stop_the_rest(tmp_path, capsys):
+    good = tmp_path / "story.html.gz"
+    good.write_bytes(gzip.compress((HTML_FIXTURES / "fr_daily.html").read_bytes()))
+    text = tmp_path / "note.txt"
+    text.write_text("A short headline\nThe first paragraph of the note says what happened in town today.\n", "utf-8")
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    unknown = tmp_path / "data.pdf"
+    unknown.write_bytes(b"%PDF")
+    code, lines = run([str(good), str(empty), str(text), str(unknown)], capsys)
+    assert code == 1
+    assert [line["path"] for line in lines] == [str(good), str(empty), str(text), str(unknown)]
+    assert lines[0]["language"] == "fr" and lines[0]["source"]["connector"] == "files" and "error" not in lines[0]
+    assert lines[1]["error_type"] == "EmptyArticleError" and lines[1]["stage"] == "extract"
+    assert lines[2]["title"] == "A short headline"
+    assert lines[3]["error_type"] == "ValueError"
+
+
+def test_all_ok_exits_zero_and_url_is_used(tmp_path, capsys):
+    page = tmp_path / "page.htm"
+    page.write_bytes((HTML_FIXTURES / "vi_control.html").read_bytes())
+    code, lines = run([str(page), "--url", "https://Example.org/a#b"], capsys)
+    assert code == 0
+    assert lines[0]["url"] == "https://Example.org/a#b" and lines[0]["language"] == "vi"
+
+
+def test_url_with_several_paths_is_bad_usage(tmp_path, capsys):
+    assert run([str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--url", "https://example.org/"], capsys)[0] == 2
