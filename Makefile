@@ -1,0 +1,34 @@
+# The two commands a new user needs: `make demo` and `make test`. Everything else is for maintainers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast bench bench-quality train-hi-ner clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/presspipe demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+bench-quality: $(STAMP)
+	$(BIN)/python -m benchmarks.quality
+
+train-hi-ner: $(STAMP)
+	$(BIN)/python -m training.hindi_ner
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

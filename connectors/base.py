@@ -1,0 +1,204 @@
+"""What every connector shares: building raw-article records, producing them to Kafka, counting, progress.
+
+A connector is an iterable of ``FetchResult``s (an article, or a failure with its reason) wrapped by
+``run_connector``, which produces each article keyed by its id with ``acks=all`` and counts an article as sent only
+once the broker acknowledged it: a send whose future fails is reported, never counted as sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Iterator, Mapping
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from presspipe import __version__
+from presspipe.settings import KafkaSettings
+from schemas import Hints, RawArticle, Source, raw_article_id
+from schemas.records import utc_now
+
+log = logging.getLogger(__name__)
+
+AVRO_CONTENT_TYPE = b"avro/binary; schema=single-object"
+CONNECTOR_VERSION = f"presspipe/{__version__}"
+
+
+class ConnectorError(RuntimeError):
+    """A connector cannot run at all (bad configuration, unreachable broker); per-item failures are not errors."""
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """An input a connector could not turn into a raw record: counted, logged with its location, and skipped."""
+
+    location: str
+    reason: str
+    error_type: str
+
+
+FetchResult = RawArticle | FetchFailure
+
+
+def build_raw_article(*, connector: str, source_name: str, body: bytes, content_type: str, url: str | None = None,
+                      charset: str | None = None, http_status: int | None = None,
+                      headers: Mapping[str, str] | None = None, hints: Hints | None = None,
+                      fetched_at: datetime | None = None) -> RawArticle:
+    """The one way connectors make records, so ids, versions and timestamps follow the same rules everywhere."""
+    return RawArticle(
+        id=raw_article_id(url, body),
+        url=url,
+        source=Source(connector=connector, name=source_name),
+        fetched_at=fetched_at or utc_now(),
+        content_type=content_type,
+        charset=charset,
+        body=body,
+        http_status=http_status,
+        headers=dict(headers or {}),
+        hints=hints,
+        connector_version=CONNECTOR_VERSION,
+    )
+
+
+class Connector(ABC):
+    """A source of raw articles. Subclasses read top to bottom: where the inputs are, how one becomes a record."""
+
+    name: str
+
+    @abstractmethod
+    def fetch(self) -> Iterator[FetchResult]:
+        """Yield one result per input; never raise for a single bad input."""
+
+
+@dataclass
+class ConnectorReport:
+    """What a connector run did; ``sent`` counts only broker-acknowledged records."""
+
+    sent: int = 0
+    failed_sends: int = 0
+    fetch_failures: int = 0
+    skipped: int = 0
+    bytes_sent: int = 0
+    failures_by_type: Counter = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed_sends == 0 and self.fetch_failures == 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"sent": self.sent, "failed_sends": self.failed_sends, "fetch_failures": self.fetch_failures,
+                "skipped": self.skipped, "bytes_sent": self.bytes_sent,
+                "failures_by_type": dict(self.failures_by_type)}
+
+
+class RawArticleProducer:
+    """Produces raw articles keyed by id with acks=all; ``drain`` checks every pending future.
+
+    Futures are drained every ``max_pending`` records so memory stays bounded on long runs.
+    """
+
+    def __init__(self, settings: KafkaSettings, topic: str, *, max_pending: int = 500,
+                 delivery_timeout_s: float = 60.0, producer: KafkaProducer | None = None):
+        self.topic = topic
+        self.max_pending = max_pending
+        self.delivery_timeout_s = delivery_timeout_s
+        try:
+            self._producer = producer or KafkaProducer(acks="all", retries=5, linger_ms=20,
+                                                       max_request_size=16 * 1024 * 1024,
+                                                       **settings.client_kwargs())
+        except KafkaError as error:
+            raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
+        self._pending: list[tuple[RawArticle, int, object]] = []
+
+    def send(self, raw: RawArticle, report: ConnectorReport) -> None:
+        value = raw.encode()
+        try:
+            future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
+                                         headers=[("content-type", AVRO_CONTENT_TYPE)])
+        except KafkaError as error:
+            self._record_failed_send(raw, error, report)
+            return
+        self._pending.append((raw, len(value), future))
+        if len(self._pending) >= self.max_pending:
+            self.drain(report)
+
+    def drain(self, report: ConnectorReport) -> None:
+        """Flush and wait for every pending send; acknowledged ones count as sent, the others as failed sends."""
+        if not self._pending:
+            return
+        self._producer.flush(timeout=self.delivery_timeout_s)
+        pending, self._pending = self._pending, []
+        for raw, size, future in pending:
+            try:
+                future.get(timeout=self.delivery_timeout_s)
+            except KafkaError as error:
+                self._record_failed_send(raw, error, report)
+            else:
+                report.sent += 1
+                report.bytes_sent += size
+
+    def _record_failed_send(self, raw: RawArticle, error: Exception, report: ConnectorReport) -> None:
+        report.failed_sends += 1
+        report.failures_by_type[type(error).__name__] += 1
+        log.error("send failed", extra={"topic": self.topic, "id": raw.id, "url": raw.url,
+                                        "error_type": type(error).__name__, "error": str(error)})
+
+    def close(self) -> None:
+        self._producer.close(timeout=self.delivery_timeout_s)
+
+
+class Progress:
+    """A one-line live counter on a terminal, structured log lines every ``interval_s`` otherwise."""
+
+    def __init__(self, label: str, stream: IO[str] | None = None, interval_s: float = 1.0):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.interval_s = interval_s
+        self.started = time.monotonic()
+        self._last = 0.0
+        self.interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def update(self, report: ConnectorReport, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self._last < self.interval_s:
+            return
+        self._last = now
+        elapsed = max(now - self.started, 1e-9)
+        fields = {"connector": self.label, "records": report.sent, "bytes": report.bytes_sent,
+                  "errors": report.failed_sends + report.fetch_failures, "rate_per_s": round(report.sent / elapsed, 1)}
+        if self.interactive:
+            end = "\n" if final else ""
+            self.stream.write(f"\r{self.label}: {fields['records']} records, {fields['bytes']} bytes, "
+                              f"{fields['errors']} errors, {fields['rate_per_s']}/s{end}")
+            self.stream.flush()
+        else:
+            log.info("progress %s", json.dumps(fields))
+
+
+def run_connector(connector: Connector, producer: RawArticleProducer, *,
+                  progress: Progress | None = None) -> ConnectorReport:
+    """Produce everything a connector fetches; returns only after every send was acknowledged or failed."""
+    report = ConnectorReport()
+    try:
+        for result in connector.fetch():
+            if isinstance(result, FetchFailure):
+                report.fetch_failures += 1
+                report.failures_by_type[result.error_type] += 1
+                log.warning("fetch failed", extra={"connector": connector.name, "location": result.location,
+                                                   "error_type": result.error_type, "error": result.reason})
+            else:
+                producer.send(result, report)
+            if progress:
+                progress.update(report)
+        producer.drain(report)
+    finally:
+        if progress:
+            progress.update(report, final=True)
+    return report

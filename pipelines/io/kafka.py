@@ -1,0 +1,417 @@
+"""Kafka IO for Beam on kafka-python: the read plan, the bounded read, offset commits and the producing sink.
+
+Knows nothing of articles: records in are bytes with their coordinates, records out are key/value bytes.
+
+The bounded read is planned once, on the launching process: per partition a start and a stop offset, captured at
+launch, then cut into chunks that any runner spreads across workers. A chunk ends exactly at its stop offset, so a
+backfill is reproducible while producers keep writing.
+
+Kafka semantics first, broker quirks second: ``end_offsets`` is the high watermark on Apache Kafka, but some
+Kafka-protocol brokers (the embedded Tansu among them) answer with the base offset of the last batch. The plan
+therefore also reads the high watermark from a fetch response and takes the larger of the two, which is correct on
+both. Likewise ``offsets_for_times`` results whose timestamp precedes the requested time (Tansu answers ``-1``
+where Kafka answers ``None``) are treated as "no record at or after that time".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError, NoOffsetForPartitionError, OffsetOutOfRangeError
+from kafka.structs import OffsetAndMetadata
+
+from presspipe.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+METRICS_NAMESPACE = "presspipe"
+
+
+class KafkaIOError(RuntimeError):
+    """The Kafka IO cannot do what was asked; the message says which topic/partition/offset and why."""
+
+
+class OffsetBelowLogStartError(KafkaIOError):
+    """A planned start offset is no longer in the log (retention removed it): a replay must not silently jump."""
+
+
+class IncompleteReadError(KafkaIOError):
+    """A partition stopped delivering records before its planned stop offset."""
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    """One consumed message with its coordinates; headers as (name, bytes) pairs in their original order."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def header_map(self) -> dict[str, bytes]:
+        return {name: value for name, value in self.headers}
+
+
+@dataclass(frozen=True)
+class PartitionRange:
+    """Offsets ``[start, stop)`` of one partition."""
+
+    topic: str
+    partition: int
+    start: int
+    stop: int
+
+    @property
+    def size(self) -> int:
+        return max(0, self.stop - self.start)
+
+    def split(self, max_records: int) -> list["PartitionRange"]:
+        return [replace(self, start=offset, stop=min(offset + max_records, self.stop))
+                for offset in range(self.start, self.stop, max_records)]
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """The bounded read, fixed at launch: what will be read and, for committing, where each partition ends."""
+
+    ranges: tuple[PartitionRange, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(r.size for r in self.ranges)
+
+    def chunks(self, max_records: int) -> list[PartitionRange]:
+        return [chunk for r in self.ranges for chunk in r.split(max_records)]
+
+    def stop_offsets(self) -> dict[tuple[str, int], int]:
+        return {(r.topic, r.partition): r.stop for r in self.ranges}
+
+
+@dataclass(frozen=True)
+class StartPosition:
+    """Where a bounded read starts: one of ``earliest``, ``latest``, ``committed`` (of ``group``), ``offsets``
+    (explicit per partition, others from ``earliest``) or ``since`` (first record at or after a time)."""
+
+    kind: str = "earliest"
+    group: str | None = None
+    offsets: Mapping[tuple[str, int], int] = field(default_factory=dict)
+    since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("earliest", "latest", "committed", "offsets", "since"):
+            raise ValueError(f"unknown start position {self.kind!r}")
+        if self.kind == "committed" and not self.group:
+            raise ValueError("start from committed offsets needs a consumer group")
+        if self.kind == "since" and self.since is None:
+            raise ValueError("start 'since' needs a time")
+
+
+def parse_explicit_offsets(specs: Iterable[str]) -> dict[tuple[str, int], int]:
+    """``topic:partition:offset`` strings → {(topic, partition): offset}."""
+    offsets = {}
+    for spec in specs:
+        parts = spec.rsplit(":", 2)
+        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+            raise ValueError(f"expected TOPIC:PARTITION:OFFSET, got {spec!r}")
+        topic = parts[0]
+        offsets[(topic, int(parts[1]))] = int(parts[2])
+    return offsets
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _consumer(settings: KafkaSettings, **overrides) -> KafkaConsumer:
+    options = {"enable_auto_commit": False, "auto_offset_reset": "none", "consumer_timeout_ms": 1000,
+               "max_partition_fetch_bytes": 16 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024}
+    options.update(overrides)
+    return KafkaConsumer(**settings.client_kwargs(), **options)
+
+
+def topic_partitions(consumer: KafkaConsumer, topic: str, timeout_s: float = 30.0) -> list[TopicPartition]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions:
+            return [TopicPartition(topic, p) for p in sorted(partitions)]
+        if time.monotonic() > deadline:
+            raise KafkaIOError(f"topic {topic!r} does not exist or has no partitions")
+        time.sleep(0.2)
+
+
+def high_watermarks(consumer: KafkaConsumer, partitions: Sequence[TopicPartition],
+                    reported_end: Mapping[TopicPartition, int], timeout_s: float = 5.0) -> dict[TopicPartition, int]:
+    """The end of each partition: the larger of ``end_offsets`` and the high watermark a fetch response carries."""
+    consumer.assign(list(partitions))
+    for tp in partitions:
+        consumer.seek(tp, reported_end[tp])
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(consumer.highwater(tp) is None for tp in partitions):
+        consumer.poll(timeout_ms=200, max_records=1, update_offsets=False)
+    consumer.unsubscribe()
+    return {tp: max(reported_end[tp], consumer.highwater(tp) or 0) for tp in partitions}
+
+
+def _offsets_at(consumer: KafkaConsumer, partitions: Sequence[TopicPartition], moment: datetime,
+                default: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+    """First offset whose timestamp is at or after ``moment``; ``default`` (the end) when there is none."""
+    target = _millis(moment)
+    found = consumer.offsets_for_times({tp: target for tp in partitions})
+    result = {}
+    for tp in partitions:
+        answer = found.get(tp)
+        has_record = answer is not None and answer.timestamp is not None and answer.timestamp >= target
+        result[tp] = min(answer.offset, default[tp]) if has_record else default[tp]
+    return result
+
+
+def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition = StartPosition(),
+                      until: datetime | None = None) -> ReadPlan:
+    """Resolve start and stop offsets for every partition of ``topic``, once, at launch.
+
+    Raises:
+        OffsetBelowLogStartError: an explicit or committed start offset that retention has already removed.
+        KafkaIOError: the topic does not exist.
+    """
+    consumer = _consumer(settings)
+    try:
+        partitions = topic_partitions(consumer, topic)
+        beginning = consumer.beginning_offsets(partitions)
+        end = high_watermarks(consumer, partitions, consumer.end_offsets(partitions))
+        stop = _offsets_at(consumer, partitions, until, end) if until else end
+        starts = _start_offsets(settings, consumer, partitions, start, beginning, end)
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot plan the read of {topic!r} at {settings.bootstrap_servers}: {error}") from error
+    finally:
+        consumer.close()
+    ranges = []
+    for tp in partitions:
+        if starts[tp] < beginning[tp]:
+            raise OffsetBelowLogStartError(
+                f"{tp.topic}:{tp.partition} start offset {starts[tp]} is below the log start {beginning[tp]}; "
+                f"those records are gone (retention) -- choose a start at or after {beginning[tp]}")
+        ranges.append(PartitionRange(tp.topic, tp.partition, starts[tp], max(starts[tp], stop[tp])))
+    plan = ReadPlan(tuple(ranges))
+    log.info("read plan", extra={"topic": topic, "records": plan.total,
+                                 "ranges": [(r.partition, r.start, r.stop) for r in plan.ranges]})
+    return plan
+
+
+def _start_offsets(settings: KafkaSettings, consumer: KafkaConsumer, partitions: Sequence[TopicPartition],
+                   start: StartPosition, beginning: Mapping[TopicPartition, int],
+                   end: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+    if start.kind == "earliest":
+        return dict(beginning)
+    if start.kind == "latest":
+        return dict(end)
+    if start.kind == "since":
+        return _offsets_at(consumer, partitions, start.since, end)
+    if start.kind == "offsets":
+        unknown = set(start.offsets) - {(tp.topic, tp.partition) for tp in partitions}
+        if unknown:
+            raise KafkaIOError(f"explicit offsets name partitions that do not exist: {sorted(unknown)}")
+        return {tp: start.offsets.get((tp.topic, tp.partition), beginning[tp]) for tp in partitions}
+    group_consumer = _consumer(settings, group_id=start.group)
+    try:
+        committed = {tp: group_consumer.committed(tp) for tp in partitions}
+    finally:
+        group_consumer.close()
+    # A partition the group never committed starts at the beginning, like auto.offset.reset=earliest.
+    return {tp: beginning[tp] if committed[tp] is None else committed[tp] for tp in partitions}
+
+
+def commit_offsets(settings: KafkaSettings, group: str, offsets: Mapping[tuple[str, int], int]) -> None:
+    """Commit ``offsets`` (the next offset to read, per partition) for ``group``.
+
+    Called only after everything before those offsets was durably written or dead-lettered (at-least-once).
+    """
+    if not offsets:
+        return
+    consumer = _consumer(settings, group_id=group)
+    try:
+        consumer.commit({TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+                         for (topic, partition), offset in offsets.items()})
+    except KafkaError as error:
+        raise KafkaIOError(f"commit of {dict(offsets)} for group {group!r} failed: {error}") from error
+    finally:
+        consumer.close()
+
+
+def committed_offsets(settings: KafkaSettings, group: str, topic: str) -> dict[int, int | None]:
+    consumer = _consumer(settings, group_id=group)
+    try:
+        return {tp.partition: consumer.committed(tp) for tp in topic_partitions(consumer, topic)}
+    finally:
+        consumer.close()
+
+
+def read_range(consumer: KafkaConsumer, chunk: PartitionRange, idle_timeout_s: float = 30.0,
+               max_records: int = 500) -> Iterator[KafkaRecord]:
+    """Every record of ``chunk`` in offset order; ends exactly at ``chunk.stop``.
+
+    Gaps (compaction, transaction markers) are skipped by following the consumer's position.
+
+    Raises:
+        OffsetBelowLogStartError: the start is no longer in the log.
+        IncompleteReadError: no progress for ``idle_timeout_s`` before reaching the stop offset.
+    """
+    tp = TopicPartition(chunk.topic, chunk.partition)
+    consumer.assign([tp])
+    consumer.seek(tp, chunk.start)
+    position = chunk.start
+    last_progress = time.monotonic()
+    while position < chunk.stop:
+        try:
+            batch = consumer.poll(timeout_ms=500, max_records=max_records).get(tp, [])
+        except (OffsetOutOfRangeError, NoOffsetForPartitionError) as error:
+            raise OffsetBelowLogStartError(
+                f"{chunk.topic}:{chunk.partition} offset {position} is out of range: {error}") from error
+        for message in batch:
+            if message.offset >= chunk.stop:
+                return
+            if message.offset < position:
+                continue
+            position = message.offset + 1
+            yield KafkaRecord(topic=message.topic, partition=message.partition, offset=message.offset,
+                              timestamp_ms=message.timestamp, key=message.key, value=message.value,
+                              headers=tuple((name, value or b"") for name, value in message.headers or ()))
+        position = max(position, consumer.position(tp))
+        if batch:
+            last_progress = time.monotonic()
+        elif time.monotonic() - last_progress > idle_timeout_s:
+            raise IncompleteReadError(f"{chunk.topic}:{chunk.partition} stalled at offset {position}, "
+                                      f"planned stop {chunk.stop}")
+
+
+class _ReadRangeFn(beam.DoFn):
+    """Reads planned chunks; one consumer per worker, created in ``setup`` so nothing open is pickled."""
+
+    def __init__(self, settings: KafkaSettings, idle_timeout_s: float):
+        self.settings = settings
+        self.idle_timeout_s = idle_timeout_s
+        self._records_read = Metrics.counter(METRICS_NAMESPACE, "records_read")
+
+    def setup(self) -> None:
+        self._consumer = _consumer(self.settings)
+
+    def process(self, chunk: PartitionRange) -> Iterator[KafkaRecord]:
+        for record in read_range(self._consumer, chunk, self.idle_timeout_s):
+            self._records_read.inc()
+            yield record
+
+    def teardown(self) -> None:
+        consumer = getattr(self, "_consumer", None)
+        if consumer is not None:
+            consumer.close()
+
+
+class ReadFromKafkaBounded(beam.PTransform):
+    """Reads a launch-time ``ReadPlan``; chunks are reshuffled so any runner spreads them across workers."""
+
+    def __init__(self, settings: KafkaSettings, plan: ReadPlan, chunk_records: int = 2000,
+                 idle_timeout_s: float = 30.0):
+        super().__init__()
+        self.settings = settings
+        self.plan = plan
+        self.chunk_records = chunk_records
+        self.idle_timeout_s = idle_timeout_s
+
+    def expand(self, pbegin):
+        return (pbegin
+                | "PlannedChunks" >> beam.Create(self.plan.chunks(self.chunk_records))
+                | "SpreadChunks" >> beam.Reshuffle()
+                | "ReadChunk" >> beam.ParDo(_ReadRangeFn(self.settings, self.idle_timeout_s)))
+
+
+def new_producer(settings: KafkaSettings) -> KafkaProducer:
+    return KafkaProducer(acks="all", retries=5, linger_ms=10, max_request_size=16 * 1024 * 1024,
+                         **settings.client_kwargs())
+
+
+class _ProduceFn(beam.DoFn):
+    """Sends key/value pairs with acks=all; ``finish_bundle`` waits for every future and fails the bundle if any
+    send failed, so the runner retries it and no offset past it is committed."""
+
+    def __init__(self, settings: KafkaSettings, topic: str, counter_name: str):
+        self.settings = settings
+        self.topic = topic
+        self.counter_name = counter_name
+        self._sent = Metrics.counter(METRICS_NAMESPACE, counter_name)
+
+    def setup(self) -> None:
+        self._producer = new_producer(self.settings)
+
+    def start_bundle(self) -> None:
+        self._futures = []
+
+    def process(self, key_value: tuple[bytes, bytes]) -> None:
+        key, value = key_value
+        self._futures.append(self._producer.send(self.topic, key=key, value=value))
+
+    def finish_bundle(self) -> None:
+        self._producer.flush()
+        failures = []
+        for future in self._futures:
+            try:
+                future.get(timeout=60)
+            except KafkaError as error:
+                failures.append(error)
+        acknowledged = len(self._futures) - len(failures)
+        self._sent.inc(acknowledged)
+        self._futures = []
+        if failures:
+            raise KafkaIOError(f"{len(failures)} of {len(failures) + acknowledged} sends to {self.topic!r} failed; "
+                               f"first: {type(failures[0]).__name__}: {failures[0]}")
+
+    def teardown(self) -> None:
+        producer = getattr(self, "_producer", None)
+        if producer is not None:
+            producer.close(timeout=30)
+
+
+class WriteToKafka(beam.PTransform):
+    """Writes (key bytes, value bytes) pairs to a topic; a failed send fails the bundle, never just a log line."""
+
+    def __init__(self, settings: KafkaSettings, topic: str, counter_name: str = "kafka_sent"):
+        super().__init__()
+        self.settings = settings
+        self.topic = topic
+        self.counter_name = counter_name
+
+    def expand(self, pcoll):
+        return pcoll | beam.ParDo(_ProduceFn(self.settings, self.topic, self.counter_name))
+
+
+def create_topics(settings: KafkaSettings, names: Iterable[str], partitions: int = 1,
+                  replication_factor: int = 1) -> list[str]:
+    """Create the topics that do not exist yet; returns the ones created."""
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(**settings.client_kwargs())
+    try:
+        existing = set(admin.list_topics())
+        wanted = [name for name in dict.fromkeys(names) if name not in existing]
+        created = []
+        for name in wanted:
+            try:
+                admin.create_topics([NewTopic(name, partitions, replication_factor)])
+                created.append(name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot create topics at {settings.bootstrap_servers}: {error}") from error
+    finally:
+        admin.close()
