@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import regex
+import htmldate
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
@@ -202,6 +203,27 @@ def _parse_date(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
 
 
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def _date_from_page_text(tree: lxml_html.HtmlElement) -> datetime | None:
+    """htmldate's extensive search over visible text and URLs, used only when the markup states no date.
+
+    Its coarse guesses (a year from a copyright line, a year/month from an image path) come back as midnight on the
+    first of a month; a wrong date is worse than none, so those are discarded.
+    """
+    if tree.xpath("//head/meta[@property='article:published_time' or @itemprop='datePublished' or @name='date']"):
+        return None  # trafilatura's markup pass will find it
+    try:
+        found = htmldate.find_date(tree, extensive_search=True, original_date=True, outputformat=_DATE_FORMAT)
+    except ValueError:
+        return None
+    parsed = _parse_date(found)
+    if parsed is None or (parsed.day == 1 and (parsed.hour, parsed.minute, parsed.second) == (0, 0, 0)):
+        return None
+    return parsed
+
+
 def _authors(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
@@ -213,6 +235,7 @@ def extract_html(
 ) -> ExtractedDocument:
     """Prune captions and related boxes from ``tree`` (in place), then extract body paragraphs and metadata."""
     page_language = declared_language(tree)
+    text_date = _date_from_page_text(tree) if options.extensive_date_search else None
     canonical = canonical_url(tree, url)
     counts = prune_tree(tree)
     extractor = Extractor(
@@ -224,11 +247,7 @@ def extract_html(
         tables=options.include_tables,
         with_metadata=True,
         url=url,
-        date_params={
-            "extensive_search": options.extensive_date_search,
-            "original_date": True,
-            "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-        },
+        date_params={"extensive_search": False, "original_date": True, "outputformat": _DATE_FORMAT},
     )
     try:
         document = trafilatura.bare_extraction(tree, options=extractor)
@@ -240,7 +259,7 @@ def extract_html(
         paragraphs=tuple(paragraphs_from_body(document.body)),
         title=document.title or None,
         authors=_authors(document.author),
-        published_at=_parse_date(document.date),
+        published_at=_parse_date(document.date) or text_date,
         site_name=document.sitename or None,
         description=document.description or None,
         canonical_url=canonical,
