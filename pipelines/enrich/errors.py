@@ -22,6 +22,17 @@ class EnrichmentError(Exception):
                 raise ValueError(f"unknown enrichment stage {stage!r}; expected one of {STAGES}")
             self.stage = stage
 
+    def __reduce__(self):
+        # Keyword-only constructors defeat Exception's default pickling; workers may ship errors between processes.
+        return (_restore_error, (type(self), str(self), dict(self.__dict__)))
+
+
+def _restore_error(cls: type[EnrichmentError], message: str, state: dict) -> EnrichmentError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class DecodingError(EnrichmentError):
     """The raw bytes could not be turned into text (undecodable, corrupt compression)."""
