@@ -1,10 +1,9 @@
 """Tokenisation rules and BIO decoding shared by the Hindi model's training and its run-time use.
 
-The shipped Hindi model is a spaCy ``tagger`` that predicts one BIO tag per token (``B-PERSON``,
-``I-LOC``, ``O`` ...) rather than a transition-based ``ner`` pipe: on one core the tagger head costs
-about a millisecond per 1,000 tokens where the transition system costs about eight, and tagging a
-5,000-character article has to stay cheaper than extracting it (see ``training/hindi_ner.py``).
-Training and run time must decode tags the same way, so the decoder lives here, in the package.
+The shipped Hindi model uses spaCy's ``ner`` pipe; a model whose ``tagger`` predicts one BIO tag
+per token (``B-PERSON``, ``I-LOC``, ``O`` ...), as ``training/hindi_ner.py --head tagger`` trains,
+is read through :func:`spans_from_bio_tags` (faster, less accurate: see the training script).
+Training and run time share the tokenizer rules and the decoder, so they live here, in the package.
 """
 
 from __future__ import annotations

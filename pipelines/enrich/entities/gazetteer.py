@@ -5,37 +5,44 @@ Where the names come from (nothing is typed by hand):
 * CLDR, through Babel: the territory names (countries, and UN M49 regions such as "दक्षिण-पूर्व
   एशिया") of every *base* locale (a language, optionally with a script: ``hi``, ``sr_Latn``;
   regional variants such as ``fr_CA`` mostly repeat their base) and the exemplar city of every
-  time zone (``मॉस्को``, ``Singapore``). CLDR flags the European Union and the United Nations as
-  territories: they are tagged ORG.
-* pycountry (ISO 3166): English country names (name, official and common name) and the names of
-  top-level subdivisions (states, provinces, regions).
+  time zone (``मॉस्को``; in English the zone id itself, ``New York``, as CLDR's fallback rule says).
+  CLDR flags the European Union and the United Nations as territories: they are tagged ORG.
+* pycountry (ISO 3166 from Debian iso-codes): country names (name, official and common name) and
+  top-level subdivisions (states, provinces, municipalities), in English and in every language of
+  the gettext catalogs pycountry ships (``रूसी संघ``; ``हनोई`` for Hà Nội). A subdivision counts only
+  where its country is found in the same document: subdivision names include common words of
+  other languages (Samoa's A'ana is ``आना``, "to come", in Hindi).
 * user entity lists (JSON lines ``{"id", "label", "names": {"hi": [...], "en": [...], "*": [...]}}``)
   for watch-lists; their ``id`` becomes ``kb_id`` and they take precedence over the data packages.
 
 Why built at run time instead of shipping a prebuilt JSON: the build reads only installed, pinned
-data packages (about one second once per worker, measured by ``training/measure_tagging.py``), so
-it can never drift from the installed versions and the project redistributes no copy of CLDR or
-ISO data. The cost is paid in ``build_tagger`` (Beam ``setup``), never per element.
+data packages, so it can never drift from the installed versions and the project redistributes no
+copy of CLDR or of the LGPL iso-codes data. It costs about a second and a half once per worker
+(``build_tagger`` in Beam ``setup``, never per element; measured by ``training/measure_tagging.py``),
+kept low by reading each locale's own CLDR data without Babel's inheritance merge (base locales
+inherit only from root, which names no territory) and by light-weight entries.
 
-A name counts in a document of language L when CLDR lists it for L, when it is an English name
-(international names often appear untranslated), or when a user list gives it for L or ``*``.
-Filters against common words, applied to data-package names only: names with fewer than three
-letters (two in unspaced scripts such as Han), the CLDR pseudo-territories (unknown region, world,
-outlying Oceania, private-use codes) and time zones whose exemplar "cities" are Antarctic stations
+A name counts in a document of language L when a data package lists it for L, when it is an
+English name (international names often appear untranslated), or when a user list gives it for L
+or ``*``. Filters against common words, applied to data-package names only: names with fewer than
+three letters and marks (two in unspaced scripts such as Han), subdivisions without their country,
+the CLDR pseudo-territories (unknown region, world, outlying Oceania, private-use codes) and zones whose exemplar "cities" are Antarctic stations
 or US county seats named after people or common words (``Davis``, ``Center``).
 """
 
 from __future__ import annotations
 
+import gettext
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 import pycountry
-from babel import Locale, localedata
+from babel import localedata
+from babel.core import get_global
 
 from .errors import EntityConfigError
 from .mentions import LABELS, SOURCE_GAZETTEER, SOURCE_USER_LIST, Mention, _script_is_unspaced, on_word_boundaries
@@ -52,14 +59,19 @@ _ORGANISATION_TERRITORIES = frozenset({"EU", "UN"})
 _SKIPPED_ZONE_PREFIXES = ("Etc/", "Antarctica/", "America/Indiana/", "America/Kentucky/", "America/North_Dakota/")
 
 
-@dataclass(frozen=True)
-class GazetteerEntry:
-    """What a name refers to and in which document languages it may be matched."""
+class GazetteerEntry(NamedTuple):
+    """What a name refers to and in which document languages it may be matched.
+
+    A NamedTuple rather than a dataclass: ~125,000 are created per build and construction cost
+    dominates the build time.
+    """
 
     label: str
     kb_id: str
     languages: frozenset[str]
     source: str = SOURCE_GAZETTEER
+    #: kb_id that must also be found in the document (a subdivision's country), else no match.
+    requires: str | None = None
 
     def applies_to(self, language: str) -> bool:
         return language in self.languages or ENGLISH in self.languages or ANY_LANGUAGE in self.languages
@@ -71,7 +83,11 @@ def base_language(language: str) -> str:
 
 
 def _clean_name(name: str) -> str | None:
-    name = " ".join(unicodedata.normalize("NFC", name).split())
+    if not unicodedata.is_normalized("NFC", name):
+        name = unicodedata.normalize("NFC", name)
+    name = " ".join(name.split())
+    if len(name) >= 8:  # only short names can fall under the minimum; skip counting the rest
+        return name
     # Marks count: Devanagari रूस is र + ू + स.
     letters = sum(1 for character in name if unicodedata.category(character)[0] in "LM")
     minimum = 2 if name and _script_is_unspaced(name[0]) else 3
@@ -97,42 +113,82 @@ def _is_pseudo_territory(code: str) -> bool:
     return code in _NON_PLACE_TERRITORIES or (len(code) == 2 and code[0] in "XQ")
 
 
-def cldr_names() -> Iterable[tuple[str, str, str, str]]:
-    """``(name, label, kb_id, language)`` for CLDR territories and exemplar cities of base locales.
+def cldr_names() -> Iterable[tuple[str, str, str, str, None]]:
+    """``(name, label, kb_id, language, None)`` for CLDR territories and exemplar cities of base locales.
 
     All territory names come before all city names, so a name that is both (``सिंगापुर``) gets the
     territory's ``kb_id``.
     """
-    cities: list[tuple[str, str, str, str]] = []
+    cities: list[tuple[str, str, str, str, None]] = []
     for identifier in _base_locales():
-        locale = Locale.parse(identifier)
+        # Base locales inherit only from root, which names no territory: reading the locale's own
+        # data skips Babel's inheritance merge, most of the build time.
+        data = localedata.load(identifier, merge_inherited=False)
         language = base_language(identifier)
-        for code, name in locale.territories.items():
+        for code, name in data.get("territories", {}).items():
             if _is_pseudo_territory(code):
                 continue
             label = "ORG" if code in _ORGANISATION_TERRITORIES else "LOC"
-            yield name, label, _territory_kb_id(code), language
-        for zone, zone_names in locale.time_zones.items():
+            yield name, label, _territory_kb_id(code), language, None
+        for zone, zone_names in data.get("time_zones", {}).items():
             city = zone_names.get("city")
             if city and not zone.startswith(_SKIPPED_ZONE_PREFIXES):
-                cities.append((city, "LOC", f"tz:{zone}", language))
+                cities.append((city, "LOC", f"tz:{zone}", language, None))
+    # CLDR omits an exemplar city where it equals the zone id's last part (English "Paris" for
+    # Europe/Paris); the id is then the name, as CLDR's own fallback says.
+    for zone in get_global("zone_territories"):
+        if not zone.startswith(_SKIPPED_ZONE_PREFIXES):
+            cities.append((zone.rsplit("/", 1)[-1].replace("_", " "), "LOC", f"tz:{zone}", ENGLISH, None))
     yield from cities
 
 
-def iso_names() -> Iterable[tuple[str, str, str, str]]:
-    """``(name, label, kb_id, "en")`` for ISO 3166 countries and top-level subdivisions."""
+def _catalog(locale_directory: Path, domain: str) -> dict[str, str]:
+    path = locale_directory / "LC_MESSAGES" / f"{domain}.mo"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        return gettext.GNUTranslations(handle)._catalog  # msgid -> translation, parsed once
+
+
+def iso_names() -> Iterable[tuple[str, str, str, str, str | None]]:
+    """``(name, label, kb_id, language, requires)`` for ISO 3166 countries and top-level subdivisions.
+
+    English names come from pycountry's records; translations from the iso-codes gettext catalogs
+    pycountry ships (``रूसी संघ``, and subdivisions such as ``हनोई`` for Hà Nội). A subdivision only
+    counts where its country is mentioned too (``requires``): subdivision names include common
+    words in other languages (Samoa's A'ana is ``आना``, "to come", in Hindi).
+    """
+    countries: dict[str, str] = {}
     for country in pycountry.countries:
         for attribute in ("name", "official_name", "common_name"):
             name = getattr(country, attribute, None)
             if name:
-                yield name, "LOC", f"iso3166:{country.alpha_2}", ENGLISH
+                countries.setdefault(name, country.alpha_2)
+    subdivisions: dict[str, list[tuple[str, str]]] = {}
     for subdivision in pycountry.subdivisions:
         if subdivision.parent_code is None:
-            yield subdivision.name, "LOC", f"iso3166-2:{subdivision.code}", ENGLISH
+            subdivisions.setdefault(subdivision.name, []).append((subdivision.code, subdivision.country_code))
+    for name, alpha_2 in countries.items():
+        yield name, "LOC", f"iso3166:{alpha_2}", ENGLISH, None
+    for name, codes in subdivisions.items():
+        for code, country_code in codes:
+            yield name, "LOC", f"iso3166-2:{code}", ENGLISH, f"iso3166:{country_code}"
+    locales = Path(pycountry.LOCALES_DIR)
+    for locale_directory in sorted(locales.iterdir()):
+        language = base_language(locale_directory.name)
+        if language == ENGLISH:
+            continue
+        for english, translated in _catalog(locale_directory, "iso3166-1").items():
+            if english in countries and translated != english:
+                yield translated, "LOC", f"iso3166:{countries[english]}", language, None
+        for english, translated in _catalog(locale_directory, "iso3166-2").items():
+            if english in subdivisions and translated != english:
+                for code, country_code in subdivisions[english]:
+                    yield translated, "LOC", f"iso3166-2:{code}", language, f"iso3166:{country_code}"
 
 
-def read_entity_list(path: Path) -> Iterable[tuple[str, str, str, str]]:
-    """``(name, label, kb_id, language)`` from a user JSON-lines entity list; malformed lines raise."""
+def read_entity_list(path: Path) -> Iterable[tuple[str, str, str, str, None]]:
+    """``(name, label, kb_id, language, None)`` from a user JSON-lines entity list; malformed lines raise."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
@@ -157,7 +213,7 @@ def read_entity_list(path: Path) -> Iterable[tuple[str, str, str, str]]:
                 raise EntityConfigError(f"{where}: names[{language!r}] must be a list of strings")
             for name in names:
                 key = ANY_LANGUAGE if language == ANY_LANGUAGE else base_language(language)
-                yield name, label, entity_id, key
+                yield name, label, entity_id, key, None
 
 
 class Gazetteer:
@@ -186,12 +242,19 @@ class Gazetteer:
         if self._size == 0 or not text:
             return ()
         language = base_language(language)
-        found: list[Mention] = []
+        matches: list[tuple[int, int, tuple[GazetteerEntry, ...]]] = []
+        present: set[str] = set()
         for last_index, (length, name_entries) in self._automaton.iter(text):
             start, end = last_index - length + 1, last_index + 1
             if not on_word_boundaries(text, start, end):
                 continue
-            entry = next((entry for entry in name_entries if entry.applies_to(language)), None)
+            applicable = tuple(entry for entry in name_entries if entry.applies_to(language))
+            if applicable:
+                matches.append((start, end, applicable))
+                present.update(entry.kb_id for entry in applicable if entry.requires is None)
+        found: list[Mention] = []
+        for start, end, applicable in matches:
+            entry = next((e for e in applicable if e.requires is None or e.requires in present), None)
             if entry is not None:
                 found.append(Mention(start, end, entry.label, entry.source, entry.kb_id))
         return tuple(found)
@@ -199,21 +262,21 @@ class Gazetteer:
 
 def build_gazetteer(entity_lists: Iterable[Path] = (), include_data_packages: bool = True) -> Gazetteer:
     """Index CLDR, ISO and user names. User-list entries come first for a name, so they win."""
-    by_name: dict[tuple[str, str, str], set[str]] = {}  # (name, label, kb_id) -> languages
-    order: list[tuple[str, str, str]] = []
-    user_keys: set[tuple[str, str, str]] = set()
+    by_name: dict[tuple[str, str, str, str | None], set[str]] = {}  # (name, label, kb_id, requires) -> languages
+    order: list[tuple[str, str, str, str | None]] = []
+    user_keys: set[tuple[str, str, str, str | None]] = set()
 
     cleaned: dict[str, str | None] = {}  # CLDR repeats most names across locales: clean each once
 
-    def add(rows: Iterable[tuple[str, str, str, str]], from_user: bool) -> None:
-        for raw_name, label, kb_id, language in rows:
+    def add(rows: Iterable[tuple[str, str, str, str, str | None]], from_user: bool) -> None:
+        for raw_name, label, kb_id, language, requires in rows:
             if from_user:
                 name = " ".join(unicodedata.normalize("NFC", raw_name).split())
             else:
                 name = cleaned[raw_name] if raw_name in cleaned else cleaned.setdefault(raw_name, _clean_name(raw_name))
             if not name:
                 continue
-            key = (name, label, kb_id)
+            key = (name, label, kb_id, requires)
             if key not in by_name:
                 by_name[key] = set()
                 order.append(key)
@@ -232,9 +295,9 @@ def build_gazetteer(entity_lists: Iterable[Path] = (), include_data_packages: bo
     entries: dict[str, list[GazetteerEntry]] = {}
     language_sets: dict[frozenset[str], frozenset[str]] = {}  # shared instead of one per entry
     for key in order:
-        name, label, kb_id = key
+        name, label, kb_id, requires = key
         source = SOURCE_USER_LIST if key in user_keys else SOURCE_GAZETTEER
         key_languages = frozenset(by_name[key])
         key_languages = language_sets.setdefault(key_languages, key_languages)
-        entries.setdefault(name, []).append(GazetteerEntry(label, kb_id, key_languages, source))
+        entries.setdefault(name, []).append(GazetteerEntry(label, kb_id, key_languages, source, requires))
     return Gazetteer({name: tuple(values) for name, values in entries.items()}, frozenset(languages) - {ANY_LANGUAGE})

@@ -21,7 +21,7 @@ def test_cldr_names_in_hindi_carry_iso_kb_ids(gazetteer):
 def test_devanagari_suffix_marks_belong_to_the_word(gazetteer):
     # भारतीय ("Indian") continues भारत with a vowel sign (category M): not a mention of India.
     assert found(gazetteer, "भारतीय टीम", "hi") == set()
-    assert found(gazetteer, "रूसी संघ", "hi") == set()  # रूसी ("Russian") is not रूस
+    assert found(gazetteer, "रूसी राष्ट्रपति", "hi") == set()  # रूसी ("Russian") is not रूस
     assert ("भारत", "LOC", "iso3166:IN") in found(gazetteer, "टीम भारत लौटी", "hi")
 
 
@@ -75,3 +75,16 @@ def test_malformed_user_lists_raise(tmp_path, line):
     path.write_text(line + "\n", encoding="utf-8")
     with pytest.raises(EntityConfigError):
         build_gazetteer([path], include_data_packages=False)
+
+
+def test_translated_iso_names_and_subdivisions_need_their_country(gazetteer):
+    assert ("रूसी संघ", "LOC", "iso3166:RU") in found(gazetteer, "वियतनाम और रूसी संघ के बीच", "hi")
+    with_country = found(gazetteer, "राष्ट्रपति हनोई पहुंचे और वियतनाम के नेताओं से मिले", "hi")
+    assert ("हनोई", "LOC", "iso3166-2:VN-HN") in with_country
+    assert found(gazetteer, "राष्ट्रपति हनोई पहुंचे", "hi") == set()
+    # Samoa's A'ana is "आना" (Hindi "to come"): never a place without Samoa in the text.
+    assert found(gazetteer, "उन्हें आना था", "hi") == set()
+
+
+def test_english_zone_cities(gazetteer):
+    assert ("New York", "LOC", "tz:America/New_York") in found(gazetteer, "She flew to New York.", "en")
