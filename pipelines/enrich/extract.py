@@ -9,7 +9,6 @@ paragraphs (scraped text treats lines the same way).
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
