@@ -159,8 +159,9 @@ def high_watermarks(consumer: KafkaConsumer, partitions: Sequence[TopicPartition
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and any(consumer.highwater(tp) is None for tp in partitions):
         consumer.poll(timeout_ms=200, max_records=1, update_offsets=False)
+    ends = {tp: max(reported_end[tp], consumer.highwater(tp) or 0) for tp in partitions}
     consumer.unsubscribe()
-    return {tp: max(reported_end[tp], consumer.highwater(tp) or 0) for tp in partitions}
+    return ends
 
 
 def _offsets_at(consumer: KafkaConsumer, partitions: Sequence[TopicPartition], moment: datetime,

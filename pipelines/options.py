@@ -1,0 +1,155 @@
+"""The pipeline's configuration in one typed place: Beam ``PipelineOptions`` flags → a frozen ``IngestConfig``.
+
+The flags are what users type (``presspipe run``, ``python -m pipelines.ingest``, a Flex Template's parameters);
+``IngestConfig`` is what the code reads, validated once on the launching process and pickled into workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipelines.enrich.record import EnrichSettings
+from pipelines.io.kafka import StartPosition, parse_explicit_offsets
+from presspipe.settings import KafkaSettings, Topics, parse_client_option
+
+MODES = ("bounded", "streaming")
+BEAM_DEFAULT_BOOTSTRAP = "localhost:9092"
+START_KINDS = ("earliest", "latest", "committed")
+
+
+class ConfigError(ValueError):
+    """Flags that do not make a runnable pipeline (exit code 2)."""
+
+
+class PresspipeOptions(PipelineOptions):
+    """presspipe's own flags; every other flag is Beam's (``--runner``, ``--direct_num_workers`` ...)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        # Beam itself owns --bootstrap_servers (KafkaStreamsRunnerOptions, default localhost:9092); it is honoured
+        # too when set to anything but that default (see kafka_bootstrap_servers()).
+        parser.add_argument("--bootstrap-servers", "--kafka_bootstrap_servers", dest="kafka_bootstrap_servers",
+                            default=None,
+                            help="Kafka bootstrap servers (default: $PRESSPIPE_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+        parser.add_argument("--kafka_option", "--kafka-option", action="append", default=[],
+                            help="kafka-python client option NAME=VALUE (SASL/SSL), repeatable")
+        parser.add_argument("--raw_topic", "--raw-topic", default=Topics.raw)
+        parser.add_argument("--articles_topic", "--articles-topic", default=Topics.articles)
+        parser.add_argument("--dlq_topic", "--dlq-topic", default=Topics.dlq)
+        parser.add_argument("--mode", choices=MODES, default="bounded",
+                            help="bounded: read up to the end offsets captured at launch; streaming: follow new records")
+        parser.add_argument("--from", dest="start_from", choices=START_KINDS, default=None,
+                            help="start position (default: committed when --group is given, else earliest)")
+        parser.add_argument("--offsets", action="append", default=[],
+                            help="explicit start TOPIC:PARTITION:OFFSET, repeatable (bounded mode)")
+        parser.add_argument("--since", default=None, help="ISO-8601 time: start at the first record at or after it")
+        parser.add_argument("--until", default=None, help="ISO-8601 time: stop before the first record at or after it")
+        parser.add_argument("--output", action="append", default=[],
+                            help="avro:DIR or kafka:TOPIC, repeatable (default: kafka:<articles topic>)")
+        parser.add_argument("--group", default=None,
+                            help="consumer group whose offsets are committed after the output is durable")
+        parser.add_argument("--chunk_records", "--chunk-records", type=int, default=2000,
+                            help="records per read chunk: the unit of parallelism of a bounded read")
+        parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
+        parser.add_argument("--max_body_bytes", "--max-body-bytes", type=int, default=EnrichSettings.max_body_bytes)
+
+
+@dataclass(frozen=True)
+class Output:
+    kind: str  # "avro" or "kafka"
+    target: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Output":
+        kind, separator, target = text.partition(":")
+        if not separator or kind not in ("avro", "kafka") or not target:
+            raise ConfigError(f"--output must be avro:DIR or kafka:TOPIC, got {text!r}")
+        return cls(kind, target)
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    kafka: KafkaSettings
+    topics: Topics
+    mode: str
+    start: StartPosition
+    until: datetime | None
+    outputs: tuple[Output, ...]
+    group: str | None
+    chunk_records: int
+    tag_entities: bool
+    enrich: EnrichSettings = field(default_factory=EnrichSettings)
+
+    @property
+    def streaming(self) -> bool:
+        return self.mode == "streaming"
+
+    @classmethod
+    def from_options(cls, options: PipelineOptions) -> "IngestConfig":
+        flags = options.view_as(PresspipeOptions)
+        try:
+            extra = dict(parse_client_option(text) for text in flags.kafka_option)
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
+        topics = Topics(raw=flags.raw_topic, articles=flags.articles_topic, dlq=flags.dlq_topic)
+        outputs = tuple(Output.parse(text) for text in flags.output) or (Output("kafka", topics.articles),)
+        if flags.chunk_records < 1:
+            raise ConfigError("--chunk_records must be at least 1")
+        config = cls(
+            kafka=KafkaSettings.from_env(kafka_bootstrap_servers(options), extra_options=extra),
+            topics=topics,
+            mode=flags.mode,
+            start=_start_position(flags),
+            until=parse_time(flags.until, "--until"),
+            outputs=outputs,
+            group=flags.group,
+            chunk_records=flags.chunk_records,
+            tag_entities=not flags.no_entities,
+            enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes),
+        )
+        if config.streaming:
+            if config.until or config.start.kind in ("since", "offsets"):
+                raise ConfigError("--until, --since and --offsets are for bounded runs (backfills, replays)")
+            options.view_as(StandardOptions).streaming = True
+        return config
+
+
+def kafka_bootstrap_servers(options: PipelineOptions) -> str | None:
+    """``--bootstrap-servers`` if given, else Beam's ``--bootstrap_servers`` unless it still holds Beam's default."""
+    ours = options.view_as(PresspipeOptions).kafka_bootstrap_servers
+    if ours:
+        return ours
+    beams = options.get_all_options().get("bootstrap_servers")
+    return beams if beams and beams != BEAM_DEFAULT_BOOTSTRAP else None
+
+
+def _start_position(flags: PresspipeOptions) -> StartPosition:
+    since = parse_time(flags.since, "--since")
+    chosen = [name for name, given in (("--from", flags.start_from), ("--since", since), ("--offsets", flags.offsets))
+              if given]
+    if len(chosen) > 1:
+        raise ConfigError(f"choose one start: {' and '.join(chosen)} were given")
+    try:
+        if since:
+            return StartPosition("since", since=since)
+        if flags.offsets:
+            return StartPosition("offsets", offsets=parse_explicit_offsets(flags.offsets))
+        kind = flags.start_from or ("committed" if flags.group else "earliest")
+        return StartPosition(kind, group=flags.group)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+
+
+def parse_time(text: str | None, flag: str) -> datetime | None:
+    """ISO-8601 (``Z`` allowed); a time without zone is UTC."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ConfigError(f"{flag} must be an ISO-8601 time, got {text!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

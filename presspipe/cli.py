@@ -1,0 +1,54 @@
+"""The ``presspipe`` command: one console script, a sub-command per module in ``presspipe/commands/``.
+
+Global flags (``--bootstrap-servers``, topic names) come before the sub-command and reach every command through
+``args``; exit codes are 0 success, 1 run failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from presspipe import __version__
+from presspipe.commands import broker, connect, demo, enrich, inspect, run, topics
+from presspipe.settings import BOOTSTRAP_ENV, Topics
+
+COMMANDS = (demo, broker, topics, connect, run, enrich, inspect)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="presspipe", description="News article ingestion: connectors → Kafka → Beam → Avro.")
+    parser.add_argument("--version", action="version", version=f"presspipe {__version__}")
+    parser.add_argument("--bootstrap-servers", default=None,
+                        help=f"Kafka bootstrap servers (default: ${BOOTSTRAP_ENV} or 127.0.0.1:9092)")
+    parser.add_argument("--raw-topic", default=Topics.raw)
+    parser.add_argument("--articles-topic", default=Topics.articles)
+    parser.add_argument("--dlq-topic", default=Topics.dlq)
+    parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if hasattr(args, "pipeline_args"):
+        # run/replay pass every flag they do not know themselves on to the pipeline's (Beam's) option parser.
+        args.pipeline_args = list(args.pipeline_args) + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
