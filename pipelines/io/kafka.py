@@ -165,16 +165,57 @@ def high_watermarks(consumer: KafkaConsumer, partitions: Sequence[TopicPartition
 
 
 def _offsets_at(consumer: KafkaConsumer, partitions: Sequence[TopicPartition], moment: datetime,
-                default: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
-    """First offset whose timestamp is at or after ``moment``; ``default`` (the end) when there is none."""
+                beginning: Mapping[TopicPartition, int], end: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+    """First offset whose record timestamp is at or after ``moment``; the end offset when there is none.
+
+    The broker's ``offsets_for_times`` answer is checked against the records themselves (the record at the answer
+    must be at or after the time, the one before it earlier). A broker that indexes by append time instead of the
+    records' create time fails that check, and the offset is then found by binary search over record timestamps.
+    """
     target = _millis(moment)
     found = consumer.offsets_for_times({tp: target for tp in partitions})
     result = {}
     for tp in partitions:
         answer = found.get(tp)
         has_record = answer is not None and answer.timestamp is not None and answer.timestamp >= target
-        result[tp] = min(answer.offset, default[tp]) if has_record else default[tp]
+        candidate = min(answer.offset, end[tp]) if has_record else end[tp]
+        if not _is_first_at_or_after(consumer, tp, candidate, target, beginning[tp], end[tp]):
+            log.info("offsets_for_times answer does not match record timestamps; searching",
+                     extra={"topic": tp.topic, "partition": tp.partition})
+            candidate = _search_first_at_or_after(consumer, tp, target, beginning[tp], end[tp])
+        result[tp] = candidate
+    consumer.unsubscribe()
     return result
+
+
+def _timestamp_at(consumer: KafkaConsumer, tp: TopicPartition, offset: int, timeout_s: float = 10.0) -> int:
+    """Timestamp of the first record at or after ``offset`` (offsets may have gaps)."""
+    consumer.assign([tp])
+    consumer.seek(tp, offset)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for message in consumer.poll(timeout_ms=300, max_records=50).get(tp, []):
+            if message.offset >= offset:
+                return message.timestamp
+    raise IncompleteReadError(f"{tp.topic}:{tp.partition} returned no record at offset {offset}")
+
+
+def _is_first_at_or_after(consumer: KafkaConsumer, tp: TopicPartition, offset: int, target: int, beginning: int,
+                          end: int) -> bool:
+    if offset < end and _timestamp_at(consumer, tp, offset) < target:
+        return False
+    return offset <= beginning or _timestamp_at(consumer, tp, offset - 1) < target
+
+
+def _search_first_at_or_after(consumer: KafkaConsumer, tp: TopicPartition, target: int, low: int, high: int) -> int:
+    """Binary search over ``[low, high)`` assuming timestamps that do not decrease along the partition."""
+    while low < high:
+        middle = (low + high) // 2
+        if _timestamp_at(consumer, tp, middle) < target:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition = StartPosition(),
@@ -190,7 +231,7 @@ def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition 
         partitions = topic_partitions(consumer, topic)
         beginning = consumer.beginning_offsets(partitions)
         end = high_watermarks(consumer, partitions, consumer.end_offsets(partitions))
-        stop = _offsets_at(consumer, partitions, until, end) if until else end
+        stop = _offsets_at(consumer, partitions, until, beginning, end) if until else end
         starts = _start_offsets(settings, consumer, partitions, start, beginning, end)
     except KafkaError as error:
         raise KafkaIOError(f"cannot plan the read of {topic!r} at {settings.bootstrap_servers}: {error}") from error
@@ -217,7 +258,7 @@ def _start_offsets(settings: KafkaSettings, consumer: KafkaConsumer, partitions:
     if start.kind == "latest":
         return dict(end)
     if start.kind == "since":
-        return _offsets_at(consumer, partitions, start.since, end)
+        return _offsets_at(consumer, partitions, start.since, beginning, end)
     if start.kind == "offsets":
         unknown = set(start.offsets) - {(tp.topic, tp.partition) for tp in partitions}
         if unknown:

@@ -1,0 +1,131 @@
+"""Connector → broker → Beam (in-process) → Avro and Kafka, against the embedded broker."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from connectors.base import RawArticleProducer, build_raw_article, run_connector
+from connectors.files import FilesConnector
+from pipelines import ingest
+from pipelines.io.kafka import plan_bounded_read, StartPosition
+from schemas import Article, DeadLetter
+from tests.support.kafka import consume_all, produce, read_avro_dir
+
+pytestmark = pytest.mark.integration
+
+
+def send_files(settings, topic, paths):
+    producer = RawArticleProducer(settings, topic)
+    try:
+        report = run_connector(FilesConnector(list(paths)), producer)
+    finally:
+        producer.close()
+    assert report.ok, report.as_dict()
+    return report
+
+
+def run_pipeline(settings, topics, *flags):
+    return ingest.run(["--bootstrap-servers", settings.bootstrap_servers, "--raw_topic", topics.raw,
+                       "--articles_topic", topics.articles, "--dlq_topic", topics.dlq, *flags])
+
+
+@pytest.mark.slow
+def test_seeds_become_hindi_articles_with_stable_ids(kafka_settings, topics, seeds_dir, tmp_path):
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    assert len(seeds) == 2
+    send_files(kafka_settings, topics.raw, seeds)
+
+    first = run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path / 'a'}")
+    second = run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path / 'b'}")
+
+    assert (first.read, first.written, first.dead_lettered) == (2, 2, 0)
+    records = read_avro_dir(tmp_path / "a", "articles")
+    assert len(records) == 2
+    for record in records:
+        assert record["language"] == "hi"
+        assert record["body"].strip() and record["paragraphs"]
+        assert record["raw_topic"] == topics.raw and record["raw_offset"] is not None
+    again = read_avro_dir(tmp_path / "b", "articles")
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in again)
+    assert sorted(r["content_hash"] for r in records) == sorted(r["content_hash"] for r in again)
+    assert second.balanced
+
+
+@pytest.mark.slow
+def test_garbage_message_becomes_exactly_one_dead_letter(kafka_settings, topics, tmp_path):
+    good = build_raw_article(connector="test", source_name="t", content_type="text/plain",
+                             body="A quiet morning in the harbour town.\n\nThe ferry left on time.".encode())
+    produce(kafka_settings, topics.raw, [(b"garbage", b"\x00\x01 definitely not avro"),
+                                         (good.id.encode(), good.encode())])
+    summary = run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path}", "--output",
+                           f"kafka:{topics.articles}", "--no_entities")
+
+    assert (summary.read, summary.written, summary.dead_lettered) == (2, 1, 1)
+    assert summary.dead_letters_by_stage == {"decode": 1}
+    letters = [DeadLetter.decode(record.value) for record in consume_all(kafka_settings, topics.dlq, expected=1)]
+    assert len(letters) == 1
+    assert letters[0].id == "garbage" and letters[0].stage == "decode"
+    assert letters[0].payload == b"\x00\x01 definitely not avro"
+    assert letters[0].raw_topic == topics.raw and letters[0].raw_offset is not None
+    published = [Article.decode(record.value) for record in consume_all(kafka_settings, topics.articles, expected=1)]
+    assert [a.body for a in published] == [r["body"] for r in read_avro_dir(tmp_path, "articles")]
+    assert len(read_avro_dir(tmp_path, "dead_letters")) == 1
+
+
+def test_plan_counts_batched_records_exactly(kafka_settings, topics):
+    """Batched produce: a broker whose end_offsets lag the high watermark must not make the plan stop early."""
+    produce(kafka_settings, topics.raw, [(str(i).encode(), b"v%d" % i) for i in range(1000)], linger_ms=50)
+    plan = plan_bounded_read(kafka_settings, topics.raw)
+    assert plan.total == 1000
+    assert sum(r.stop for r in plan.ranges) == 1000
+
+
+def test_plan_for_time_window_and_empty_tail(kafka_settings, topics):
+    base = int(datetime(2024, 5, 1, tzinfo=timezone.utc).timestamp() * 1000)
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(acks="all", **kafka_settings.client_kwargs())
+    futures = [producer.send(topics.raw, key=str(i).encode(), value=b"x", partition=i % 4,
+                             timestamp_ms=base + i * 60_000) for i in range(40)]
+    producer.flush()
+    for future in futures:
+        future.get(timeout=30)
+    producer.close()
+
+    window = plan_bounded_read(kafka_settings, topics.raw,
+                               StartPosition("since", since=datetime(2024, 5, 1, 0, 10, tzinfo=timezone.utc)),
+                               until=datetime(2024, 5, 1, 0, 20, tzinfo=timezone.utc))
+    assert window.total == 10  # minutes 10..19
+    after_everything = plan_bounded_read(kafka_settings, topics.raw,
+                                         StartPosition("since", since=datetime(2030, 1, 1, tzinfo=timezone.utc)))
+    assert after_everything.total == 0
+
+
+@pytest.mark.slow
+def test_committed_offsets_resume_where_the_last_run_ended(kafka_settings, topics, tmp_path):
+    first_batch = [build_raw_article(connector="test", source_name="t", content_type="text/plain",
+                                     body=f"Report number {i}. The council met on Tuesday to discuss the budget "
+                                          f"for the coming year and the new bridge.".encode()) for i in range(6)]
+    produce(kafka_settings, topics.raw, [(r.id.encode(), r.encode()) for r in first_batch[:4]])
+    first = run_pipeline(kafka_settings, topics, "--group", "g1", "--output", f"avro:{tmp_path / 'one'}",
+                         "--no_entities")
+    produce(kafka_settings, topics.raw, [(r.id.encode(), r.encode()) for r in first_batch[4:]])
+    second = run_pipeline(kafka_settings, topics, "--group", "g1", "--output", f"avro:{tmp_path / 'two'}",
+                          "--no_entities")
+    assert (first.read, second.read) == (4, 2)
+    assert sum(first.committed.values()) == 4 and sum(second.committed.values()) == 6
+
+
+def test_cli_demo_runs_and_stops_everything(tmp_path, monkeypatch):
+    from presspipe.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--output-dir", str(tmp_path / "out")]) == 0
+    output = next((tmp_path / "out").iterdir())
+    articles = read_avro_dir(output, "articles")
+    assert {a["language"] for a in articles} >= {"hi", "en", "fr"}
+    assert len(read_avro_dir(output, "dead_letters")) == 1

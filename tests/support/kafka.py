@@ -1,0 +1,53 @@
+"""Test helpers that talk to the real (embedded) broker: produce raw records, drain a topic, read Avro output."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import fastavro
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from presspipe.settings import KafkaSettings
+
+
+def produce(settings: KafkaSettings, topic: str, messages, linger_ms: int = 20) -> None:
+    """Send (key, value[, headers]) tuples and wait for every acknowledgement."""
+    producer = KafkaProducer(acks="all", linger_ms=linger_ms, **settings.client_kwargs())
+    futures = []
+    for message in messages:
+        key, value, *rest = message
+        futures.append(producer.send(topic, key=key, value=value, headers=rest[0] if rest else None))
+    producer.flush()
+    for future in futures:
+        future.get(timeout=30)
+    producer.close()
+
+
+def consume_all(settings: KafkaSettings, topic: str, expected: int | None = None, timeout_s: float = 20.0):
+    """Every record of ``topic`` from the beginning; waits until ``expected`` arrived (or the timeout)."""
+    consumer = KafkaConsumer(enable_auto_commit=False, auto_offset_reset="earliest", **settings.client_kwargs())
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    records, deadline = [], time.monotonic() + timeout_s
+    idle_polls = 0
+    while time.monotonic() < deadline:
+        batch = consumer.poll(timeout_ms=300)
+        new = [record for part in batch.values() for record in part]
+        records.extend(new)
+        idle_polls = 0 if new else idle_polls + 1
+        if expected is not None and len(records) >= expected and idle_polls >= 2:
+            break
+        if expected is None and idle_polls >= 4:
+            break
+    consumer.close()
+    return records
+
+
+def read_avro_dir(directory: Path, name: str) -> list[dict]:
+    records = []
+    for path in sorted(Path(directory).glob(f"{name}-*.avro")):
+        with open(path, "rb") as stream:
+            records.extend(fastavro.reader(stream))
+    return records

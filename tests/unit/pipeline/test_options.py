@@ -1,0 +1,70 @@
+from datetime import datetime, timezone
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipelines.options import ConfigError, IngestConfig, Output
+
+
+def config(*flags: str, env=None, monkeypatch=None) -> IngestConfig:
+    return IngestConfig.from_options(PipelineOptions(list(flags)))
+
+
+def test_defaults(monkeypatch):
+    monkeypatch.delenv("PRESSPIPE_BOOTSTRAP_SERVERS", raising=False)
+    chosen = config()
+    assert chosen.kafka.bootstrap_servers == "127.0.0.1:9092"
+    assert chosen.mode == "bounded" and chosen.start.kind == "earliest"
+    assert chosen.outputs == (Output("kafka", "articles.enriched"),)
+
+
+def test_bootstrap_from_flag_env_and_beams_own_flag(monkeypatch):
+    monkeypatch.setenv("PRESSPIPE_BOOTSTRAP_SERVERS", "env:1")
+    assert config().kafka.bootstrap_servers == "env:1"
+    assert config("--bootstrap-servers", "flag:2").kafka.bootstrap_servers == "flag:2"
+    assert config("--bootstrap_servers", "beam:3").kafka.bootstrap_servers == "beam:3"
+
+
+def test_group_defaults_start_to_committed():
+    chosen = config("--group", "g")
+    assert (chosen.start.kind, chosen.start.group) == ("committed", "g")
+
+
+def test_time_window_and_outputs():
+    chosen = config("--since", "2024-05-01T00:00:00Z", "--until", "2024-05-02", "--output", "avro:/tmp/x",
+                    "--output", "kafka:out")
+    assert chosen.start.since == datetime(2024, 5, 1, tzinfo=timezone.utc)
+    assert chosen.until == datetime(2024, 5, 2, tzinfo=timezone.utc)
+    assert chosen.outputs == (Output("avro", "/tmp/x"), Output("kafka", "out"))
+
+
+def test_explicit_offsets():
+    chosen = config("--offsets", "a.raw:0:10", "--offsets", "a.raw:3:7")
+    assert chosen.start.offsets == {("a.raw", 0): 10, ("a.raw", 3): 7}
+
+
+def test_streaming_sets_beams_streaming_flag():
+    options = PipelineOptions(["--mode", "streaming"])
+    IngestConfig.from_options(options)
+    assert options.view_as(StandardOptions).streaming
+
+
+@pytest.mark.parametrize("flags", [
+    ("--output", "s3:bucket"),
+    ("--since", "not a time"),
+    ("--since", "2024-01-01", "--from", "latest"),
+    ("--offsets", "topic-without-partition"),
+    ("--mode", "streaming", "--until", "2024-01-01"),
+    ("--chunk_records", "0"),
+    ("--kafka_option", "sasl_plain_password"),
+    ("--kafka_option", "unknown_option=1"),
+])
+def test_bad_flags_are_config_errors(flags):
+    with pytest.raises(ConfigError):
+        config(*flags)
+
+
+def test_kafka_client_options_pass_through_and_secrets_are_masked():
+    chosen = config("--kafka_option", "security_protocol=SASL_SSL", "--kafka_option", "sasl_plain_password=hunter2")
+    assert chosen.kafka.client_kwargs()["security_protocol"] == "SASL_SSL"
+    assert "hunter2" not in repr(chosen.kafka) and "hunter2" not in repr(chosen)
