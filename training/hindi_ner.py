@@ -118,7 +118,17 @@ def read_conll(path: Path) -> list[list[tuple[str, str]]]:
     return sentences
 
 
-def _split_danda(token: str) -> list[str]:
+def _is_edge_punctuation(character: str) -> bool:
+    return unicodedata.category(character)[0] in "PS"
+
+
+def _split_token(token: str) -> list[str]:
+    """A HiNER token cut as the run-time tokenizer cuts it: dandas anywhere, punctuation at the edges.
+
+    HiNER keeps some punctuation inside tokens, entity tokens included (``सांवलीसेरा,``,
+    ``.श्रीलंका``: 4% of its entity spans). The tokenizer splits those off, so a gold span with the
+    comma could never be matched exactly; the punctuation becomes its own ``O`` token instead.
+    """
     pieces: list[str] = []
     buffer = ""
     for character in token:
@@ -131,11 +141,25 @@ def _split_danda(token: str) -> list[str]:
             buffer += character
     if buffer:
         pieces.append(buffer)
-    return pieces
+    result: list[str] = []
+    for piece in pieces:
+        leading, trailing = [], []
+        while len(piece) > 1 and _is_edge_punctuation(piece[0]):
+            leading.append(piece[0])
+            piece = piece[1:]
+        while len(piece) > 1 and _is_edge_punctuation(piece[-1]):
+            trailing.insert(0, piece[-1])
+            piece = piece[:-1]
+        result.extend([*leading, piece, *trailing])
+    return result
+
+
+def _is_punctuation_piece(piece: str) -> bool:
+    return piece in DANDA_CHARACTERS or (len(piece) == 1 and _is_edge_punctuation(piece))
 
 
 def to_sentence(rows: list[tuple[str, str]]) -> Sentence:
-    """Gold words with the danda split off (as the tokenizer will), labels mapped, spans rebuilt.
+    """Gold words cut like the tokenizer cuts them (:func:`_split_token`), labels mapped, spans rebuilt.
 
     The original HiNER token spacing is kept in ``spaces`` (pieces of one HiNER token are not
     separated), so ``Sentence.text`` is the text the tokenizer sees.
@@ -144,14 +168,14 @@ def to_sentence(rows: list[tuple[str, str]]) -> Sentence:
     spaces: list[bool] = []
     token_labels: list[str] = []  # B-X / I-X / O per word
     for token, tag in rows:
-        pieces = _split_danda(token)
+        pieces = _split_token(token)
         entity = tag[2:] if tag[:2] in ("B-", "I-") else None
         label = LABEL_MAP[entity] if entity else None
         first_content = True
         for piece_index, piece in enumerate(pieces):
             words.append(piece)
             spaces.append(piece_index == len(pieces) - 1)
-            if label is None or piece in DANDA_CHARACTERS:
+            if label is None or _is_punctuation_piece(piece):
                 token_labels.append("O")
             elif first_content:
                 token_labels.append(f"{tag[0]}-{label}")

@@ -123,12 +123,17 @@ def _occurrences(text: str, needle: str) -> Iterable[tuple[int, int]]:
         start = text.find(needle, start + 1)
 
 
+def _is_edge_junk(character: str) -> bool:
+    # whitespace, punctuation (``रूस-``, quotes) and separators never start or end a name
+    return unicodedata.category(character)[0] in "PZC" or character.isspace()
+
+
 def _trimmed(text: str, mention: Mention) -> Mention | None:
-    """The mention without surrounding whitespace; ``None`` if it holds no letter (``-``, ``"``)."""
+    """The mention without surrounding whitespace or punctuation; ``None`` if it holds no letter."""
     start, end = max(mention.start, 0), min(mention.end, len(text))
-    while start < end and text[start].isspace():
+    while start < end and _is_edge_junk(text[start]):
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and _is_edge_junk(text[end - 1]):
         end -= 1
     if not any(unicodedata.category(character)[0] == "L" for character in text[start:end]):
         return None

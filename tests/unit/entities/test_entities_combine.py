@@ -94,3 +94,9 @@ def test_offsets_always_index_the_text_and_spans_never_overlap(text, raw):
         assert text[entity.start:entity.end] == entity.text
         assert entity.start >= previous_end and entity.end > entity.start
         previous_end = entity.end
+
+
+def test_edge_punctuation_is_trimmed_from_model_spans():
+    text = "रूस-वियतनाम समिति"
+    (entity,) = combine(text, [Mention(0, 4, "ORG", "model")], [], propagate=False)
+    assert (entity.text, entity.start, entity.end) == ("रूस", 0, 3)

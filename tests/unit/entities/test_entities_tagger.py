@@ -69,3 +69,11 @@ def test_user_list_only_tagger(tmp_path):
     tagger = build_tagger(EntityConfig(models={}, gazetteer=False, entity_lists=(path,)))
     (entity,) = tagger.tag("Shares of Acme Widgets fell; Vietnam.", "en")
     assert (entity.text, entity.label, entity.kb_id, entity.source) == ("Acme Widgets", "ORG", "watch:1", "user_list")
+
+
+def test_hindi_danda_without_space_keeps_offsets(default_tagger):
+    text = "यह यात्रा अहम है।वियतनाम और रूस ने समझौता किया॥रूस"
+    entities = default_tagger.tag(text, "hi")
+    assert [(e.text, e.start) for e in entities if e.label == "LOC"] == [
+        ("वियतनाम", text.index("वियतनाम")), ("रूस", text.index("रूस")), ("रूस", text.rindex("रूस"))]
+    assert all(text[e.start:e.end] == e.text for e in entities)
