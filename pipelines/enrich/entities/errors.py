@@ -1,10 +1,16 @@
-"""Errors raised by entity tagging; all derive from :class:`EntityTaggingError` so the pipeline can
-dead-letter an article with ``stage="entities"`` without catching unrelated failures."""
+"""Errors raised by entity tagging.
+
+They extend the enrichment error hierarchy (``pipelines.enrich.errors``), so the pipeline
+dead-letters an article with the right ``stage`` without catching unrelated failures:
+tagging failures carry ``stage="entities"``, the entity-count safety limit ``stage="limits"``.
+"""
 
 from __future__ import annotations
 
+from pipelines.enrich.errors import EntityTaggingError as _EnrichmentEntityTaggingError
 
-class EntityTaggingError(Exception):
+
+class EntityTaggingError(_EnrichmentEntityTaggingError):
     """Tagging an article failed (a backend raised, or a limit was exceeded)."""
 
     stage = "entities"
@@ -17,9 +23,10 @@ class EntityConfigError(EntityTaggingError):
 class TooManyEntitiesError(EntityTaggingError):
     """An article produced more entities than ``EntityConfig.max_entities`` allows."""
 
+    stage = "limits"
     limit_name = "max_entities"
 
     def __init__(self, found: int, limit: int) -> None:
-        super().__init__(f"{found} entities exceed the limit {self.limit_name}={limit}")
+        super().__init__(f"{self.limit_name} exceeded: {found} > {limit}")
         self.found = found
         self.limit = limit

@@ -77,3 +77,15 @@ def test_hindi_danda_without_space_keeps_offsets(default_tagger):
     assert [(e.text, e.start) for e in entities if e.label == "LOC"] == [
         ("वियतनाम", text.index("वियतनाम")), ("रूस", text.index("रूस")), ("रूस", text.rindex("रूस"))]
     assert all(text[e.start:e.end] == e.text for e in entities)
+
+
+def test_errors_join_the_enrichment_hierarchy():
+    import pickle
+
+    from pipelines.enrich.errors import EnrichmentError
+
+    error = TooManyEntitiesError(1200, 1000)
+    assert isinstance(error, EnrichmentError) and error.stage == "limits"
+    assert EntityTaggingError("x").stage == "entities"
+    restored = pickle.loads(pickle.dumps(error))
+    assert (type(restored), restored.found, restored.limit, restored.limit_name) == (TooManyEntitiesError, 1200, 1000, "max_entities")
