@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Iterator, Mapping
+from typing import IO, Callable, Iterator, Mapping
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -44,7 +44,20 @@ class FetchFailure:
     error_type: str
 
 
-FetchResult = RawArticle | FetchFailure
+@dataclass(frozen=True)
+class FetchSkipped:
+    """An input left out on purpose (already produced, unchanged, outside ``--since``): counted, never an error."""
+
+    location: str
+    reason: str
+
+
+FetchResult = RawArticle | FetchFailure | FetchSkipped
+AcknowledgedCallback = Callable[[RawArticle], None]
+
+
+class DeliveryError(ConnectorError):
+    """The broker did not acknowledge a record in time (unreachable, timed out or refused it)."""
 
 
 def build_raw_article(*, connector: str, source_name: str, body: bytes, content_type: str, url: str | None = None,
@@ -76,6 +89,12 @@ class Connector(ABC):
     def fetch(self) -> Iterator[FetchResult]:
         """Yield one result per input; never raise for a single bad input."""
 
+    def on_acknowledged(self, raw: RawArticle) -> None:
+        """Called once the broker acknowledged ``raw``: the only moment a stateful connector may mark it done.
+
+        Stateless connectors (files) have nothing to record, so the base does nothing.
+        """
+
 
 @dataclass
 class ConnectorReport:
@@ -105,19 +124,24 @@ class RawArticleProducer:
     """
 
     def __init__(self, settings: KafkaSettings, topic: str, *, max_pending: int = 500,
-                 delivery_timeout_s: float = 60.0, producer: KafkaProducer | None = None):
+                 delivery_timeout_s: float = 60.0, producer: KafkaProducer | None = None,
+                 producer_options: Mapping[str, object] | None = None):
+        """``producer_options`` are extra KafkaProducer keyword arguments (e.g. a short ``max_block_ms`` for a
+        push endpoint that must answer 503 quickly instead of blocking a caller for a minute)."""
         self.topic = topic
         self.max_pending = max_pending
         self.delivery_timeout_s = delivery_timeout_s
         try:
             self._producer = producer or KafkaProducer(acks="all", retries=5, linger_ms=20,
                                                        max_request_size=16 * 1024 * 1024,
-                                                       **settings.client_kwargs())
+                                                       **{**settings.client_kwargs(), **(producer_options or {})})
         except KafkaError as error:
             raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
         self._pending: list[tuple[RawArticle, int, object]] = []
 
-    def send(self, raw: RawArticle, report: ConnectorReport) -> None:
+    def send(self, raw: RawArticle, report: ConnectorReport,
+             on_acknowledged: AcknowledgedCallback | None = None) -> None:
+        """Queue one record; ``on_acknowledged(raw)`` runs (in ``drain``) only once the broker acknowledged it."""
         value = raw.encode()
         try:
             future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
@@ -125,17 +149,37 @@ class RawArticleProducer:
         except KafkaError as error:
             self._record_failed_send(raw, error, report)
             return
-        self._pending.append((raw, len(value), future))
+        self._pending.append((raw, len(value), future, on_acknowledged))
         if len(self._pending) >= self.max_pending:
             self.drain(report)
 
+    def send_and_wait(self, raw: RawArticle, timeout_s: float | None = None) -> int:
+        """Produce one record and block until the broker acknowledged it; returns the encoded size.
+
+        Safe to call from several threads at once (KafkaProducer is thread-safe and nothing here is shared), which
+        is what a push endpoint needs to answer each caller only after its own record is durable.
+        """
+        value = raw.encode()
+        try:
+            future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
+                                         headers=[("content-type", AVRO_CONTENT_TYPE)])
+            future.get(timeout=timeout_s or self.delivery_timeout_s)
+        except KafkaError as error:
+            log.error("send failed", extra={"topic": self.topic, "id": raw.id, "url": raw.url,
+                                            "error_type": type(error).__name__, "error": str(error)})
+            raise DeliveryError(f"broker did not acknowledge the record: {type(error).__name__}") from error
+        return len(value)
+
     def drain(self, report: ConnectorReport) -> None:
-        """Flush and wait for every pending send; acknowledged ones count as sent, the others as failed sends."""
+        """Flush and wait for every pending send; acknowledged ones count as sent, the others as failed sends.
+
+        Each acknowledged record's callback runs here, after its future resolved, never before.
+        """
         if not self._pending:
             return
         self._producer.flush(timeout=self.delivery_timeout_s)
         pending, self._pending = self._pending, []
-        for raw, size, future in pending:
+        for raw, size, future, on_acknowledged in pending:
             try:
                 future.get(timeout=self.delivery_timeout_s)
             except KafkaError as error:
@@ -143,6 +187,8 @@ class RawArticleProducer:
             else:
                 report.sent += 1
                 report.bytes_sent += size
+                if on_acknowledged is not None:
+                    on_acknowledged(raw)
 
     def _record_failed_send(self, raw: RawArticle, error: Exception, report: ConnectorReport) -> None:
         report.failed_sends += 1
@@ -172,29 +218,40 @@ class Progress:
         self._last = now
         elapsed = max(now - self.started, 1e-9)
         fields = {"connector": self.label, "records": report.sent, "bytes": report.bytes_sent,
-                  "errors": report.failed_sends + report.fetch_failures, "rate_per_s": round(report.sent / elapsed, 1)}
+                  "errors": report.failed_sends + report.fetch_failures, "skipped": report.skipped,
+                  "rate_per_s": round(report.sent / elapsed, 1)}
         if self.interactive:
             end = "\n" if final else ""
             self.stream.write(f"\r{self.label}: {fields['records']} records, {fields['bytes']} bytes, "
-                              f"{fields['errors']} errors, {fields['rate_per_s']}/s{end}")
+                              f"{fields['errors']} errors, {fields['skipped']} skipped, {fields['rate_per_s']}/s{end}")
             self.stream.flush()
         else:
             log.info("progress %s", json.dumps(fields))
 
 
 def run_connector(connector: Connector, producer: RawArticleProducer, *,
-                  progress: Progress | None = None) -> ConnectorReport:
-    """Produce everything a connector fetches; returns only after every send was acknowledged or failed."""
+                  progress: Progress | None = None,
+                  on_acknowledged: AcknowledgedCallback | None = None) -> ConnectorReport:
+    """Produce everything a connector fetches; returns only after every send was acknowledged or failed.
+
+    ``on_acknowledged`` (default: the connector's own ``on_acknowledged``) runs for each record the broker
+    acknowledged, so state is marked done only for what is durable: a crash can repeat a record, never lose one.
+    """
     report = ConnectorReport()
+    acknowledged = on_acknowledged or connector.on_acknowledged
     try:
         for result in connector.fetch():
             if isinstance(result, FetchFailure):
                 report.fetch_failures += 1
                 report.failures_by_type[result.error_type] += 1
-                log.warning("fetch failed", extra={"connector": connector.name, "location": result.location,
-                                                   "error_type": result.error_type, "error": result.reason})
+                log.warning("fetch failed %s: %s: %s", result.location, result.error_type, result.reason,
+                            extra={"connector": connector.name, "location": result.location,
+                                   "error_type": result.error_type, "error": result.reason})
+            elif isinstance(result, FetchSkipped):
+                report.skipped += 1
+                log.debug("skipped %s: %s", result.location, result.reason)
             else:
-                producer.send(result, report)
+                producer.send(result, report, acknowledged)
             if progress:
                 progress.update(report)
         producer.drain(report)

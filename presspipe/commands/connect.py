@@ -1,34 +1,129 @@
 """``presspipe connect SOURCE ...``: run a connector into the raw topic.
 
-Each connector module under ``connectors/`` that has a command adds itself here through ``CONNECTOR_COMMANDS``.
+Sources: ``files``, ``feed``, ``sitemap``, ``warc`` (one pass, or ``feed --interval`` polling until SIGTERM/Ctrl-C)
+and ``http`` (a push endpoint serving until SIGTERM/Ctrl-C). Stateful connectors keep their SQLite state at
+``--state`` (default ``$PRESSPIPE_HOME/state/<connector>.sqlite`` or ``~/.presspipe/state/<connector>.sqlite``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import signal
 import sys
+import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
-from connectors.base import ConnectorError, Progress, RawArticleProducer, run_connector
+from connectors.base import Connector, ConnectorError, Progress, RawArticleProducer, run_connector
 from connectors.files import FileLimits, FilesConnector
+from connectors.http_client import FetchPolicy, PoliteClient
+from connectors.state import ConnectorState, StateError, default_state_path
 from presspipe.commands import kafka_settings, topics_of
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("connect", help="stream articles from a source into the raw topic")
     sources = parser.add_subparsers(dest="source", metavar="SOURCE")
     sources.required = True
+
     files = sources.add_parser("files", help=".html .htm .html.gz .txt .jsonl files and folders")
     files.add_argument("paths", nargs="+", type=Path)
     files.add_argument("--max-file-bytes", type=int, default=FileLimits.max_file_bytes)
     files.set_defaults(func=run_files)
 
+    feed = sources.add_parser("feed", help="RSS/Atom feeds: fetch the page of every new entry")
+    feed.add_argument("urls", nargs="+", metavar="URL")
+    when = feed.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="one pass over the feeds, then exit (the default)")
+    when.add_argument("--interval", type=float, metavar="SECONDS", help="poll every SECONDS until stopped")
+    _add_state_flag(feed, "feed")
+    _add_http_flags(feed)
+    feed.set_defaults(func=run_feed)
 
-def produce(args: argparse.Namespace, connector) -> int:
+    sitemap = sources.add_parser("sitemap", help="sitemaps, sitemap indexes and Google News sitemaps (.xml, .xml.gz)")
+    sitemap.add_argument("urls", nargs="+", metavar="URL")
+    sitemap.add_argument("--since", type=_iso_time, metavar="ISO",
+                         help="only pages whose publication date or lastmod is at or after this time")
+    sitemap.add_argument("--max-sitemaps", type=int, default=1000, help="stop following an index after N sitemaps")
+    _add_state_flag(sitemap, "sitemap")
+    _add_http_flags(sitemap)
+    sitemap.set_defaults(func=run_sitemap)
+
+    warc = sources.add_parser("warc", help="WARC/1.0 and 1.1 archives (.warc, .warc.gz), e.g. CC-NEWS")
+    warc.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    warc.add_argument("--max-record-bytes", type=int, default=10 * 1024 * 1024)
+    _add_state_flag(warc, "warc")
+    warc.set_defaults(func=run_warc)
+
+    http = sources.add_parser("http", help="an HTTP push endpoint: POST /articles, GET /healthz")
+    http.add_argument("--port", type=int, required=True)
+    http.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    http.add_argument("--token-file", type=Path, help="require 'Authorization: Bearer <token in this file>'")
+    http.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024)
+    http.add_argument("--rate-limit", type=_rate, metavar="N/s", help="requests per second per client (e.g. 5/s)")
+    http.add_argument("--ack-timeout", type=float, default=15.0,
+                      help="seconds to wait for the broker before answering 503")
+    _add_state_flag(http, "http")
+    http.set_defaults(func=run_http)
+
+
+def _add_state_flag(parser: argparse.ArgumentParser, connector: str) -> None:
+    parser.add_argument("--state", type=Path, default=None,
+                        help=f"SQLite state file (default: {default_state_path(connector)})")
+
+
+def _add_http_flags(parser: argparse.ArgumentParser) -> None:
+    defaults = FetchPolicy()
+    group = parser.add_argument_group("fetching")
+    group.add_argument("--timeout", type=float, default=defaults.read_timeout_s, help="seconds per read")
+    group.add_argument("--retries", type=int, default=defaults.retries)
+    group.add_argument("--per-host-concurrency", type=int, default=defaults.per_host_concurrency)
+    group.add_argument("--per-host-delay", type=float, default=defaults.per_host_delay_s,
+                       help="seconds between request starts on one host (robots.txt Crawl-delay may raise it)")
+    group.add_argument("--max-bytes", type=int, default=defaults.max_bytes, help="largest response body read")
+    group.add_argument("--workers", type=int, default=8, help="pages fetched at once (across hosts)")
+
+
+def _policy(args: argparse.Namespace) -> FetchPolicy:
+    return FetchPolicy(read_timeout_s=args.timeout, retries=args.retries, per_host_concurrency=args.per_host_concurrency,
+                       per_host_delay_s=args.per_host_delay, max_bytes=args.max_bytes)
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from error
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+
+
+def _rate(text: str) -> float:
+    number = text.strip().removesuffix("/s")
+    try:
+        value = float(number)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected N or N/s, got {text!r}") from error
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the rate must be positive")
+    return value
+
+
+def _open_state(args: argparse.Namespace, connector: str) -> ConnectorState:
+    return ConnectorState(args.state or default_state_path(connector))
+
+
+def _producer(args: argparse.Namespace, **options) -> RawArticleProducer:
+    return RawArticleProducer(kafka_settings(args), topics_of(args).raw, **options)
+
+
+def produce(args: argparse.Namespace, connector: Connector) -> int:
     """Run a connector to completion; print the report; exit 1 if anything failed."""
     try:
-        producer = RawArticleProducer(kafka_settings(args), topics_of(args).raw)
+        producer = _producer(args)
     except ConnectorError as error:
         print(f"presspipe connect: {error}", file=sys.stderr)
         return 1
@@ -36,10 +131,121 @@ def produce(args: argparse.Namespace, connector) -> int:
         report = run_connector(connector, producer, progress=Progress(connector.name))
     finally:
         producer.close()
-    print(f"sent {report.sent}, failed sends {report.failed_sends}, fetch failures {report.fetch_failures}")
-    print(json.dumps(report.as_dict()))
+    _print_report(report)
     return 0 if report.ok else 1
+
+
+def _print_report(report) -> None:
+    print(f"sent {report.sent}, skipped {report.skipped}, failed sends {report.failed_sends}, "
+          f"fetch failures {report.fetch_failures}")
+    print(json.dumps(report.as_dict()))
 
 
 def run_files(args: argparse.Namespace) -> int:
     return produce(args, FilesConnector(args.paths, FileLimits(max_file_bytes=args.max_file_bytes)))
+
+
+def run_feed(args: argparse.Namespace) -> int:
+    from connectors.feeds import FeedsConnector
+
+    try:
+        state = _open_state(args, "feed")
+        producer = _producer(args)
+    except (StateError, ConnectorError) as error:
+        print(f"presspipe connect feed: {error}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    exit_code = 0
+    with state, PoliteClient(_policy(args)) as client, _stop_on_signals(stop.set):
+        try:
+            while True:
+                connector = FeedsConnector(args.urls, client, state, workers=args.workers)
+                report = run_connector(connector, producer, progress=Progress(connector.name))
+                _print_report(report)
+                exit_code = 0 if report.ok else 1
+                if args.interval is None or stop.wait(args.interval):
+                    break
+        finally:
+            producer.close()
+    return exit_code
+
+
+def run_sitemap(args: argparse.Namespace) -> int:
+    from connectors.sitemaps import SitemapsConnector
+
+    try:
+        state = _open_state(args, "sitemap")
+    except StateError as error:
+        print(f"presspipe connect sitemap: {error}", file=sys.stderr)
+        return 1
+    with state, PoliteClient(_policy(args)) as client:
+        return produce(args, SitemapsConnector(args.urls, client, state, since=args.since,
+                                               max_sitemaps=args.max_sitemaps, workers=args.workers))
+
+
+def run_warc(args: argparse.Namespace) -> int:
+    from connectors.warc import WarcConnector, WarcLimits
+
+    try:
+        state = _open_state(args, "warc")
+    except StateError as error:
+        print(f"presspipe connect warc: {error}", file=sys.stderr)
+        return 1
+    with state:
+        return produce(args, WarcConnector(args.paths, state, WarcLimits(max_record_bytes=args.max_record_bytes)))
+
+
+def run_http(args: argparse.Namespace) -> int:
+    from connectors.push import PushConfig, PushServer, PushService, read_token_file
+
+    try:
+        token = read_token_file(args.token_file) if args.token_file else None
+    except (OSError, ValueError) as error:
+        print(f"presspipe connect http: cannot read the token file: {error}", file=sys.stderr)
+        return 2
+    config = PushConfig(host=args.host, port=args.port, token=token, max_body_bytes=args.max_body_bytes,
+                        rate_limit_per_s=args.rate_limit, ack_timeout_s=args.ack_timeout)
+    try:
+        state = _open_state(args, "http")
+        # A send must never block a request thread past the answer deadline (kafka-python's default is 60 s).
+        producer = _producer(args, delivery_timeout_s=config.ack_timeout_s,
+                             producer_options={"max_block_ms": int(config.ack_timeout_s * 1000)})
+    except (StateError, ConnectorError) as error:
+        print(f"presspipe connect http: {error}", file=sys.stderr)
+        return 1
+    service = PushService(config, producer, state, progress=Progress("http"))
+    try:
+        server = PushServer(service)
+    except OSError as error:
+        print(f"presspipe connect http: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        producer.close()
+        state.close()
+        return 1
+    print(f"listening on {server.address} (POST /articles, GET /healthz)", flush=True)
+    with _stop_on_signals(lambda: threading.Thread(target=server.shutdown, daemon=True).start()):
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()  # waits for requests in flight
+            producer.close()
+            state.close()
+    _print_report(service.report)
+    return 0
+
+
+class _stop_on_signals:
+    """SIGTERM and SIGINT call ``stop`` (graceful: the current pass or request finishes) instead of raising."""
+
+    def __init__(self, stop):
+        self.stop = stop
+        self.previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGTERM, signal.SIGINT):
+                self.previous[number] = signal.signal(number, lambda *_: self.stop())
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
