@@ -1,6 +1,6 @@
 """``RawArticle`` → ``Article``: the whole enrichment as one pure function, :func:`enrich_article`.
 
-Stages, in order, each raising its own :class:`~pipelines.enrich.errors.EnrichmentError` subclass:
+Stages, in order (each a public function, so the benchmark can time them one by one), each raising its own :class:`~pipelines.enrich.errors.EnrichmentError` subclass:
 limits (raw size) → decode (gunzip, charset) → extract (parse once, prune captions/related boxes, trafilatura, or
 plain-text splitting) → clean (normalise paragraphs, drop caption and related-link paragraphs, title and dateline) →
 limits (text length) → language → entities (only when a tagger is given).
@@ -32,13 +32,20 @@ from pipelines.enrich.extract import (
     parse_html,
 )
 from pipelines.enrich.ids import article_id, content_hash, normalize_url
-from pipelines.enrich.language import LanguageDetector, LanguageSettings, default_detector, identify_language
+from pipelines.enrich.language import (
+    LanguageDetector,
+    LanguageResult,
+    LanguageSettings,
+    default_detector,
+    identify_language,
+)
 from pipelines.enrich.normalize import normalize_paragraph
 from schemas.records import Article, RawArticle, utc_now
 
 __all__ = [
-    "EnrichSettings", "EntityTagger", "Provenance", "article_id", "content_hash", "enrich_article", "is_html",
-    "normalize_url", "word_count",
+    "CleanedBody", "DecodedDocument", "EnrichSettings", "EntityTagger", "Provenance", "article_id", "assemble_article",
+    "clean_document", "content_hash", "declared_language_of", "decode_document", "detect_language", "enrich_article",
+    "extract_document", "is_html", "normalize_url", "tag_entities", "word_count",
 ]
 
 if TYPE_CHECKING:
@@ -95,16 +102,30 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _extract(raw: RawArticle, settings: EnrichSettings) -> ExtractedDocument:
+@dataclass(frozen=True)
+class DecodedDocument:
+    """The body as text, and whether it is HTML (by content type, else sniffed)."""
+
+    text: str
+    is_html: bool
+
+
+def decode_document(raw: RawArticle, settings: EnrichSettings) -> DecodedDocument:
+    """Stage *decode*: size limit, gunzip, charset → text."""
     if len(raw.body) > settings.max_body_bytes:
         raise LimitExceededError("max_body_bytes", limit=settings.max_body_bytes, actual=len(raw.body))
     data = gunzip_if_compressed(raw.body, max_decompressed_bytes=settings.max_decompressed_bytes)
     looks_html = is_html(raw.content_type, data[:256].decode("latin-1"))
     decoded = decode_body(data, declared_charset=raw.charset, is_html=looks_html)
-    if looks_html:
-        tree = parse_html(decoded.text, max_dom_nodes=settings.max_dom_nodes)
-        return extract_html(tree, url=raw.url, options=settings.extraction)
-    return extract_plain_text(decoded.text)
+    return DecodedDocument(decoded.text, looks_html)
+
+
+def extract_document(document: DecodedDocument, *, url: str | None, settings: EnrichSettings) -> ExtractedDocument:
+    """Stage *extract*: parse once, prune, trafilatura (HTML), or line splitting (plain text)."""
+    if document.is_html:
+        tree = parse_html(document.text, max_dom_nodes=settings.max_dom_nodes)
+        return extract_html(tree, url=url, options=settings.extraction)
+    return extract_plain_text(document.text)
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -123,19 +144,21 @@ def _without_title_repeat(paragraphs: tuple[str, ...], title: str | None) -> tup
     return paragraphs
 
 
-def enrich_article(
-    raw: RawArticle,
-    *,
-    provenance: Provenance,
-    settings: EnrichSettings = EnrichSettings(),
-    tagger: EntityTagger | None = None,
-    processed_at: datetime | None = None,
-    pipeline_version: str = presspipe.__version__,
-    detector: LanguageDetector | None = None,
-) -> Article:
-    """Enrich one raw article; raises only :class:`EnrichmentError` subclasses (their ``stage`` says where)."""
-    extracted = _extract(raw, settings)
+@dataclass(frozen=True)
+class CleanedBody:
+    """The article text after normalisation and cleaning: what language detection and entity tagging read."""
 
+    title: str | None
+    dateline: str | None
+    paragraphs: tuple[str, ...]
+    body: str
+    captions_removed: int
+    related_blocks_removed: int
+
+
+def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> CleanedBody:
+    """Stage *clean*: normalise paragraphs, drop captions/related links/title repeat/edge furniture, split the
+    dateline. Raises when nothing is left or the text is over the limit."""
     title = normalize_paragraph(extracted.title) if extracted.title else None
     paragraphs = [p for p in (normalize_paragraph(p) for p in extracted.paragraphs) if p]
     cleaned = clean_paragraphs(paragraphs)
@@ -149,31 +172,56 @@ def enrich_article(
     body = "\n\n".join(paragraphs)
     if len(body) > settings.max_text_chars:
         raise LimitExceededError("max_text_chars", limit=settings.max_text_chars, actual=len(body))
+    return CleanedBody(title, dateline, tuple(paragraphs), body, extracted.captions_removed + cleaned.captions_removed,
+                       extracted.related_blocks_removed + cleaned.related_blocks_removed)
 
+
+def tag_entities(body: str, language: str, tagger: EntityTagger) -> tuple["Entity", ...]:
+    """Stage *entities*; any tagger failure becomes an :class:`EntityTaggingError`."""
+    try:
+        return tuple(tagger.tag(body, language))
+    except EnrichmentError:
+        raise
+    except Exception as error:  # third-party boundary: a tagger failure dead-letters the article at "entities"
+        raise EntityTaggingError(f"entity tagger failed: {type(error).__name__}: {error}") from error
+
+
+def declared_language_of(raw: RawArticle, extracted: ExtractedDocument) -> str | None:
+    """What the page says about its language, else what the feed or caller said."""
+    return extracted.declared_language or (language_code(raw.hints.language) if raw.hints else None)
+
+
+def detect_language(body: str, *, declared: str | None, settings: EnrichSettings,
+                    detector: LanguageDetector | None = None) -> LanguageResult:
+    """Stage *language*; without an explicit detector, the process-wide one for the configured backend and seed."""
+    return identify_language(
+        body, declared=declared, settings=settings.language,
+        detector=detector or default_detector(settings.language.seed, settings.language.backend))
+
+
+def assemble_article(
+    raw: RawArticle,
+    extracted: ExtractedDocument,
+    cleaned: CleanedBody,
+    *,
+    declared: str | None,
+    detected: LanguageResult,
+    entities: tuple["Entity", ...],
+    provenance: Provenance,
+    processed_at: datetime | None,
+    pipeline_version: str,
+) -> Article:
+    """The ``Article`` record from the stages' results; the feed's hints fill what the page does not state."""
     hints = raw.hints
-    declared = extracted.declared_language or (language_code(hints.language) if hints else None)
-    detected = identify_language(
-        body, declared=declared, detector=detector or default_detector(settings.language.seed, settings.language.backend), settings=settings.language
-    )
-
-    entities: tuple[Entity, ...] = ()
-    if tagger is not None:
-        try:
-            entities = tuple(tagger.tag(body, detected.language))
-        except EnrichmentError:
-            raise
-        except Exception as error:  # third-party boundary: a tagger failure dead-letters the article at "entities"
-            raise EntityTaggingError(f"entity tagger failed: {type(error).__name__}: {error}") from error
-
     return Article(
-        id=article_id(extracted.canonical_url, raw.url, body),
+        id=article_id(extracted.canonical_url, raw.url, cleaned.body),
         url=raw.url,
         canonical_url=extracted.canonical_url,
         source=raw.source,
-        title=title or (normalize_paragraph(hints.title) if hints and hints.title else None) or None,
-        dateline=dateline,
-        body=body,
-        paragraphs=tuple(paragraphs),
+        title=cleaned.title or (normalize_paragraph(hints.title) if hints and hints.title else None) or None,
+        dateline=cleaned.dateline,
+        body=cleaned.body,
+        paragraphs=cleaned.paragraphs,
         language=detected.language,
         language_confidence=detected.confidence,
         declared_language=declared,
@@ -184,12 +232,35 @@ def enrich_article(
         site_name=extracted.site_name,
         description=normalize_paragraph(extracted.description) if extracted.description else None,
         entities=entities,
-        captions_removed=extracted.captions_removed + cleaned.captions_removed,
-        related_blocks_removed=extracted.related_blocks_removed + cleaned.related_blocks_removed,
-        word_count=word_count(body),
-        content_hash=content_hash(body),
+        captions_removed=cleaned.captions_removed,
+        related_blocks_removed=cleaned.related_blocks_removed,
+        word_count=word_count(cleaned.body),
+        content_hash=content_hash(cleaned.body),
         raw_topic=provenance.raw_topic,
         raw_partition=provenance.raw_partition,
         raw_offset=provenance.raw_offset,
         pipeline_version=pipeline_version,
     )
+
+
+def enrich_article(
+    raw: RawArticle,
+    *,
+    provenance: Provenance,
+    settings: EnrichSettings = EnrichSettings(),
+    tagger: EntityTagger | None = None,
+    processed_at: datetime | None = None,
+    pipeline_version: str = presspipe.__version__,
+    detector: LanguageDetector | None = None,
+) -> Article:
+    """Enrich one raw article; raises only :class:`EnrichmentError` subclasses (their ``stage`` says where).
+
+    The composition of the stage functions above, which the benchmark times one by one.
+    """
+    extracted = extract_document(decode_document(raw, settings), url=raw.url, settings=settings)
+    cleaned = clean_document(extracted, settings)
+    declared = declared_language_of(raw, extracted)
+    detected = detect_language(cleaned.body, declared=declared, settings=settings, detector=detector)
+    entities = tag_entities(cleaned.body, detected.language, tagger) if tagger is not None else ()
+    return assemble_article(raw, extracted, cleaned, declared=declared, detected=detected, entities=entities,
+                            provenance=provenance, processed_at=processed_at, pipeline_version=pipeline_version)
