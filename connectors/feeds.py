@@ -24,6 +24,10 @@ from connectors.state import ConnectorState, PendingGroups
 from schemas import Hints, RawArticle
 
 
+# feedparser flags these but parses the document fine (a wrong declared encoding is common in real feeds).
+BENIGN_FEED_ERRORS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
 class NotAFeedError(ValueError):
     """The document is not RSS or Atom (HTML error page, broken XML, empty body)."""
 
@@ -56,8 +60,7 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version"):
-        reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
-        raise NotAFeedError(f"not an RSS or Atom feed: {type(reason).__name__ if isinstance(reason, Exception) else reason}")
+        raise NotAFeedError("not an RSS or Atom feed (no RSS or Atom root element)")
     feed = parsed.get("feed", {})
     entries = []
     for entry in parsed.get("entries", []):
@@ -68,8 +71,12 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
             url=urljoin(feed_url, link.strip()),
             title=(entry.get("title") or "").strip() or None,
             published=_struct_time_utc(entry.get("published_parsed")),
-            updated=_struct_time_utc(entry.get("updated_parsed")),
+            # dict.get: FeedParserDict.get would alias a missing updated_parsed to published_parsed.
+            updated=_struct_time_utc(dict.get(entry, "updated_parsed")),
             authors=_authors(entry)))
+    error = parsed.get("bozo_exception")
+    if not entries and parsed.get("bozo") and not isinstance(error, BENIGN_FEED_ERRORS):
+        raise NotAFeedError(f"broken feed with no usable entries: {type(error).__name__}")
     return ParsedFeed(version=parsed["version"], title=feed.get("title"), language=_language(feed.get("language")),
                       entries=tuple(entries))
 
