@@ -132,9 +132,9 @@ class RawArticleProducer:
         self.max_pending = max_pending
         self.delivery_timeout_s = delivery_timeout_s
         try:
-            self._producer = producer or KafkaProducer(acks="all", retries=5, linger_ms=20,
-                                                       max_request_size=16 * 1024 * 1024,
-                                                       **{**settings.client_kwargs(), **(producer_options or {})})
+            self._producer = producer or KafkaProducer(**{
+                "retries": 5, "linger_ms": 20, "max_request_size": 16 * 1024 * 1024, **settings.client_kwargs(),
+                **(producer_options or {}), "acks": "all"})
         except KafkaError as error:
             raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
         self._pending: list[tuple[RawArticle, int, object]] = []

@@ -62,8 +62,7 @@ class LocalSite:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                if route.etag and self.headers.get("If-None-Match") == route.etag or (
-                        route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified):
+                if self._not_modified(route):
                     self.send_response(304)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
@@ -98,6 +97,13 @@ class LocalSite:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _not_modified(self, route: Route) -> bool:
+                """RFC 9110 §13.2.2: If-None-Match, when sent, decides; If-Modified-Since only without it."""
+                if self.headers.get("If-None-Match") is not None:
+                    return route.etag is not None and self.headers["If-None-Match"] == route.etag
+                since = self.headers.get("If-Modified-Since")
+                return since is not None and route.last_modified is not None and since == route.last_modified
 
             def _plain(self, status: int, body: bytes) -> None:
                 self.send_response(status)
