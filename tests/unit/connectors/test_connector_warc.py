@@ -1,0 +1,120 @@
+"""WarcConnector over archives written with warcio (no broker: acknowledgements are given by the test)."""
+
+from __future__ import annotations
+
+from connectors.base import FetchFailure, FetchSkipped
+from connectors.state import ConnectorState
+from connectors.warc import WarcConnector
+from schemas import RawArticle
+from tests.unit.connectors.local_site import article_html
+from tests.unit.connectors.warc_files import Capture, corrupt_record, warc_bytes, write
+
+
+def html_capture(n: int, **kwargs) -> Capture:
+    return Capture(f"https://news.test/{n}.html", article_html(f"Story {n}"), **kwargs)
+
+
+def results(connector: WarcConnector, acknowledge: bool = True):
+    out = list(connector.fetch())
+    if acknowledge:
+        for result in out:
+            if isinstance(result, RawArticle):
+                connector.on_acknowledged(result)
+    return out
+
+
+def articles(out):
+    return [r for r in out if isinstance(r, RawArticle)]
+
+
+def test_html_responses_only_with_headers_uri_and_truncation(tmp_path):
+    path = write(tmp_path / "a.warc.gz", warc_bytes([
+        html_capture(1),
+        Capture("https://news.test/1.html", b"GET /1.html HTTP/1.1\r\n\r\n", record_type="request"),
+        Capture("https://news.test/logo.png", b"\x89PNG....", content_type="image/png"),
+        html_capture(2, content_type="application/octet-stream", identified_type="text/html"),
+        html_capture(3, content_type="text/html", identified_type="application/pdf"),
+        html_capture(4, truncated="length"),
+        html_capture(5, content_type="text/html; charset=windows-1252", status="404 Not Found"),
+    ]))
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        out = results(WarcConnector([path], state))
+    produced = articles(out)
+    assert [raw.url for raw in produced] == [f"https://news.test/{n}.html" for n in (1, 2, 4, 5)]
+    first, second, truncated, missing = produced
+    assert first.body == article_html("Story 1") and first.content_type == "text/html" and first.http_status == 200
+    assert first.charset == "utf-8" and first.headers["content-type"] == "text/html; charset=utf-8"
+    assert first.headers["warc-file"] == "a.warc.gz" and first.headers["warc-record-id"].startswith("<urn:uuid:")
+    assert first.source.connector == "warc" and "warc-truncated" not in first.headers
+    assert second.content_type == "text/html"
+    assert truncated.headers["warc-truncated"] == "length"
+    assert missing.http_status == 404 and missing.charset == "windows-1252"
+    assert sum(isinstance(r, FetchSkipped) for r in out) == 4  # warcinfo, request, png, pdf
+    assert not any(isinstance(r, FetchFailure) for r in out)
+
+
+def test_plain_warc_1_0(tmp_path):
+    path = write(tmp_path / "b.warc", warc_bytes([html_capture(1), html_capture(2)], gzipped=False,
+                                                  version="WARC/1.0"))
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        assert len(articles(results(WarcConnector([path], state)))) == 2
+
+
+def test_corrupt_record_is_one_failure_and_the_rest_go_on(tmp_path):
+    data = warc_bytes([html_capture(n) for n in range(1, 6)])
+    path = write(tmp_path / "c.warc.gz", corrupt_record(data, 3))  # record 3 = Story 3
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        out = results(WarcConnector([path], state))
+    assert [raw.url for raw in articles(out)] == [f"https://news.test/{n}.html" for n in (1, 2, 4, 5)]
+    failures = [r for r in out if isinstance(r, FetchFailure)]
+    assert len(failures) == 1 and failures[0].error_type == "CorruptRecordError"
+    assert str(path) in failures[0].location
+
+
+def test_corrupt_record_in_a_plain_warc(tmp_path):
+    data = warc_bytes([html_capture(n) for n in range(1, 4)], gzipped=False)
+    second = data.index(b"WARC-Target-URI: https://news.test/2.html")
+    version_line = data.rindex(b"WARC/1.1\r\n", 0, second)
+    broken = data[:version_line] + b"\x00\x01garbage line\r\n" + data[version_line + len(b"WARC/1.1\r\n"):]
+    path = write(tmp_path / "d.warc", broken)
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        out = results(WarcConnector([path], state))
+    assert [raw.url for raw in articles(out)] == ["https://news.test/1.html", "https://news.test/3.html"]
+    assert sum(isinstance(r, FetchFailure) for r in out) == 1
+
+
+def test_restart_resumes_after_acknowledged_records(tmp_path):
+    path = write(tmp_path / "e.warc.gz", warc_bytes([html_capture(n) for n in range(1, 7)]))
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        crashed = WarcConnector([path], state)
+        stream = crashed.fetch()
+        seen = []
+        for result in stream:
+            if isinstance(result, RawArticle):
+                seen.append(result)
+                if len(seen) == 3:
+                    break
+        # only the first two reached the broker before the crash
+        crashed.on_acknowledged(seen[0])
+        crashed.on_acknowledged(seen[1])
+        stream.close()
+
+        resumed = results(WarcConnector([path], state))
+        assert [raw.url for raw in articles(resumed)] == [f"https://news.test/{n}.html" for n in (3, 4, 5, 6)]
+
+        again = results(WarcConnector([path], state))
+        assert articles(again) == [] and isinstance(again[0], FetchSkipped) and "already done" in again[0].reason
+
+
+def test_unacknowledged_records_are_produced_again(tmp_path):
+    path = write(tmp_path / "f.warc.gz", warc_bytes([html_capture(n) for n in range(1, 4)]))
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        assert len(articles(results(WarcConnector([path], state), acknowledge=False))) == 3
+        assert len(articles(results(WarcConnector([path], state)))) == 3
+        assert articles(results(WarcConnector([path], state))) == []
+
+
+def test_missing_file_is_a_failure(tmp_path):
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        (failure,) = results(WarcConnector([tmp_path / "nope.warc.gz"], state))
+    assert isinstance(failure, FetchFailure)
