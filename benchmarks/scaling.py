@@ -1,0 +1,186 @@
+"""Scaling figures for the runners: Dask with 1 vs 2 worker processes and the multi-process DirectRunner with 1 vs 2
+processes, on the same planned range of one raw topic.
+
+``measure_scaling(bootstrap_servers, raw_topic)`` is what ``benchmarks.run`` calls; it returns figures as dicts
+``{"name", "value", "unit", "baseline"}`` (``baseline`` names the figure a speed-up is relative to, else None).
+The local engines here are also what the runner integration tests start: a Dask scheduler and workers as separate
+``dask`` processes, and Beam's Python job service with an external worker pool (the Job API / Fn API path Flink uses).
+
+Wall-clock figures on a shared machine are noisy; the numbers are printed, never asserted on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from presspipe.broker import accepts_connections, free_port
+
+BIN_DIR = Path(sys.executable).parent
+
+
+class EngineStartError(RuntimeError):
+    """A local scheduler, worker pool or job service did not come up."""
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """A running local engine: the flags that send a pipeline to it, and the log files of its processes."""
+
+    flags: tuple[str, ...]
+    logs: tuple[Path, ...]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EngineStartError(f"{process.args[0]} exited with {process.returncode}; see {log}")
+        if accepts_connections(port):
+            return
+        time.sleep(0.2)
+    raise EngineStartError(f"nothing listens on 127.0.0.1:{port} after {timeout_s}s; see {log}")
+
+
+@contextlib.contextmanager
+def _processes(log_dir: Path) -> Iterator[list[tuple[subprocess.Popen, Path]]]:
+    """Processes started inside are terminated (then killed) on exit, each by its own handle."""
+    started: list[tuple[subprocess.Popen, Path]] = []
+    try:
+        yield started
+    finally:
+        for process, _ in reversed(started):
+            if process.poll() is None:
+                process.terminate()
+        for process, _ in started:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _spawn(started: list, log_dir: Path, name: str, command: Sequence[str], env: dict | None = None
+           ) -> tuple[subprocess.Popen, Path]:
+    log = log_dir / f"{name}.log"
+    with open(log, "wb") as stream:
+        process = subprocess.Popen(list(command), stdout=stream, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
+    started.append((process, log))
+    return process, log
+
+
+def _engine_env() -> dict[str, str]:
+    """Child processes find this interpreter's ``python`` and ``dask`` first (the worker pool runs ``python``)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int, log_dir: Path, threads_per_worker: int = 1) -> Iterator[LocalEngine]:
+    """``dask scheduler`` and ``workers`` × ``dask worker`` processes on 127.0.0.1, as an existing cluster would be."""
+    from distributed import Client
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = _engine_env()
+    with _processes(log_dir) as started:
+        scheduler, scheduler_log = _spawn(started, log_dir, "dask-scheduler", [
+            str(BIN_DIR / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], env)
+        _wait_for_port(port, scheduler, scheduler_log)
+        for number in range(workers):
+            _spawn(started, log_dir, f"dask-worker-{number}", [
+                str(BIN_DIR / "dask"), "worker", address, "--host", "127.0.0.1", "--nworkers", "1",
+                "--nthreads", str(threads_per_worker), "--no-dashboard", "--no-nanny"], env)
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield LocalEngine(flags=("--runner", "dask", "--dask-address", address),
+                          logs=tuple(log for _, log in started))
+
+
+@contextlib.contextmanager
+def portable_job_service(log_dir: Path) -> Iterator[LocalEngine]:
+    """Beam's Python job service plus an external SDK worker pool, each in its own process.
+
+    The pool starts every SDK harness as a further ``python`` process, so the pipeline runs with nothing from the
+    launching process -- the Job API / Fn API contract the Flink runner relies on.
+    """
+    job_port, pool_port = free_port(), free_port()
+    env = _engine_env()
+    with _processes(log_dir) as started:
+        pool, pool_log = _spawn(started, log_dir, "worker-pool", [
+            sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main", "--service_port", str(pool_port)],
+                                env)
+        service, service_log = _spawn(started, log_dir, "job-service", [
+            sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main", "--port", str(job_port)],
+                                      env)
+        _wait_for_port(pool_port, pool, pool_log)
+        _wait_for_port(job_port, service, service_log)
+        yield LocalEngine(flags=("--runner", "PortableRunner", "--job_endpoint", f"127.0.0.1:{job_port}",
+                                 "--environment_type", "EXTERNAL", "--environment_config", f"127.0.0.1:{pool_port}"),
+                          logs=(pool_log, service_log))
+
+
+def _timed_run(bootstrap_servers: str, raw_topic: str, dlq_topic: str, chunk_records: int, flags: Sequence[str]):
+    from pipelines import ingest
+
+    out_dir = tempfile.mkdtemp(prefix="presspipe-scaling-")
+    try:
+        summary = ingest.run(["--bootstrap-servers", bootstrap_servers, "--raw-topic", raw_topic,
+                              "--dlq-topic", dlq_topic, "--output", f"avro:{out_dir}",
+                              "--chunk-records", str(chunk_records), *flags])
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    return summary
+
+
+def measure_scaling(bootstrap_servers: str, raw_topic: str, dlq_topic: str | None = None,
+                    chunk_records: int = 25) -> list[dict]:
+    """Run the same planned range of ``raw_topic`` on each engine; seconds per run and speed-ups 1 → 2.
+
+    Dead letters go to ``dlq_topic`` (default: ``<raw_topic>.scaling-dlq``, which must exist or be auto-created).
+    Each run plans the read afresh, so the topic must not grow while this runs.
+    """
+    dlq_topic = dlq_topic or f"{raw_topic}.scaling-dlq"
+    figures: list[dict] = []
+
+    def record(name: str, summary, extra_baseline: str | None = None) -> None:
+        figures.append({"name": f"{name}_seconds", "value": round(summary.seconds, 2), "unit": "s",
+                        "baseline": None})
+        figures.append({"name": f"{name}_articles_per_second",
+                        "value": round(summary.read / summary.seconds, 2) if summary.seconds else None,
+                        "unit": "articles/s", "baseline": extra_baseline})
+
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="presspipe-engines-") as logs:
+        for workers in (1, 2):
+            with dask_cluster(workers, Path(logs)) as engine:
+                summary = _timed_run(bootstrap_servers, raw_topic, dlq_topic, chunk_records, engine.flags)
+            name = f"dask_{workers}_workers"
+            record(name, summary, "dask_1_workers_articles_per_second" if workers == 2 else None)
+            seconds[name] = summary.seconds
+    for processes in (1, 2):
+        summary = _timed_run(bootstrap_servers, raw_topic, dlq_topic, chunk_records, [
+            "--runner", "DirectRunner", "--direct_num_workers", str(processes),
+            "--direct_running_mode", "multi_processing"])
+        name = f"direct_{processes}_processes"
+        record(name, summary, "direct_1_processes_articles_per_second" if processes == 2 else None)
+        seconds[name] = summary.seconds
+    figures.append({"name": "dask_speedup_2_vs_1_workers",
+                    "value": round(seconds["dask_1_workers"] / seconds["dask_2_workers"], 2), "unit": "x",
+                    "baseline": "dask_1_workers_seconds"})
+    figures.append({"name": "direct_speedup_2_vs_1_processes",
+                    "value": round(seconds["direct_1_processes"] / seconds["direct_2_processes"], 2), "unit": "x",
+                    "baseline": "direct_1_processes_seconds"})
+    figures.append({"name": "scaling_articles", "value": summary.read, "unit": "articles", "baseline": None})
+    figures.append({"name": "scaling_cpu_count", "value": os.cpu_count(), "unit": "cores", "baseline": None})
+    return figures
