@@ -3,6 +3,7 @@
 Contract of :func:`combine` (pure):
 
 * output spans are sorted, non-overlapping, and ``text[start:end] == entity.text``;
+* a model PERSON span that begins or ends with a gazetteer place is cut at the place first;
 * overlaps: the longest span wins; on an exact tie of span, the gazetteer wins when it says LOC or
   the name comes from a user list (watch-lists are explicit), otherwise the model's label stands and
   takes the gazetteer's ``kb_id`` if both agree on the label;
@@ -142,8 +143,30 @@ def _trimmed(text: str, mention: Mention) -> Mention | None:
     return Mention(start, end, mention.label, mention.source, mention.kb_id)
 
 
+def _split_person_from_places(model: list[Mention], gazetteer: list[Mention]) -> list[Mention]:
+    """A model PERSON span that begins or ends with a gazetteer place is cut before/after the place.
+
+    A small model often runs a name on into the next word (``अखिलेश यादव हनोई पहुंचे``); a person's
+    name ending in a country or city name is much rarer in news than a name followed by one.
+    ORG spans are left alone: organisations often contain places (``दिल्ली विश्वविद्यालय``).
+    """
+    places = [m for m in gazetteer if m.label == "LOC"]
+    result = []
+    for mention in model:
+        if mention.label == "PERSON":
+            for place in places:
+                if place.start == mention.start and place.end < mention.end:
+                    mention = Mention(place.end, mention.end, mention.label, mention.source, mention.kb_id)
+                elif place.end == mention.end and place.start > mention.start:
+                    mention = Mention(mention.start, place.start, mention.label, mention.source, mention.kb_id)
+        result.append(mention)
+    return result
+
+
 def combine(text: str, model: Iterable[Mention], gazetteer: Iterable[Mention], propagate: bool = True) -> tuple[Entity, ...]:
     """The document's entities from both backends; see the module docstring for the rules."""
+    gazetteer = list(gazetteer)
+    model = _split_person_from_places(list(model), gazetteer)
     candidates = (_trimmed(text, mention) for mention in [*model, *gazetteer])
     chosen = resolve_overlaps([mention for mention in candidates if mention is not None])
     surfaces, aliases = _identities(text, chosen)

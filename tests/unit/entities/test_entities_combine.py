@@ -100,3 +100,12 @@ def test_edge_punctuation_is_trimmed_from_model_spans():
     text = "रूस-वियतनाम समिति"
     (entity,) = combine(text, [Mention(0, 4, "ORG", "model")], [], propagate=False)
     assert (entity.text, entity.start, entity.end) == ("रूस", 0, 3)
+
+
+def test_person_span_running_into_a_place_is_cut_at_the_place():
+    text = "अखिलेश यादव हनोई पहुंचे"
+    person = span(text, "अखिलेश यादव हनोई", "PERSON")
+    place = span(text, "हनोई", "LOC", "gazetteer", "iso3166-2:VN-HN")
+    assert [(e.text, e.label) for e in combine(text, [person], [place])] == [("अखिलेश यादव", "PERSON"), ("हनोई", "LOC")]
+    organisation = span(text, "अखिलेश यादव हनोई", "ORG")
+    assert [(e.text, e.label) for e in combine(text, [organisation], [place])] == [("अखिलेश यादव हनोई", "ORG")]
