@@ -1,8 +1,9 @@
 """What every connector shares: building raw-article records, producing them to Kafka, counting, progress.
 
-A connector is an iterable of ``FetchResult``s (an article, or a failure with its reason) wrapped by
-``run_connector``, which produces each article keyed by its id with ``acks=all`` and counts an article as sent only
-once the broker acknowledged it: a send whose future fails is reported, never counted as sent.
+A connector is an iterable of ``FetchResult``s (an article, a failure with its reason, or a deliberate skip)
+wrapped by ``run_connector``, which produces each article keyed by its id with ``acks=all`` and counts an article
+as sent only once the broker acknowledged it: a send whose future fails is reported, never counted as sent. The
+connector hears about each acknowledged record through ``on_acknowledged`` and only then marks it done in its state.
 """
 
 from __future__ import annotations

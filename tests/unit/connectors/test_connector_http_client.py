@@ -125,3 +125,15 @@ def test_conditional_get_returns_not_modified(site):
 def test_unreachable_host():
     with client_for(retries=0) as client, pytest.raises(ConnectionFailedError):
         client.get("http://127.0.0.1:9/nothing.html")
+
+
+def test_per_host_delay_and_crawl_delay_make_the_client_wait():
+    with LocalSite() as site:
+        site.add("/robots.txt", Route(b"User-agent: *\nCrawl-delay: 7\n", content_type="text/plain"))
+        site.add("/a.html", Route(article_html("A")))
+        waits: list[float] = []
+        with client_for(waits, per_host_delay_s=0.0, max_crawl_delay_s=3.0) as client:
+            client.get(site.url("/a.html"))
+            client.get(site.url("/a.html"))
+    # the second request waited for the Crawl-delay, capped at max_crawl_delay_s (the sleep is injected, not real)
+    assert len(waits) == 1 and 0 < waits[0] <= 3.0
