@@ -44,6 +44,13 @@ from pipelines.options import ConfigError
 
 log = logging.getLogger(__name__)
 
+if __name__ == "__main__":
+    # ``python -m pipelines.runners``: hand over to the importable module before this copy defines its option
+    # classes a second time (Beam collects every PipelineOptions subclass; duplicate flags would conflict).
+    from pipelines.runners import main as _main
+
+    raise SystemExit(_main())
+
 IN_PROCESS_NAMES = {None, "", "direct", "DirectRunner"}
 DASK_NAMES = {"dask", "DaskRunner", "apache_beam.runners.dask.dask_runner.DaskRunner"}
 
@@ -409,3 +416,49 @@ class PresspipeDaskRunner(_dask_runner_base()):
             raise
         log.info("submitted to dask", extra={"scheduler": client.scheduler.address, "collections": len(futures)})
         return DaskRunResult(client, futures, pool_name)
+
+
+# ------------------------------------------------------------------------------------------------- detached submission
+
+def submit(argv: Sequence[str]) -> PipelineResult:
+    """Plan, build and submit the pipeline, and return as soon as the runner accepted it.
+
+    For launchers that must not wait: a Dataflow Flex Template launcher has to exit once the job is created, and a
+    streaming job on Flink runs until it is stopped. ``python -m pipelines.ingest`` waits instead, prints the run
+    summary and commits ``--group`` offsets after a bounded run; a detached bounded run cannot do that (nobody is
+    there when the outputs are durable), so ``--group`` is refused here for bounded runs.
+    """
+    from pipelines import ingest
+    from pipelines.io.kafka import plan_bounded_read
+    from pipelines.options import IngestConfig
+
+    options = ingest.pipeline_options(argv)
+    config = IngestConfig.from_options(options)
+    if config.group and not config.streaming:
+        raise ConfigError("a detached bounded run cannot commit --group offsets after its outputs are durable; "
+                          "run it with python -m pipelines.ingest (which waits), or drop --group")
+    plan = None if config.streaming else plan_bounded_read(config.kafka, config.topics.raw, config.start, config.until)
+    pipeline = beam.Pipeline(runner=resolve_runner(options, config.streaming), options=options)
+    ingest.build_pipeline(pipeline, config, plan)
+    return pipeline.run()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m pipelines.runners FLAGS``: submit detached (same flags as ``python -m pipelines.ingest``)."""
+    import sys
+
+    from pipelines.io.kafka import KafkaIOError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        result = submit(sys.argv[1:] if argv is None else argv)
+    except ConfigError as error:
+        print(f"presspipe submit: {error}", file=sys.stderr)
+        return 2
+    except KafkaIOError as error:
+        print(f"presspipe submit failed: {error}", file=sys.stderr)
+        return 1
+    job_id = getattr(result, "job_id", None)
+    print(f"submitted: state {result.state}" + (f", job {job_id() if callable(job_id) else job_id}" if job_id else ""))
+    return 0
+
