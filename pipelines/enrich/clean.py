@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import regex
+from lxml import etree
 from lxml import html as lxml_html
 
 # --- tree pass ------------------------------------------------------------------------------------------------------
@@ -91,9 +92,16 @@ def _caption_target(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return element
 
 
+def _non_space_chars(element: lxml_html.HtmlElement) -> int:
+    """A lower bound of :func:`_text_length` computed in C: joining adds and stripping removes only whitespace."""
+    return len("".join(etree.tostring(element, method="text", encoding="unicode", with_tail=False).split()))
+
+
 def _is_navigation_block(element: lxml_html.HtmlElement) -> bool:
     """Short blocks that are nothing but links (menus, section lists), which layout tables leave in the body."""
     if element.tag not in _NAV_TAGS:
+        return False
+    if _non_space_chars(element) > _MAX_NAV_CHARS:  # a large container: skip the exact (Python-side) measures
         return False
     links = element.findall(".//a")
     if len(links) < _MIN_NAV_LINKS:
@@ -130,34 +138,53 @@ def _remove_keeping_tail(element: lxml_html.HtmlElement) -> None:
     parent.remove(element)
 
 
+# The only elements any check below can accept, selected in C and in document order: figcaptions, elements with a
+# class or id (caption and related-box checks read those), and navigation-tag elements holding enough links.
+_CANDIDATES = etree.XPath(
+    "descendant::figcaption | descendant::*[@class or @id] | descendant::*[descendant::a[" + str(_MIN_NAV_LINKS) + "]]["
+    + " or ".join(f"self::{tag}" for tag in sorted(_NAV_TAGS)) + "]"
+)
+# Either class pattern: an element matching neither (and not a figcaption) is neither a caption nor a related box.
+_CAPTION_OR_RELATED_CLASS = regex.compile(f"(?:{_CAPTION_CLASS.pattern})|(?:{_RELATED_CLASS.pattern})", regex.I)
+
+
+def _inside(element: lxml_html.HtmlElement, ancestors: set[lxml_html.HtmlElement]) -> bool:
+    return bool(ancestors) and any(ancestor in ancestors for ancestor in element.iterancestors())
+
+
 def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
     """Remove caption and related-box elements from ``tree`` in place (the caller owns the tree)."""
     captions: list[lxml_html.HtmlElement] = []
     related: list[lxml_html.HtmlElement] = []
     navigation: list[lxml_html.HtmlElement] = []
+    navigation_set: set[lxml_html.HtmlElement] = set()
     body = tree.find("body")
-    for element in (body if body is not None else tree).iter():
-        if not isinstance(element.tag, str):
-            continue  # comments and processing instructions
-        if _is_caption_element(element):
-            captions.append(element)
-        elif _is_related_box(element):
-            related.append(element)
-        elif _is_navigation_block(element):
+    for element in _CANDIDATES(body if body is not None else tree):
+        if element.tag == "figcaption" or _CAPTION_OR_RELATED_CLASS.search(_class_and_id(element)):
+            if _is_caption_element(element):
+                captions.append(element)
+                continue
+            if _is_related_box(element):
+                related.append(element)
+                continue
+        if element.tag in _NAV_TAGS and not _inside(element, navigation_set) and _is_navigation_block(element):
+            # (inside an accepted block it would go with that block: no need to measure it)
             navigation.append(element)
+            navigation_set.add(element)
     captions = list(dict.fromkeys(_caption_target(element) for element in captions))
+    caption_set, removed = set(captions), set(captions) | set(related)
     removed_captions = removed_related = 0
     for element in captions + related:
         # Skip elements already gone with a removed ancestor: each caption or box is counted once.
-        if any(ancestor in captions or ancestor in related for ancestor in element.iterancestors()):
+        if _inside(element, removed):
             continue
         _remove_keeping_tail(element)
-        if element in captions:
+        if element in caption_set:
             removed_captions += 1
         else:
             removed_related += 1
     for element in navigation:
-        if element.getparent() is not None and not any(a in captions or a in related for a in element.iterancestors()):
+        if element.getparent() is not None and not _inside(element, removed):
             _remove_keeping_tail(element)
     return PruneCounts(removed_captions, removed_related)
 

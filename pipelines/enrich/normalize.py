@@ -33,11 +33,13 @@ _SENTENCE_MARK_MISSING_SPACE = regex.compile(
     r"(?=\p{Lu}\p{Ll}|[[\p{Lo}--[" + _SPACELESS_SCRIPT + r"]]])",
     regex.V1,
 )
+# Every insertion above needs a sentence mark directly followed by a letter or digit: text without one is left as is.
+_MARK_BEFORE_WORD = regex.compile(r"[.!?\u0964\u0965](?=[\p{L}\p{N}])", regex.V1)
 _URL_LIKE = regex.compile(r"^(?:[\w+.-]+://|www\.)|@|^\S+\.(?:html?|php|aspx?|jpe?g|png|gif|pdf)\b", regex.I)
 
 
 def _restore_space_in_token(token: str) -> str:
-    if _URL_LIKE.search(token):
+    if not _MARK_BEFORE_WORD.search(token) or _URL_LIKE.search(token):
         return token
     token = _DANDA_MISSING_SPACE.sub(r"\1 ", token)
     return _SENTENCE_MARK_MISSING_SPACE.sub(r"\1 ", token)
@@ -49,6 +51,8 @@ def restore_sentence_spaces(text: str) -> str:
     Repeated until nothing changes: a space inserted in one pass can make the next word the start of a token and
     expose another missing space, and the result must be a fixed point for normalisation to be idempotent.
     """
+    if not _MARK_BEFORE_WORD.search(text):  # the common case, and a fixed point already
+        return text
     while True:
         restored = " ".join(_restore_space_in_token(token) for token in text.split(" "))
         if restored == text:
