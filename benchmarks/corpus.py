@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 #: Bump whenever generated output changes, so stale caches are never reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "html"
 MIN_PAGE_BYTES = 20 * 1024
 MAX_PAGE_BYTES = 300 * 1024
@@ -300,15 +300,15 @@ def _footer(rng: random.Random, vocab: Vocabulary, site: str) -> str:
 def _padding_block(rng: random.Random, vocab: Vocabulary) -> str:
     """One unit of page weight outside the article: more navigation, sidebars, scripts, tracking state."""
     kind = rng.random()
-    if kind < 0.35:
+    if kind < 0.25:
         return f"<script>{_script_blob(rng, rng.randint(2000, 9000))}</script>"
-    if kind < 0.5:
+    if kind < 0.33:
         return f'<script type="application/json" id="{_identifier(rng)}">' + json.dumps(
             {"ads": [{"slot": _identifier(rng), "sizes": [[300, 250]], "targeting": {"section": rng.choice(vocab.sections)}}
                      for _ in range(rng.randint(10, 40))]}, ensure_ascii=False) + "</script>"
-    if kind < 0.6:
+    if kind < 0.4:
         return f"<style>{_style_blob(rng, rng.randint(1500, 6000))}</style>"
-    if kind < 0.85:
+    if kind < 0.7:
         return _sidebar(rng, vocab)
     return ('<div class="section-teasers">' + "".join(
         f'<div class="teaser"><a href="/{_slug(rng)}"><img src="/img/{_slug(rng)}.jpg" alt="">'
