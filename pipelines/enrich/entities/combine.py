@@ -11,7 +11,8 @@ Contract of :func:`combine` (pure):
   string that no entity covers gets the same label, ``normalized`` and ``kb_id``; (b) the last word
   of a multi-word PERSON (``पुतिन`` of ``व्लादिमीर पुतिन``, ``ट्रोंग`` of ``गुयेन फू ट्रोंग`` —
   the word by which both Russian and Vietnamese names are shortened) is the same person wherever it
-  stands alone, unless two different persons of the document share that word;
+  stands alone, unless two different persons of the document share that word; a model mention of
+  that word with another label is relabelled PERSON (one sense per document);
 * ``normalized`` is the longest form of the entity in the document, NFC, whitespace collapsed: a
   mention equal to a longer entity's last word, or to an entity string found elsewhere, shares it.
 """
@@ -112,7 +113,20 @@ def _identities(text: str, mentions: list[Mention]) -> tuple[dict[str, _Identity
         elif not (known.normalized.endswith(surface) or surface.endswith(known.normalized)):
             ambiguous.add(last)
             del aliases[last]
+    surfaces.update(aliases)  # a person's last word means that person throughout the document
     return surfaces, aliases
+
+
+def _relabel_person_alias(text: str, mention: Mention, aliases: dict[str, _Identity]) -> Mention:
+    """A model mention spelled like a known person's last word is that person (one sense per
+    document): the model calling a later ``पुतिन`` a place after ``व्लादिमीर पुतिन`` is overruled.
+    Gazetteer and user-list mentions keep their label."""
+    if mention.source != SOURCE_MODEL or mention.label == "PERSON":
+        return mention
+    identity = aliases.get(normalize_surface(text[mention.start:mention.end]))
+    if identity is None:
+        return mention
+    return Mention(mention.start, mention.end, "PERSON", SOURCE_PROPAGATION, identity.kb_id)
 
 
 def _occurrences(text: str, needle: str) -> Iterable[tuple[int, int]]:
@@ -170,13 +184,14 @@ def combine(text: str, model: Iterable[Mention], gazetteer: Iterable[Mention], p
     candidates = (_trimmed(text, mention) for mention in [*model, *gazetteer])
     chosen = resolve_overlaps([mention for mention in candidates if mention is not None])
     surfaces, aliases = _identities(text, chosen)
+    if propagate:
+        chosen = [_relabel_person_alias(text, mention, aliases) for mention in chosen]
     propagated: list[Mention] = []
     if propagate:
         covered = bytearray(len(text))
         for mention in chosen:
             covered[mention.start:mention.end] = b"\1" * mention.length
         needles: list[tuple[str, _Identity]] = list(surfaces.items())
-        needles += [(alias, identity) for alias, identity in aliases.items() if alias not in surfaces]
         found: list[Mention] = []
         for needle, identity in needles:
             for start, end in _occurrences(text, needle):

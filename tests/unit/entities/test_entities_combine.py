@@ -109,3 +109,9 @@ def test_person_span_running_into_a_place_is_cut_at_the_place():
     assert [(e.text, e.label) for e in combine(text, [person], [place])] == [("अखिलेश यादव", "PERSON"), ("हनोई", "LOC")]
     organisation = span(text, "अखिलेश यादव हनोई", "ORG")
     assert [(e.text, e.label) for e in combine(text, [organisation], [place])] == [("अखिलेश यादव हनोई", "ORG")]
+
+
+def test_model_mislabel_of_a_person_alias_is_overruled_but_gazetteer_labels_are_kept():
+    text = "व्लादिमीर पुतिन आए। पुतिन ने कहा। जॉर्जिया पहुंचे।"
+    entities = combine(text, [span(text, "व्लादिमीर पुतिन", "PERSON"), span(text, "पुतिन", "LOC", occurrence=1)], [])
+    assert [(e.text, e.label, e.normalized, e.source) for e in entities][1] == ("पुतिन", "PERSON", "व्लादिमीर पुतिन", "propagation")
