@@ -184,3 +184,51 @@ def measure_scaling(bootstrap_servers: str, raw_topic: str, dlq_topic: str | Non
     figures.append({"name": "scaling_articles", "value": summary.read, "unit": "articles", "baseline": None})
     figures.append({"name": "scaling_cpu_count", "value": os.cpu_count(), "unit": "cores", "baseline": None})
     return figures
+
+
+def load_copies(bootstrap_servers: str, raw_topic: str, inputs: Sequence[Path], copies: int) -> int:
+    """Put ``copies`` rounds of the raw articles read from ``inputs`` on ``raw_topic``; returns records sent.
+
+    The same articles repeated: enough volume to time the engines; ids repeat, which the pipeline does not mind.
+    """
+    from connectors.base import ConnectorReport, RawArticleProducer
+    from connectors.files import FilesConnector
+    from presspipe.settings import KafkaSettings
+    from schemas import RawArticle
+
+    articles = [item for item in FilesConnector(list(inputs)).fetch() if isinstance(item, RawArticle)]
+    producer = RawArticleProducer(KafkaSettings(bootstrap_servers=bootstrap_servers), raw_topic)
+    report = ConnectorReport()
+    try:
+        for _ in range(copies):
+            for article in articles:
+                producer.send(article, report)
+        producer.drain(report)
+    finally:
+        producer.close()
+    return report.sent
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m benchmarks.scaling [COPIES]``: embedded broker, COPIES × (samples + HTML fixtures), then the figures."""
+    import json
+
+    from pipelines.io.kafka import create_topics
+    from presspipe.broker import running_broker
+    from presspipe.settings import KafkaSettings
+
+    copies = int((argv if argv is not None else sys.argv[1:] or ["15"])[0])
+    repo = Path(__file__).resolve().parents[1]
+    with running_broker() as broker:
+        settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        create_topics(settings, ["scaling.raw", "scaling.raw.scaling-dlq"], partitions=4)
+        sent = load_copies(broker.bootstrap_servers, "scaling.raw",
+                           [repo / "presspipe" / "samples", repo / "tests" / "fixtures" / "html"], copies)
+        print(json.dumps({"name": "scaling_records_loaded", "value": sent, "unit": "records", "baseline": None}))
+        for figure in measure_scaling(broker.bootstrap_servers, "scaling.raw"):
+            print(json.dumps(figure), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -350,26 +350,30 @@ class DaskRunResult(PipelineResult):
         super().__init__(PipelineState.RUNNING)
         self._client = client
         self._futures = list(futures)
+        self._pending = list(futures)
         self._pool_name = pool_name
         self._counters: Counter = Counter()
 
     def wait_until_finish(self, duration=None):
+        """Waits (``duration`` in milliseconds, None = until done); on a timeout the run stays RUNNING."""
         from distributed import as_completed
 
         if self._state != PipelineState.RUNNING:
             return self._state
         try:
-            for _, metrics_entries in as_completed(self._futures, with_results=True,
-                                                  timeout=duration / 1000 if duration else None):
+            for future, metrics_entries in as_completed(list(self._pending), with_results=True,
+                                                        timeout=duration / 1000 if duration else None):
+                self._pending.remove(future)
                 for entry in metrics_entries:
                     self._counters.update(entry)
-            self._state = PipelineState.DONE
+        except TimeoutError:
+            return self._state
         except BaseException:
             self._state = PipelineState.FAILED
+            self._release()
             raise
-        finally:
-            if self._state != PipelineState.RUNNING:
-                self._release()
+        self._state = PipelineState.DONE
+        self._release()
         return self._state
 
     def _release(self) -> None:
