@@ -91,3 +91,22 @@ def test_errors_join_the_enrichment_hierarchy():
     assert EntityTaggingError("x").stage == "entities"
     restored = pickle.loads(pickle.dumps(error))
     assert (type(restored), restored.found, restored.limit, restored.limit_name) == (TooManyEntitiesError, 1200, 1000, "max_entities")
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = st.sampled_from(["रूस", "वियतनाम", "हनोई", "पुतिन", "व्लादिमीर", "ने", "में", "कहा", "है।", "॥", "भारतीय",
+                          "Paris", "Vietnam", "-", ",", " ", "\n\n", "१२", "श्री", "संयुक्त", "राष्ट्र", "ि", "्"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_WORDS, max_size=40), separator=st.sampled_from([" ", "", "\u00a0"]), language=st.sampled_from(["hi", "fr", "en"]))
+def test_full_tagger_offsets_hold_on_random_text(default_tagger, pieces, separator, language):
+    text = separator.join(pieces)
+    entities = default_tagger.tag(text, language)
+    end = 0
+    for entity in entities:
+        assert text[entity.start:entity.end] == entity.text
+        assert entity.start >= end and entity.label in {"PERSON", "ORG", "LOC"}
+        end = entity.end
