@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Sequence
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.utils.shared import Shared
 
-from pipelines.io.avro import WriteDatumsToAvro
-from pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBounded, ReadPlan, WriteToKafka, \
-    commit_offsets, plan_bounded_read
+from pipelines.io.avro import WriteDatumsToAvro, WriteWindowedAvro
+from pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBounded, ReadPlan, StartPosition, \
+    WriteToKafka, commit_offsets, plan_bounded_read
+from pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
 from pipelines.options import ConfigError, IngestConfig
-from pipelines.runners import resolve_runner, runner_label
+from pipelines.runners import IN_PROCESS_NAMES, resolve_runner, runner_label
 from pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, \
     dead_letter_pair
 from schemas.codec import ARTICLE, DEAD_LETTER
@@ -52,6 +56,20 @@ class RunSummary:
     def balanced(self) -> bool:
         return self.read == self.written + self.dead_lettered
 
+    def add(self, other: "RunSummary") -> None:
+        """Fold another run (a micro-batch) into this one."""
+        self.planned = (self.planned or 0) + (other.planned or 0)
+        self.read += other.read
+        self.written += other.written
+        self.dead_lettered += other.dead_lettered
+        for mine, theirs in ((self.dead_letters_by_stage, other.dead_letters_by_stage),
+                             (self.dead_letters_by_type, other.dead_letters_by_type),
+                             (self.languages, other.languages)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        self.outputs = other.outputs
+        self.committed.update(other.committed)
+
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "balanced": self.balanced}, sort_keys=True)
 
@@ -69,14 +87,15 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan | None) -> None:
+def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan | None,
+                   enrich_resources: Shared | None = None) -> None:
+    """Wire the pipeline; ``enrich_resources`` shares loaded models across runs in one process (micro-batches)."""
     if config.streaming:
-        from pipelines.io.kafka_streaming import ReadFromKafkaStreaming
-
-        records = pipeline | "ReadRaw" >> ReadFromKafkaStreaming(config.kafka, config.topics.raw)
-    else:
-        records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records)
-    enriched = records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities)
+        _build_streaming(pipeline, config)
+        return
+    records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records)
+    enriched = records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities,
+                                                   shared=enrich_resources)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
     (dead_letters | "DeadLetterPairs" >> beam.Map(dead_letter_pair)
@@ -84,12 +103,53 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
     for index, output in enumerate(config.outputs):
         if output.kind == "avro":
             (articles | f"ArticleDatums{index}" >> beam.Map(lambda encoded: encoded.article.to_avro())
-             | f"WriteArticlesAvro{index}" >> WriteDatumsToAvro(output.target, "articles", ARTICLE))
+             | f"WriteArticlesAvro{index}" >> WriteDatumsToAvro(output.target, f"articles-{plan.tag()}", ARTICLE))
             (dead_letters | f"DeadLetterDatums{index}" >> beam.Map(lambda letter: letter.to_avro())
-             | f"WriteDeadLettersAvro{index}" >> WriteDatumsToAvro(output.target, "dead_letters", DEAD_LETTER))
+             | f"WriteDeadLettersAvro{index}" >> WriteDatumsToAvro(output.target, f"dead_letters-{plan.tag()}", DEAD_LETTER))
         else:
             (articles | f"ArticlePairs{index}" >> beam.Map(lambda encoded: encoded.kafka_pair())
              | f"WriteArticlesKafka{index}" >> WriteToKafka(config.kafka, output.target, "articles_sent"))
+
+
+def _build_streaming(pipeline: beam.Pipeline, config: IngestConfig) -> None:
+    """Streaming: every sink acknowledges what it made durable; offsets are committed over acknowledged records."""
+    start = StreamStart(reset="latest" if config.start.kind == "latest" else "earliest", group=config.group)
+    read = pipeline | "ReadRaw" >> ReadFromKafkaStreaming(config.kafka, config.topics.raw, start)
+    enriched = read.records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities)
+    articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
+
+    avro_outputs = [output for output in config.outputs if output.kind == "avro"]
+    article_sinks, dead_letter_sinks = len(config.outputs), 1 + len(avro_outputs)
+
+    def article_ack(encoded):
+        article = encoded.article
+        return Ack(article.raw_topic, article.raw_partition, article.raw_offset, article_sinks)
+
+    def dead_letter_ack(letter):
+        return Ack(letter.raw_topic, letter.raw_partition, letter.raw_offset, dead_letter_sinks)
+
+    acks = [dead_letters | "DeadLetterPairs" >> beam.Map(lambda letter: (*dead_letter_pair(letter),
+                                                                         dead_letter_ack(letter)))
+            | "WriteDeadLetters" >> WriteToKafka(config.kafka, config.topics.dlq, "dead_letters_sent")]
+    for index, output in enumerate(config.outputs):
+        if output.kind == "avro":
+            acks.append(articles | f"ArticleDatums{index}" >> beam.Map(
+                lambda encoded: (encoded.article.to_avro(), article_ack(encoded)))
+                | f"WriteArticlesAvro{index}" >> WriteWindowedAvro(output.target, "articles", ARTICLE,
+                                                                   config.window_seconds))
+            acks.append(dead_letters | f"DeadLetterDatums{index}" >> beam.Map(
+                lambda letter: (letter.to_avro(), dead_letter_ack(letter)))
+                | f"WriteDeadLettersAvro{index}" >> WriteWindowedAvro(output.target, "dead_letters", DEAD_LETTER,
+                                                                      config.window_seconds))
+        else:
+            acks.append(articles | f"ArticlePairs{index}" >> beam.Map(
+                lambda encoded: (*encoded.kafka_pair(), article_ack(encoded)))
+                | f"WriteArticlesKafka{index}" >> WriteToKafka(config.kafka, output.target, "articles_sent"))
+    if config.group:
+        ((read[POSITIONS], *acks) | "ProgressEvents" >> beam.Flatten()
+         | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start))
+    else:
+        log.warning("streaming without --group: progress is not committed, a restart starts from --from")
 
 
 def pipeline_options(argv: Sequence[str]) -> PipelineOptions:
@@ -99,17 +159,36 @@ def pipeline_options(argv: Sequence[str]) -> PipelineOptions:
     return options
 
 
-def run(argv: Sequence[str]) -> RunSummary:
-    """Plan, run and commit. Raises ConfigError for bad flags, RunFailedError/KafkaIOError when the run fails."""
+def run(argv: Sequence[str], stop: threading.Event | None = None) -> RunSummary:
+    """Plan, run and commit. Raises ConfigError for bad flags, RunFailedError/KafkaIOError when the run fails.
+
+    A streaming run on the in-process engine runs until ``stop`` is set (or Ctrl-C / SIGTERM); see
+    ``run_micro_batches``. On other runners it is one unbounded pipeline.
+    """
     options = pipeline_options(argv)
     config = IngestConfig.from_options(options)
+    if config.streaming and options.view_as(StandardOptions).runner in IN_PROCESS_NAMES:
+        return run_micro_batches(options, config, stop or threading.Event())
     plan = None if config.streaming else plan_bounded_read(config.kafka, config.topics.raw, config.start, config.until)
+    return run_once(options, config, plan)
+
+
+def run_once(options: PipelineOptions, config: IngestConfig, plan: ReadPlan | None,
+             enrich_resources: Shared | None = None) -> RunSummary:
+    """One pipeline run; for a bounded plan, commits the plan's stop offsets once every output is durable."""
     runner = resolve_runner(options, config.streaming)
     started = time.monotonic()
     pipeline = beam.Pipeline(runner=runner, options=options)
-    build_pipeline(pipeline, config, plan)
+    build_pipeline(pipeline, config, plan, enrich_resources)
     result = pipeline.run()
-    state = result.wait_until_finish()
+    try:
+        state = result.wait_until_finish()
+    except KeyboardInterrupt:
+        if plan is not None:
+            raise
+        # An unbounded pipeline ends when it is stopped; what was acknowledged is committed, the rest is read again.
+        result.cancel()
+        return summarize(result, plan, config, runner_label(runner), time.monotonic() - started)
     if str(state) not in ("DONE", "PipelineState.DONE"):
         raise RunFailedError(f"pipeline ended in state {state}")
     summary = summarize(result, plan, config, runner_label(runner), time.monotonic() - started)
@@ -121,6 +200,43 @@ def run(argv: Sequence[str]) -> RunSummary:
         commit_offsets(config.kafka, config.group, offsets)
         summary.committed = {f"{topic}:{partition}": offset for (topic, partition), offset in offsets.items()}
     return summary
+
+
+def run_micro_batches(options: PipelineOptions, config: IngestConfig, stop: threading.Event,
+                      poll_interval_s: float = 0.5) -> RunSummary:
+    """Streaming on the in-process engine: bounded runs, one after the other, each from the group's committed
+    offsets to the end captured when it starts, committed once its output is durable.
+
+    Beam's in-process runners cannot run an unbounded pipeline with a shuffle after the read (FnApiRunner runs
+    stage after stage; the streaming DirectRunner rejects splittable DoFns in Beam 2.77), so locally presspipe
+    follows the topic this way. It has the same guarantees as the unbounded pipeline on Flink or Dataflow: at
+    least once, resumable from the committed offsets, a crash re-reads only what was not committed. Models are
+    loaded once for the whole run, not per batch.
+    """
+    if not config.group:
+        raise ConfigError("streaming needs --group: the committed offsets are its progress")
+    batch_config = replace(config, mode="bounded")
+    batch_options = PipelineOptions.from_dictionary({**options.get_all_options(drop_default=True),
+                                                     "streaming": False})
+    resources = Shared()
+    total = RunSummary(planned=0, read=0, written=0, dead_lettered=0, runner="micro-batches")
+    started = time.monotonic()
+    start = config.start
+    while not stop.is_set():
+        plan = plan_bounded_read(config.kafka, config.topics.raw, start, None)
+        if start.kind != "committed":
+            # Pin the starting point (e.g. "latest") in the group, so every later batch continues from it.
+            commit_offsets(config.kafka, config.group, {key: r.start for key, r in
+                                                        ((( r.topic, r.partition), r) for r in plan.ranges)})
+            start = StartPosition("committed", group=config.group)
+        if plan.total == 0:
+            stop.wait(poll_interval_s)
+            continue
+        summary = run_once(batch_options, batch_config, plan, resources)
+        total.add(summary)
+        log.info("batch done: %s", summary.to_json())
+    total.seconds = time.monotonic() - started
+    return total
 
 
 def summarize(result, plan: ReadPlan | None, config: IngestConfig, runner: str, seconds: float) -> RunSummary:
@@ -144,8 +260,15 @@ def summarize(result, plan: ReadPlan | None, config: IngestConfig, runner: str, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a deployment stopping the job) ends a streaming run like Ctrl-C: after the current batch.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        summary = run(sys.argv[1:] if argv is None else argv)
+        summary = run(sys.argv[1:] if argv is None else argv, stop)
+    except KeyboardInterrupt:
+        print("presspipe run: interrupted; uncommitted records will be read again", file=sys.stderr)
+        return 130
     except ConfigError as error:
         print(f"presspipe run: {error}", file=sys.stderr)
         return 2

@@ -54,6 +54,8 @@ class PresspipeOptions(PipelineOptions):
                             help="consumer group whose offsets are committed after the output is durable")
         parser.add_argument("--chunk_records", "--chunk-records", type=int, default=2000,
                             help="records per read chunk: the unit of parallelism of a bounded read")
+        parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
+                            help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
         parser.add_argument("--max_body_bytes", "--max-body-bytes", type=int, default=EnrichSettings.max_body_bytes)
 
@@ -82,6 +84,7 @@ class IngestConfig:
     group: str | None
     chunk_records: int
     tag_entities: bool
+    window_seconds: int = 60
     enrich: EnrichSettings = field(default_factory=EnrichSettings)
 
     @property
@@ -109,6 +112,7 @@ class IngestConfig:
             group=flags.group,
             chunk_records=flags.chunk_records,
             tag_entities=not flags.no_entities,
+            window_seconds=flags.window_seconds,
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes),
         )
         if config.streaming:

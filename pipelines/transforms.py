@@ -15,6 +15,7 @@ from typing import Iterator
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
+from apache_beam.utils.shared import Shared
 
 from pipelines.enrich.decode import RawDecodeError, decode_raw_article
 from pipelines.enrich.errors import EnrichmentError
@@ -66,10 +67,11 @@ def dead_letter_pair(dead_letter: DeadLetter) -> tuple[bytes, bytes]:
 
 
 class _EnrichFn(beam.DoFn):
-    def __init__(self, settings: EnrichSettings, entity_config, tag_entities: bool):
+    def __init__(self, settings: EnrichSettings, entity_config, tag_entities: bool, shared: Shared):
         self.settings = settings
         self.entity_config = entity_config
         self.tag_entities = tag_entities
+        self.shared = shared
         self._articles = Metrics.counter(METRICS_NAMESPACE, "articles")
         self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
 
@@ -78,7 +80,9 @@ class _EnrichFn(beam.DoFn):
         if self.tag_entities:
             from pipelines.enrich.entities import build_tagger
 
-            self._tagger = build_tagger(self.entity_config)
+            # One tagger per worker process, however many DoFn instances the runner makes (one per concurrent
+            # bundle processor): the models are the largest objects a worker holds and the slowest to load.
+            self._tagger = self.shared.acquire(lambda: build_tagger(self.entity_config))
 
     def process(self, record: KafkaRecord) -> Iterator[object]:
         stage = "decode"
@@ -113,12 +117,15 @@ class _EnrichFn(beam.DoFn):
 class EnrichRecords(beam.PTransform):
     """KafkaRecord → EncodedArticle (main) | DeadLetter (``dead_letters``)."""
 
-    def __init__(self, settings: EnrichSettings = EnrichSettings(), entity_config=None, tag_entities: bool = True):
+    def __init__(self, settings: EnrichSettings = EnrichSettings(), entity_config=None, tag_entities: bool = True,
+                 shared: Shared | None = None):
         super().__init__()
         self.settings = settings
         self.entity_config = entity_config
         self.tag_entities = tag_entities
+        self.shared = shared or Shared()
 
     def expand(self, records):
-        return records | beam.ParDo(_EnrichFn(self.settings, self.entity_config, self.tag_entities)).with_outputs(
+        return records | beam.ParDo(_EnrichFn(self.settings, self.entity_config, self.tag_entities,
+                                              self.shared)).with_outputs(
             DEAD_LETTERS, main="articles")

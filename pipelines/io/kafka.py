@@ -15,6 +15,7 @@ where Kafka answers ``None``) are treated as "no record at or after that time".
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.utils.windowed_value import WindowedValue
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError, NoOffsetForPartitionError, OffsetOutOfRangeError
 from kafka.structs import OffsetAndMetadata
@@ -93,6 +95,11 @@ class ReadPlan:
     def chunks(self, max_records: int) -> list[PartitionRange]:
         return [chunk for r in self.ranges for chunk in r.split(max_records)]
 
+    def tag(self) -> str:
+        """A short name for exactly this set of ranges: output files of the same range get the same names."""
+        material = ",".join(f"{r.topic}:{r.partition}:{r.start}-{r.stop}" for r in self.ranges)
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:12]
+
     def stop_offsets(self) -> dict[tuple[str, int], int]:
         return {(r.topic, r.partition): r.stop for r in self.ranges}
 
@@ -132,7 +139,7 @@ def _millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _consumer(settings: KafkaSettings, **overrides) -> KafkaConsumer:
+def new_consumer(settings: KafkaSettings, **overrides) -> KafkaConsumer:
     options = {"enable_auto_commit": False, "auto_offset_reset": "none", "consumer_timeout_ms": 1000,
                "max_partition_fetch_bytes": 16 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024}
     options.update(overrides)
@@ -226,7 +233,7 @@ def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition 
         OffsetBelowLogStartError: an explicit or committed start offset that retention has already removed.
         KafkaIOError: the topic does not exist.
     """
-    consumer = _consumer(settings)
+    consumer = new_consumer(settings)
     try:
         partitions = topic_partitions(consumer, topic)
         beginning = consumer.beginning_offsets(partitions)
@@ -264,7 +271,7 @@ def _start_offsets(settings: KafkaSettings, consumer: KafkaConsumer, partitions:
         if unknown:
             raise KafkaIOError(f"explicit offsets name partitions that do not exist: {sorted(unknown)}")
         return {tp: start.offsets.get((tp.topic, tp.partition), beginning[tp]) for tp in partitions}
-    group_consumer = _consumer(settings, group_id=start.group)
+    group_consumer = new_consumer(settings, group_id=start.group)
     try:
         committed = {tp: group_consumer.committed(tp) for tp in partitions}
     finally:
@@ -280,7 +287,7 @@ def commit_offsets(settings: KafkaSettings, group: str, offsets: Mapping[tuple[s
     """
     if not offsets:
         return
-    consumer = _consumer(settings, group_id=group)
+    consumer = new_consumer(settings, group_id=group)
     try:
         consumer.commit({TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
                          for (topic, partition), offset in offsets.items()})
@@ -291,11 +298,35 @@ def commit_offsets(settings: KafkaSettings, group: str, offsets: Mapping[tuple[s
 
 
 def committed_offsets(settings: KafkaSettings, group: str, topic: str) -> dict[int, int | None]:
-    consumer = _consumer(settings, group_id=group)
+    consumer = new_consumer(settings, group_id=group)
     try:
         return {tp.partition: consumer.committed(tp) for tp in topic_partitions(consumer, topic)}
     finally:
         consumer.close()
+
+
+def to_record(message) -> KafkaRecord:
+    return KafkaRecord(topic=message.topic, partition=message.partition, offset=message.offset,
+                       timestamp_ms=message.timestamp, key=message.key, value=message.value,
+                       headers=tuple((name, value or b"") for name, value in message.headers or ()))
+
+
+def poll_from(consumer: KafkaConsumer, topic: str, partition: int, start: int, max_records: int = 500,
+              timeout_ms: int = 200) -> list[KafkaRecord]:
+    """What the partition holds from ``start`` on, up to ``max_records``, in one fetch (empty when caught up).
+
+    Raises:
+        OffsetBelowLogStartError: ``start`` is no longer in the log.
+    """
+    tp = TopicPartition(topic, partition)
+    if consumer.assignment() != {tp}:
+        consumer.assign([tp])
+    consumer.seek(tp, start)
+    try:
+        batch = consumer.poll(timeout_ms=timeout_ms, max_records=max_records).get(tp, [])
+    except (OffsetOutOfRangeError, NoOffsetForPartitionError) as error:
+        raise OffsetBelowLogStartError(f"{topic}:{partition} offset {start} is out of range: {error}") from error
+    return [to_record(message) for message in batch if message.offset >= start]
 
 
 def read_range(consumer: KafkaConsumer, chunk: PartitionRange, idle_timeout_s: float = 30.0,
@@ -325,9 +356,7 @@ def read_range(consumer: KafkaConsumer, chunk: PartitionRange, idle_timeout_s: f
             if message.offset < position:
                 continue
             position = message.offset + 1
-            yield KafkaRecord(topic=message.topic, partition=message.partition, offset=message.offset,
-                              timestamp_ms=message.timestamp, key=message.key, value=message.value,
-                              headers=tuple((name, value or b"") for name, value in message.headers or ()))
+            yield to_record(message)
         position = max(position, consumer.position(tp))
         if batch:
             last_progress = time.monotonic()
@@ -345,7 +374,7 @@ class _ReadRangeFn(beam.DoFn):
         self._records_read = Metrics.counter(METRICS_NAMESPACE, "records_read")
 
     def setup(self) -> None:
-        self._consumer = _consumer(self.settings)
+        self._consumer = new_consumer(self.settings)
 
     def process(self, chunk: PartitionRange) -> Iterator[KafkaRecord]:
         for record in read_range(self._consumer, chunk, self.idle_timeout_s):
@@ -383,7 +412,11 @@ def new_producer(settings: KafkaSettings) -> KafkaProducer:
 
 class _ProduceFn(beam.DoFn):
     """Sends key/value pairs with acks=all; ``finish_bundle`` waits for every future and fails the bundle if any
-    send failed, so the runner retries it and no offset past it is committed."""
+    send failed, so the runner retries it and no offset past it is committed.
+
+    An element may carry a third item, an acknowledgement token; it is emitted (in the element's window) once the
+    broker acknowledged the send, which is what offset commits in streaming mode wait for.
+    """
 
     def __init__(self, settings: KafkaSettings, topic: str, counter_name: str):
         self.settings = settings
@@ -395,26 +428,30 @@ class _ProduceFn(beam.DoFn):
         self._producer = new_producer(self.settings)
 
     def start_bundle(self) -> None:
-        self._futures = []
+        self._pending = []
 
-    def process(self, key_value: tuple[bytes, bytes]) -> None:
-        key, value = key_value
-        self._futures.append(self._producer.send(self.topic, key=key, value=value))
+    def process(self, element: tuple, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam) -> None:
+        key, value, *token = element
+        future = self._producer.send(self.topic, key=key, value=value)
+        self._pending.append((future, token[0] if token else None, timestamp, window))
 
-    def finish_bundle(self) -> None:
+    def finish_bundle(self):
         self._producer.flush()
-        failures = []
-        for future in self._futures:
+        failures, acknowledged = [], []
+        for future, token, timestamp, window in self._pending:
             try:
                 future.get(timeout=60)
             except KafkaError as error:
                 failures.append(error)
-        acknowledged = len(self._futures) - len(failures)
-        self._sent.inc(acknowledged)
-        self._futures = []
+            else:
+                if token is not None:
+                    acknowledged.append(WindowedValue(token, timestamp, [window]))
+        self._sent.inc(len(self._pending) - len(failures))
+        total, self._pending = len(self._pending), []
         if failures:
-            raise KafkaIOError(f"{len(failures)} of {len(failures) + acknowledged} sends to {self.topic!r} failed; "
+            raise KafkaIOError(f"{len(failures)} of {total} sends to {self.topic!r} failed; "
                                f"first: {type(failures[0]).__name__}: {failures[0]}")
+        yield from acknowledged
 
     def teardown(self) -> None:
         producer = getattr(self, "_producer", None)
@@ -423,7 +460,9 @@ class _ProduceFn(beam.DoFn):
 
 
 class WriteToKafka(beam.PTransform):
-    """Writes (key bytes, value bytes) pairs to a topic; a failed send fails the bundle, never just a log line."""
+    """Writes (key bytes, value bytes[, token]) to a topic; a failed send fails the bundle, never just a log line.
+
+    The output holds the tokens of acknowledged sends."""
 
     def __init__(self, settings: KafkaSettings, topic: str, counter_name: str = "kafka_sent"):
         super().__init__()

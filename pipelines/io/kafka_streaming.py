@@ -1,0 +1,329 @@
+"""Unbounded Kafka read for Beam streaming, and the at-least-once commit of progress.
+
+``ReadFromKafkaStreaming`` is two splittable DoFns: one watches the topic's partition count and emits every partition
+once, as it appears (so partitions added while running are picked up); one follows each partition from its start
+offset for ever, claiming offsets from an ``OffsetRestrictionTracker``, with a watermark taken from record timestamps
+that moves on when the partition is idle and caught up, so an idle partition never holds the pipeline back.
+
+Progress is committed by ``CommitDurableOffsets`` only once every output of a record acknowledged it: each sink
+re-emits an ``Ack`` for what it made durable, the reader emits the chain of offsets it read (gaps from compaction or
+transaction markers are part of the chain), and a stateful DoFn per partition advances the committed offset over the
+contiguous prefix of fully acknowledged records. A crash replays at most what was not committed (at-least-once);
+deterministic ids make the duplicates trivial to drop downstream.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+
+import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.metrics import Metrics
+from apache_beam.transforms import trigger
+from apache_beam.transforms.core import RestrictionProvider
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from apache_beam.utils.timestamp import Duration, Timestamp
+from kafka import TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from pipelines.io.kafka import METRICS_NAMESPACE, high_watermarks, new_consumer, poll_from
+from presspipe.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+POSITIONS = "positions"
+END_OF_TIME = sys.maxsize
+
+
+@dataclass(frozen=True)
+class PartitionDescriptor:
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True)
+class Position:
+    """The reader read ``offset`` right after ``previous`` (None: the first record this reader read there)."""
+
+    topic: str
+    partition: int
+    offset: int
+    previous: int | None
+
+
+@dataclass(frozen=True)
+class Ack:
+    """One output made the record at ``offset`` durable; the record is done after ``required`` acks."""
+
+    topic: str
+    partition: int
+    offset: int
+    required: int
+
+
+# ---------------------------------------------------------------------------------------------- partition watch
+
+
+class _PartitionNumbers(RestrictionProvider):
+    """The restriction of the watcher: partition numbers ``[next, ∞)`` not yet emitted."""
+
+    def initial_restriction(self, topic):
+        return OffsetRange(0, END_OF_TIME)
+
+    def create_tracker(self, restriction):
+        return OffsetRestrictionTracker(restriction)
+
+    def restriction_size(self, topic, restriction):
+        return 1
+
+
+class _WatchPartitionsFn(beam.DoFn):
+    def __init__(self, settings: KafkaSettings, poll_interval_s: float):
+        self.settings = settings
+        self.poll_interval_s = poll_interval_s
+
+    def setup(self):
+        self._consumer = new_consumer(self.settings)
+
+    @beam.DoFn.unbounded_per_element()
+    def process(self, topic: str, tracker=beam.DoFn.RestrictionParam(_PartitionNumbers())):
+        self._consumer.topics()  # refresh metadata so new partitions become visible
+        partitions = sorted(self._consumer.partitions_for_topic(topic) or ())
+        for number in partitions:
+            if number < tracker.current_restriction().start:
+                continue
+            if not tracker.try_claim(number):
+                return
+            log.info("following partition %s:%s", topic, number)
+            yield PartitionDescriptor(topic, number)
+        tracker.defer_remainder(Duration.of(self.poll_interval_s))
+
+    def teardown(self):
+        consumer = getattr(self, "_consumer", None)
+        if consumer is not None:
+            consumer.close()
+
+
+# ---------------------------------------------------------------------------------------------- partition reader
+
+
+@dataclass(frozen=True)
+class StreamStart:
+    """Where a partition's reader starts: the group's committed offset, else ``earliest`` or ``latest``."""
+
+    reset: str = "earliest"
+    group: str | None = None
+
+
+def stream_start_offset(settings: KafkaSettings, start: StreamStart, topic: str, partition: int) -> int:
+    """The first offset a reader of this partition reads; the committer starts its chain right before it."""
+    tp = TopicPartition(topic, partition)
+    consumer = new_consumer(settings, group_id=start.group)
+    try:
+        committed = consumer.committed(tp) if start.group else None
+        if committed is not None:
+            return committed
+        if start.reset == "earliest":
+            return consumer.beginning_offsets([tp])[tp]
+        return high_watermarks(consumer, [tp], consumer.end_offsets([tp]))[tp]
+    finally:
+        consumer.close()
+
+
+class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
+    """Follows one partition; each call reads what is there, then defers the rest for ``poll_interval_s``.
+
+    The DoFn is its own restriction provider: the initial restriction ``[start, ∞)`` needs the Kafka settings.
+    """
+
+    def __init__(self, settings: KafkaSettings, start: StreamStart, poll_interval_s: float, idle_lag_s: float,
+                 max_records_per_call: int):
+        self.settings = settings
+        self.start = start
+        self.poll_interval_s = poll_interval_s
+        self.idle_lag_s = idle_lag_s
+        self.max_records_per_call = max_records_per_call
+        self._records_read = Metrics.counter(METRICS_NAMESPACE, "records_read")
+
+    def initial_restriction(self, descriptor: PartitionDescriptor):
+        return OffsetRange(stream_start_offset(self.settings, self.start, descriptor.topic, descriptor.partition),
+                           END_OF_TIME)
+
+    def create_tracker(self, restriction):
+        return OffsetRestrictionTracker(restriction)
+
+    def restriction_size(self, descriptor, restriction):
+        return 1
+
+    def setup(self):
+        self._consumer = new_consumer(self.settings)
+
+    @beam.DoFn.unbounded_per_element()
+    def process(self, descriptor: PartitionDescriptor,
+                tracker=beam.DoFn.RestrictionParam(),
+                watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider())):
+        position = tracker.current_restriction().start
+        # Every call resumes right after the last claimed offset, so start - 1 links this call into the chain.
+        previous = position - 1
+        count = 0
+        for record in poll_from(self._consumer, descriptor.topic, descriptor.partition, position,
+                                max_records=self.max_records_per_call):
+            if not tracker.try_claim(record.offset):
+                return
+            self._records_read.inc()
+            event_time = Timestamp.of(record.timestamp_ms / 1000)
+            watermark.set_watermark(max(event_time, watermark.current_watermark() or Timestamp(0)))
+            yield beam.window.TimestampedValue(record, event_time)
+            yield beam.pvalue.TaggedOutput(POSITIONS, beam.window.TimestampedValue(
+                Position(record.topic, record.partition, record.offset, previous), event_time))
+            previous = record.offset
+            count += 1
+        if count == 0:
+            idle_mark = Timestamp.of(time.time() - self.idle_lag_s)
+            if idle_mark > (watermark.current_watermark() or Timestamp(0)):
+                watermark.set_watermark(idle_mark)
+        tracker.defer_remainder(Duration.of(self.poll_interval_s if count == 0 else 0))
+
+    def teardown(self):
+        consumer = getattr(self, "_consumer", None)
+        if consumer is not None:
+            consumer.close()
+
+
+class ReadFromKafkaStreaming(beam.PTransform):
+    """Unbounded read of every partition of ``topic``; main output KafkaRecords, ``positions`` the offset chain."""
+
+    def __init__(self, settings: KafkaSettings, topic: str, start: StreamStart = StreamStart(),
+                 poll_interval_s: float = 0.5, idle_lag_s: float = 2.0, partition_watch_s: float = 10.0,
+                 max_records_per_call: int = 500):
+        super().__init__()
+        self.settings = settings
+        self.topic = topic
+        self.start = start
+        self.poll_interval_s = poll_interval_s
+        self.idle_lag_s = idle_lag_s
+        self.partition_watch_s = partition_watch_s
+        self.max_records_per_call = max_records_per_call
+
+    def _partitions(self):
+        consumer = new_consumer(self.settings)
+        try:
+            return [PartitionDescriptor(self.topic, p) for p in sorted(consumer.partitions_for_topic(self.topic))]
+        finally:
+            consumer.close()
+
+    def expand(self, pbegin):
+        reader = _ReadPartitionFn(self.settings, self.start, self.poll_interval_s, self.idle_lag_s,
+                                  self.max_records_per_call)
+        return (pbegin
+                | "Partitions" >> beam.Create(self._partitions())
+                | "ReadPartitions" >> beam.ParDo(reader).with_outputs(POSITIONS, main="records"))
+
+
+# ---------------------------------------------------------------------------------------------- commits
+
+
+@dataclass
+class _PartitionProgress:
+    """Committer state of one partition: the next offset to commit and what is known of the offsets after it.
+
+    ``following[p]`` is the offset the reader read right after ``p``; the commit advances along that chain while
+    each next record has all its acks, so gaps in the offsets never stall it and no unfinished record is skipped.
+    """
+
+    next_offset: int | None = None
+    following: dict[int, int] = field(default_factory=dict)
+    acks: dict[int, int] = field(default_factory=dict)
+    required: dict[int, int] = field(default_factory=dict)
+
+    def add_position(self, position: Position) -> None:
+        self.following[position.previous] = position.offset
+
+    def add_ack(self, ack: Ack) -> None:
+        self.acks[ack.offset] = self.acks.get(ack.offset, 0) + 1
+        self.required[ack.offset] = ack.required
+
+    def advance(self) -> bool:
+        """Move ``next_offset`` over the fully acknowledged prefix of the chain; True if it moved."""
+        moved = False
+        while self.next_offset is not None:
+            offset = self.following.get(self.next_offset - 1)
+            if offset is None or self.acks.get(offset, 0) < self.required.get(offset, 1 << 30):
+                return moved
+            del self.following[self.next_offset - 1]
+            self.acks.pop(offset)
+            self.required.pop(offset)
+            self.next_offset = offset + 1
+            moved = True
+        return moved
+
+
+class _CommitFn(beam.DoFn):
+    PROGRESS = ReadModifyWriteStateSpec("progress", PickleCoder())
+
+    def __init__(self, settings: KafkaSettings, start: StreamStart):
+        self.settings = settings
+        self.start = start
+        self.group = start.group
+        self._commits = Metrics.counter(METRICS_NAMESPACE, "offset_commits")
+
+    def setup(self):
+        self._consumer = new_consumer(self.settings, group_id=self.group)
+
+    def process(self, keyed, progress_state=beam.DoFn.StateParam(PROGRESS)):
+        (topic, partition), event = keyed
+        progress = progress_state.read()
+        if progress is None:
+            # The reader started this partition where this lookup points (the group's offset when it has one);
+            # for a reader started at "latest" without a committed offset it starts at the first position seen.
+            progress = _PartitionProgress()
+            if isinstance(event, Position) and self.start.reset == "latest" and self._committed(topic, partition) is None:
+                progress.next_offset = event.previous + 1
+            else:
+                progress.next_offset = stream_start_offset(self.settings, self.start, topic, partition)
+        if isinstance(event, Position):
+            progress.add_position(event)
+        else:
+            progress.add_ack(event)
+        if progress.advance():
+            try:
+                self._consumer.commit({TopicPartition(topic, partition): OffsetAndMetadata(progress.next_offset, "",
+                                                                                           -1)})
+            except KafkaError as error:
+                # Not fatal: the offset stays uncommitted and the next advance commits a later one.
+                log.warning("offset commit failed for %s:%s at %s: %s", topic, partition, progress.next_offset,
+                            error)
+            else:
+                self._commits.inc()
+        progress_state.write(progress)
+
+    def _committed(self, topic: str, partition: int) -> int | None:
+        return self._consumer.committed(TopicPartition(topic, partition))
+
+    def teardown(self):
+        consumer = getattr(self, "_consumer", None)
+        if consumer is not None:
+            consumer.close()
+
+
+class CommitDurableOffsets(beam.PTransform):
+    """Positions (from the reader) and Acks (from every sink) in; offsets committed for ``group``."""
+
+    def __init__(self, settings: KafkaSettings, start: StreamStart):
+        super().__init__()
+        if not start.group:
+            raise ValueError("committing offsets needs a consumer group")
+        self.settings = settings
+        self.start = start
+
+    def expand(self, events):
+        return (events
+                | "GlobalWindow" >> beam.WindowInto(beam.window.GlobalWindows())
+                | "ByPartition" >> beam.Map(lambda event: ((event.topic, event.partition), event))
+                | "Commit" >> beam.ParDo(_CommitFn(self.settings, self.start)))
