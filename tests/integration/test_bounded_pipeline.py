@@ -49,6 +49,12 @@ def test_seeds_become_hindi_articles_with_stable_ids(kafka_settings, topics, see
         assert record["language"] == "hi"
         assert record["body"].strip() and record["paragraphs"]
         assert record["raw_topic"] == topics.raw and record["raw_offset"] is not None
+        assert record["entities"], "the Avro output carries the tagged entities"
+        for entity in record["entities"]:
+            assert record["body"][entity["start"]:entity["end"]] == entity["text"]
+            assert entity["label"] in {"PERSON", "ORG", "LOC"}
+    places = {e["normalized"] for r in records for e in r["entities"] if e["label"] == "LOC"}
+    assert {"वियतनाम", "रूस"} <= places
     again = read_avro_dir(tmp_path / "b", "articles")
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in again)
     assert sorted(r["content_hash"] for r in records) == sorted(r["content_hash"] for r in again)

@@ -1,0 +1,133 @@
+"""Streaming and replay against the embedded broker, with the pipeline in its own process where it is killed."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from connectors.base import build_raw_article
+from pipelines import ingest
+from pipelines.io.kafka import committed_offsets
+from tests.conftest import REPO_ROOT
+from tests.support.kafka import consume_all, produce, read_avro_dir
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def raw_messages(start: int, count: int):
+    raws = [build_raw_article(connector="test", source_name="t", content_type="text/plain",
+                              body=(f"Dispatch {i}. The regional council met on Tuesday to discuss the budget for "
+                                    f"the coming year, the harbour bridge and the new bus lanes.").encode())
+            for i in range(start, start + count)]
+    return [(raw.id.encode(), raw.encode()) for raw in raws]
+
+
+def start_streaming(settings, topics, group, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.ingest", "--mode", "streaming", "--group", group,
+         "--bootstrap-servers", settings.bootstrap_servers, "--raw_topic", topics.raw, "--articles_topic",
+         topics.articles, "--dlq_topic", topics.dlq, "--no_entities", *extra],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def distinct_ids(settings, topic, expected):
+    return {record.key for record in consume_all(settings, topic, expected=expected, timeout_s=90)}
+
+
+def test_killed_streaming_run_resumes_and_loses_nothing(kafka_settings, topics):
+    produce(kafka_settings, topics.raw, raw_messages(0, 30))
+    process = start_streaming(kafka_settings, topics, "killed")
+    try:
+        assert consume_all(kafka_settings, topics.articles, expected=1, timeout_s=90), "no output before the kill"
+        produce(kafka_settings, topics.raw, raw_messages(30, 30))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        process = start_streaming(kafka_settings, topics, "killed")
+        assert len(distinct_ids(kafka_settings, topics.articles, 60)) == 60
+        deadline = time.monotonic() + 30
+        while sum(v or 0 for v in committed_offsets(kafka_settings, "killed", topics.raw).values()) < 60:
+            assert time.monotonic() < deadline, "offsets were not committed after the output was written"
+            time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 0
+
+
+def test_streaming_writes_avro_and_kafka_and_stops_on_sigterm(kafka_settings, topics, tmp_path):
+    process = start_streaming(kafka_settings, topics, "two-outputs", "--output", f"kafka:{topics.articles}",
+                              "--output", f"avro:{tmp_path}")
+    try:
+        produce(kafka_settings, topics.raw, raw_messages(0, 5))
+        assert len(distinct_ids(kafka_settings, topics.articles, 5)) == 5
+        produce(kafka_settings, topics.raw, [(b"poison", b"not a raw article")] + raw_messages(5, 3))
+        assert len(distinct_ids(kafka_settings, topics.articles, 8)) == 8
+        assert len(consume_all(kafka_settings, topics.dlq, expected=1)) == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert "written 8, dead-lettered 1" in stdout
+    assert len(read_avro_dir(tmp_path, "articles")) == 8
+    assert len(read_avro_dir(tmp_path, "dead_letters")) == 1
+
+
+def test_replay_stops_at_the_end_captured_at_launch(kafka_settings, topics, tmp_path):
+    produce(kafka_settings, topics.raw, raw_messages(0, 40))
+    keep_writing = threading.Event()
+    keep_writing.set()
+
+    def writer():
+        number = 1000
+        while keep_writing.is_set():
+            produce(kafka_settings, topics.raw, raw_messages(number, 5))
+            number += 5
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        summary = ingest.run(["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw_topic", topics.raw,
+                              "--articles_topic", topics.articles, "--dlq_topic", topics.dlq, "--no_entities",
+                              "--output", f"avro:{tmp_path}"])
+    finally:
+        keep_writing.clear()
+        thread.join(timeout=30)
+    records = read_avro_dir(tmp_path, "articles")
+    assert summary.read == summary.planned == len(records) >= 40
+    by_partition = {}
+    for record in records:
+        by_partition.setdefault(record["raw_partition"], []).append(record["raw_offset"])
+    for offsets in by_partition.values():
+        assert sorted(offsets) == list(range(len(offsets))), "a replay reads a contiguous prefix, once"
+
+
+def test_unbounded_reader_follows_the_topic_on_a_portable_engine(kafka_settings, topics):
+    """The splittable-DoFn reader that Flink and Dataflow run, here on Beam's FnApiRunner (Kafka → Kafka)."""
+    script = f"""
+import apache_beam as beam
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from pipelines.io.kafka import WriteToKafka
+from pipelines.io.kafka_streaming import ReadFromKafkaStreaming
+from presspipe.settings import KafkaSettings
+settings = KafkaSettings({kafka_settings.bootstrap_servers!r})
+with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+    read = pipeline | ReadFromKafkaStreaming(settings, {topics.raw!r})
+    read.records | beam.Map(lambda record: (record.key, record.value)) | WriteToKafka(settings, {topics.articles!r})
+"""
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        produce(kafka_settings, topics.raw, raw_messages(0, 10))
+        time.sleep(1)
+        produce(kafka_settings, topics.raw, raw_messages(10, 10))
+        copied = consume_all(kafka_settings, topics.articles, expected=20, timeout_s=90)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert sorted(record.key for record in copied) == sorted(key for key, _ in raw_messages(0, 20))

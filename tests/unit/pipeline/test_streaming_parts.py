@@ -1,0 +1,51 @@
+from datetime import datetime, timezone
+
+from apache_beam.transforms.window import IntervalWindow
+from apache_beam.utils.timestamp import Timestamp
+
+from pipelines.io.avro import window_file_name
+from pipelines.io.kafka_streaming import Ack, Position, _PartitionProgress
+
+
+def chain(progress, offsets, first_previous):
+    previous = first_previous
+    for offset in offsets:
+        progress.add_position(Position("t", 0, offset, previous))
+        previous = offset
+
+
+def test_commit_advances_only_over_fully_acknowledged_prefix():
+    progress = _PartitionProgress(next_offset=10)
+    chain(progress, [10, 11, 12], 9)
+    progress.add_ack(Ack("t", 0, 11, 1))
+    assert not progress.advance() and progress.next_offset == 10
+    progress.add_ack(Ack("t", 0, 10, 2))
+    assert not progress.advance(), "10 needs two acks (two outputs)"
+    progress.add_ack(Ack("t", 0, 10, 2))
+    assert progress.advance() and progress.next_offset == 12
+    progress.add_ack(Ack("t", 0, 12, 1))
+    assert progress.advance() and progress.next_offset == 13
+    assert not progress.following and not progress.acks
+
+
+def test_gaps_in_offsets_do_not_stall_commits():
+    progress = _PartitionProgress(next_offset=0)
+    chain(progress, [0, 5, 9], -1)  # compaction removed 1-4 and 6-8
+    for offset in (9, 5, 0):
+        progress.add_ack(Ack("t", 0, offset, 1))
+    assert progress.advance() and progress.next_offset == 10
+
+
+def test_acks_before_positions_are_kept():
+    progress = _PartitionProgress(next_offset=3)
+    progress.add_ack(Ack("t", 0, 3, 1))
+    assert not progress.advance()
+    chain(progress, [3], 2)
+    assert progress.advance() and progress.next_offset == 4
+
+
+def test_window_file_names_are_deterministic_and_late_panes_separate():
+    window = IntervalWindow(Timestamp.of(datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc).timestamp()),
+                            Timestamp.of(datetime(2024, 5, 1, 12, 1, tzinfo=timezone.utc).timestamp()))
+    assert window_file_name("articles", window, 3, 0) == "articles-20240501T120000Z-20240501T120100Z-shard03.avro"
+    assert window_file_name("articles", window, 3, 2).endswith("-shard03-late2.avro")
