@@ -296,7 +296,9 @@ def test_metadata_parameters_are_exactly_the_pipeline_options():
 def test_each_parameter_as_dataflow_passes_it_reaches_the_pipeline(parameter):
     launcher = load_launcher()
     parser = presspipe_parser()
-    action = next(a for a in parser._actions if f"--{parameter['name']}" in a.option_strings)
+    actions = [a for a in parser._actions if f"--{parameter['name']}" in a.option_strings]
+    assert actions, f"template parameter {parameter['name']} is not a presspipe option"
+    action = actions[0]
     text, expected = example_value(action)
     for regex in parameter.get("regexes", []):
         assert re.fullmatch(regex, text), f"{parameter['name']}: example {text!r} fails the template's own regex"
