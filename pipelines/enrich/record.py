@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import regex
 
@@ -75,6 +75,11 @@ class EnrichSettings:
     max_decompressed_bytes: int = 50 * 1024 * 1024
     max_dom_nodes: int = 200_000
     max_text_chars: int = 1_000_000
+    # Enforced by the caller, not here: the entity tagger (EntityConfig.max_entities) and the pipeline's extraction
+    # worker (pipelines/guard.py; a pure function cannot interrupt itself; 0 extracts in-process, unlimited).
+    # Dead letters name them like the others.
+    max_entities: int = 1000
+    extract_timeout_s: float = 20.0
     extraction: ExtractionOptions = field(default_factory=ExtractionOptions)
     language: LanguageSettings = field(default_factory=LanguageSettings)
 
@@ -252,12 +257,14 @@ def enrich_article(
     processed_at: datetime | None = None,
     pipeline_version: str = presspipe.__version__,
     detector: LanguageDetector | None = None,
+    extract: Callable[..., ExtractedDocument] = extract_document,
 ) -> Article:
     """Enrich one raw article; raises only :class:`EnrichmentError` subclasses (their ``stage`` says where).
 
-    The composition of the stage functions above, which the benchmark times one by one.
+    The composition of the stage functions above, which the benchmark times one by one. ``extract`` replaces the
+    extract stage with a function of the same signature (the pipeline runs it in a time-limited worker process).
     """
-    extracted = extract_document(decode_document(raw, settings), url=raw.url, settings=settings)
+    extracted = extract(decode_document(raw, settings), url=raw.url, settings=settings)
     cleaned = clean_document(extracted, settings)
     declared = declared_language_of(raw, extracted)
     detected = detect_language(cleaned.body, declared=declared, settings=settings, detector=detector)
