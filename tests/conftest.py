@@ -14,11 +14,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--regenerate-golden", action="store_true", default=False,
-                     help="rewrite golden files under tests/fixtures/golden/ from the current output")
-
-
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The project's shared data (seeds, training data); CI has it beside the clone, a user's clone may not."""
