@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from benchmarks.corpus import CorpusPage
+from benchmarks.errors import BenchError
 
 WARM_UP_TIMEOUT_S = 120.0
 DRAIN_TIMEOUT_S = 60.0
@@ -40,13 +41,14 @@ def measure_streaming_latency(bootstrap: str, pages: Sequence[CorpusPage], *, ra
     """Latencies (seconds) of every record produced at ``rate`` per second for ``seconds``; raises BenchError."""
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-    from benchmarks.run import REPOSITORY, BenchError, fresh_topics, raw_article_for
+    from benchmarks.run import REPOSITORY, fresh_topics, raw_article_for
     from connectors.base import AVRO_CONTENT_TYPE
     from schemas import Article, default_registry
 
     topics = fresh_topics(bootstrap, "streaming", partitions=2)
     work.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "pipelines.ingest", *topics.argv(), "--mode", "streaming", "--from", "latest",
+            "--group", f"{topics.raw}.bench",
             "--output", f"kafka:{topics.articles}"] + ([] if entities else ["--no_entities"])
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     partitions = [TopicPartition(topics.articles, p) for p in sorted(consumer.partitions_for_topic(topics.articles))]
@@ -99,7 +101,7 @@ def measure_streaming_latency(bootstrap: str, pages: Sequence[CorpusPage], *, ra
 
 def _warm_up(producer, consumer, process: subprocess.Popen, raw_topic: str, page: CorpusPage, log) -> int:
     """Send one record at a time until one comes out: the pipeline then runs in its steady state."""
-    from benchmarks.run import BenchError, raw_article_for
+    from benchmarks.run import raw_article_for
     from connectors.base import AVRO_CONTENT_TYPE
 
     deadline = time.monotonic() + WARM_UP_TIMEOUT_S

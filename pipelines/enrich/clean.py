@@ -72,7 +72,7 @@ _CAPTION_PARENT_TAGS = frozenset({"p", "div", "span", "td", "figcaption"})
 _MIN_NAV_LINKS = 3
 _MIN_NAV_LINK_DENSITY = 0.8
 _MAX_NAV_CHARS = 300
-_WORD_CHAR = regex.compile(r"[\p{L}\p{M}\p{N}]")
+_WORD_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _NAV_TAGS = frozenset({"td", "div", "ul", "ol", "p", "nav", "span", "font", "center"})
 
 
@@ -92,6 +92,11 @@ def _caption_target(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return element
 
 
+def _word_chars(text: str) -> int:
+    """Letters, marks and digits in ``text`` (counted by runs: fewer objects than one match per character)."""
+    return sum(map(len, _WORD_RUN.findall(text)))
+
+
 def _non_space_chars(element: lxml_html.HtmlElement) -> int:
     """A lower bound of :func:`_text_length` computed in C: joining adds and stripping removes only whitespace."""
     return len("".join(etree.tostring(element, method="text", encoding="unicode", with_tail=False).split()))
@@ -106,11 +111,12 @@ def _is_navigation_block(element: lxml_html.HtmlElement) -> bool:
     links = element.findall(".//a")
     if len(links) < _MIN_NAV_LINKS:
         return False
-    text_length = _text_length(element)
+    pieces = list(element.itertext())
+    text_length = len(" ".join(pieces).strip())  # == _text_length(element)
     if not 0 < text_length <= _MAX_NAV_CHARS:
         return False
-    word_chars = len(_WORD_CHAR.findall("".join(element.itertext())))
-    link_word_chars = sum(len(_WORD_CHAR.findall("".join(link.itertext()))) for link in links)
+    word_chars = _word_chars("".join(pieces))
+    link_word_chars = _word_chars("".join(text for link in links for text in link.itertext()))
     return word_chars > 0 and link_word_chars / word_chars >= _MIN_NAV_LINK_DENSITY
 
 

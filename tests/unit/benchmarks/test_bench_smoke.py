@@ -21,6 +21,8 @@ EXPECTED_NAMES = {
     *(f"stage_{stage}_ms_{kind}" for stage in ("decode", "extract", "clean", "language", "entities", "encode")
       for kind in ("median", "p95")),
     "overhead_ms_median",
+    "overhead_ms_mean",
+    "enrichment_without_entities_docs_per_s_per_core",
     "langdetect_rs_mismatching_docs",
     "language_detector_ms_per_doc",
     "end_to_end_docs_per_s",
