@@ -29,6 +29,7 @@ from pipelines.options import ConfigError, IngestConfig
 from pipelines.runners import IN_PROCESS_NAMES, resolve_runner, runner_label
 from pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, \
     dead_letter_pair
+from presspipe import logs
 from schemas.codec import ARTICLE, DEAD_LETTER
 
 log = logging.getLogger(__name__)
@@ -259,7 +260,8 @@ def summarize(result, plan: ReadPlan | None, config: IngestConfig, runner: str, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if not logging.getLogger().handlers:  # not configured by the presspipe CLI
+        logs.configure()
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (a deployment stopping the job) ends a streaming run like Ctrl-C: after the current batch.

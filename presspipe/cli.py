@@ -7,11 +7,10 @@ Global flags (``--bootstrap-servers``, topic names) come before the sub-command 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Sequence
 
-from presspipe import __version__
+from presspipe import __version__, logs
 from presspipe.commands import broker, connect, demo, enrich, inspect, run, topics
 from presspipe.settings import BOOTSTRAP_ENV, Topics
 
@@ -27,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--articles-topic", default=Topics.articles)
     parser.add_argument("--dlq-topic", default=Topics.dlq)
     parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument("--log-format", default="text", choices=("text", "json"),
+                        help="json: one JSON object per log line, with its context fields")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for command in COMMANDS:
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pipeline_args = list(args.pipeline_args) + extra
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(args.log_level, json_lines=args.log_format == "json")
     try:
         return args.func(args)
     except KeyboardInterrupt:

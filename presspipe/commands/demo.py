@@ -64,5 +64,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"  output:        {out_dir}")
     for path in sorted(out_dir.glob("*.avro")):
         print(f"                 {path.name}")
-    print(f"  look inside:   .venv/bin/presspipe inspect {out_dir}/articles-*.avro")
+    print(f"  look inside:   presspipe inspect {out_dir}/articles-*.avro")
     return 0 if summary.balanced else 1
