@@ -57,7 +57,22 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
                             help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
-        parser.add_argument("--max_body_bytes", "--max-body-bytes", type=int, default=EnrichSettings.max_body_bytes)
+        limits = parser.add_argument_group("per-article limits (over a limit: a dead letter at stage 'limits' naming it)")
+        limits.add_argument("--max_body_bytes", "--max-body-bytes", type=int, default=EnrichSettings.max_body_bytes,
+                            help="raw body size")
+        limits.add_argument("--max_decompressed_bytes", "--max-decompressed-bytes", type=int,
+                            default=EnrichSettings.max_decompressed_bytes,
+                            help="size of a gzip body once inflated (streamed with a cap: bombs are never inflated)")
+        limits.add_argument("--max_dom_nodes", "--max-dom-nodes", type=int, default=EnrichSettings.max_dom_nodes,
+                            help="elements in the parsed HTML")
+        limits.add_argument("--max_text_chars", "--max-text-chars", type=int, default=EnrichSettings.max_text_chars,
+                            help="characters of cleaned article text")
+        limits.add_argument("--max_entities", "--max-entities", type=int, default=EnrichSettings.max_entities,
+                            help="entities tagged in one article")
+        limits.add_argument("--extract_timeout_ms", "--extract-timeout-ms", type=int,
+                            default=EnrichSettings.extract_timeout_ms,
+                            help="milliseconds of parsing and extraction per article, enforced by killing a worker "
+                                 "process; 0 extracts in-process without a limit")
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,12 @@ class IngestConfig:
         outputs = tuple(Output.parse(text) for text in flags.output) or (Output("kafka", topics.articles),)
         if flags.chunk_records < 1:
             raise ConfigError("--chunk_records must be at least 1")
+        for flag, value in (("--max_body_bytes", flags.max_body_bytes),
+                            ("--max_decompressed_bytes", flags.max_decompressed_bytes),
+                            ("--max_dom_nodes", flags.max_dom_nodes), ("--max_text_chars", flags.max_text_chars),
+                            ("--max_entities", flags.max_entities), ("--extract_timeout_ms", flags.extract_timeout_ms)):
+            if value < 0:
+                raise ConfigError(f"{flag} must not be negative, got {value}")
         config = cls(
             kafka=KafkaSettings.from_env(kafka_bootstrap_servers(options), extra_options=extra),
             topics=topics,
@@ -113,7 +134,10 @@ class IngestConfig:
             chunk_records=flags.chunk_records,
             tag_entities=not flags.no_entities,
             window_seconds=flags.window_seconds,
-            enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes),
+            enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
+                                  max_decompressed_bytes=flags.max_decompressed_bytes,
+                                  max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
+                                  max_entities=flags.max_entities, extract_timeout_ms=flags.extract_timeout_ms),
         )
         if config.streaming:
             if config.until or config.start.kind in ("since", "offsets"):

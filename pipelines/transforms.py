@@ -19,7 +19,8 @@ from apache_beam.utils.shared import Shared
 
 from pipelines.enrich.decode import RawDecodeError, decode_raw_article
 from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article
+from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
+from pipelines.guard import ExtractionWorkerPool, GuardedExtractor, GuardSettings, WorkerStartError
 from pipelines.io.kafka import METRICS_NAMESPACE, KafkaRecord
 from presspipe import __version__
 from schemas import Article, CodecError, DeadLetter
@@ -66,6 +67,15 @@ def dead_letter_pair(dead_letter: DeadLetter) -> tuple[bytes, bytes]:
     return dead_letter.id.encode("utf-8"), dead_letter.encode()
 
 
+class _EnrichResources:
+    """What a worker process loads once and all its DoFn instances share, across micro-batches too: the entity
+    tagger and the pool of extraction worker processes (``None`` when extraction runs in-process)."""
+
+    def __init__(self, tagger, extractors: ExtractionWorkerPool | None):
+        self.tagger = tagger
+        self.extractors = extractors
+
+
 class _EnrichFn(beam.DoFn):
     def __init__(self, settings: EnrichSettings, entity_config, tag_entities: bool, shared: Shared):
         self.settings = settings
@@ -75,14 +85,32 @@ class _EnrichFn(beam.DoFn):
         self._articles = Metrics.counter(METRICS_NAMESPACE, "articles")
         self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
 
-    def setup(self) -> None:
-        self._tagger = None
+    def _load_resources(self) -> _EnrichResources:
+        tagger = None
         if self.tag_entities:
-            from pipelines.enrich.entities import build_tagger
+            from dataclasses import replace
 
-            # One tagger per worker process, however many DoFn instances the runner makes (one per concurrent
-            # bundle processor): the models are the largest objects a worker holds and the slowest to load.
-            self._tagger = self.shared.acquire(lambda: build_tagger(self.entity_config))
+            from pipelines.enrich.entities import EntityConfig, build_tagger
+
+            tagger = build_tagger(replace(self.entity_config or EntityConfig(),
+                                          max_entities=self.settings.max_entities))
+        timeout_s = self.settings.extract_timeout_ms / 1000
+        return _EnrichResources(tagger, ExtractionWorkerPool(GuardSettings(timeout_s)) if timeout_s > 0 else None)
+
+    def setup(self) -> None:
+        # One tagger per worker process, however many DoFn instances the runner makes (one per concurrent
+        # bundle processor): the models are the largest objects a worker holds and the slowest to load.
+        self._resources = self.shared.acquire(self._load_resources, tag=(
+            self.tag_entities, self.settings.max_entities, self.settings.extract_timeout_ms))
+        self._tagger = self._resources.tagger
+        # One extraction worker process per DoFn instance (its requests are sequential), back to the pool after.
+        self._worker = self._resources.extractors.lease() if self._resources.extractors else None
+        self._extract = GuardedExtractor(self._worker) if self._worker else extract_document
+
+    def teardown(self) -> None:
+        if getattr(self, "_worker", None) is not None:
+            self._resources.extractors.give_back(self._worker)
+            self._worker = None
 
     def process(self, record: KafkaRecord) -> Iterator[object]:
         stage = "decode"
@@ -90,12 +118,14 @@ class _EnrichFn(beam.DoFn):
             raw = decode_raw_article(record.value, record.header_map())
             stage = "enrich"
             article = enrich_article(raw, provenance=Provenance(record.topic, record.partition, record.offset),
-                                     settings=self.settings, tagger=self._tagger)
+                                     settings=self.settings, tagger=self._tagger, extract=self._extract)
             stage = "encode"
             encoded = EncodedArticle(article, article.encode())
         except (RawDecodeError, EnrichmentError, CodecError) as error:
             yield self._dead_letter(record, getattr(error, "stage", stage), error)
             return
+        except WorkerStartError:
+            raise  # no extraction is possible at all: fail the bundle (no commit) rather than dead-letter everything
         except Exception as error:  # a bug in enrichment must cost one article, not the pipeline; it is logged
             log.exception("unexpected enrichment failure", extra={
                 "topic": record.topic, "partition": record.partition, "offset": record.offset})

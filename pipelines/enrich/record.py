@@ -79,7 +79,7 @@ class EnrichSettings:
     # worker (pipelines/guard.py; a pure function cannot interrupt itself; 0 extracts in-process, unlimited).
     # Dead letters name them like the others.
     max_entities: int = 1000
-    extract_timeout_s: float = 20.0
+    extract_timeout_ms: int = 20_000
     extraction: ExtractionOptions = field(default_factory=ExtractionOptions)
     language: LanguageSettings = field(default_factory=LanguageSettings)
 
