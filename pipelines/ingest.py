@@ -6,6 +6,7 @@ and returns a ``RunSummary``; ``main`` is ``python -m pipelines.ingest`` and ``p
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import signal
@@ -25,7 +26,7 @@ from pipelines.io.avro import WriteDatumsToAvro, WriteWindowedAvro
 from pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBounded, ReadPlan, StartPosition, \
     WriteToKafka, commit_offsets, plan_bounded_read
 from pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
-from pipelines.options import ConfigError, IngestConfig
+from pipelines.options import ConfigError, IngestConfig, PresspipeOptions
 from pipelines.runners import IN_PROCESS_NAMES, resolve_runner, runner_label
 from pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, \
     dead_letter_pair
@@ -259,7 +260,20 @@ def summarize(result, plan: ReadPlan | None, config: IngestConfig, runner: str, 
                       languages=languages, outputs=outputs, runner=runner, seconds=seconds)
 
 
+def print_help() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.ingest (or presspipe run)",
+        description="The presspipe pipeline. Any Beam flag is accepted as well: --runner, --direct_num_workers, "
+                    "--direct_running_mode, --dask-address, --job_endpoint, --environment_type ...")
+    PresspipeOptions._add_argparse_args(parser)
+    parser.print_help()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in argv or "--help" in argv:
+        print_help()
+        return 0
     if not logging.getLogger().handlers:  # not configured by the presspipe CLI
         logs.configure()
     stop = threading.Event()
@@ -267,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # SIGTERM (a deployment stopping the job) ends a streaming run like Ctrl-C: after the current batch.
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        summary = run(sys.argv[1:] if argv is None else argv, stop)
+        summary = run(argv, stop)
     except KeyboardInterrupt:
         print("presspipe run: interrupted; uncommitted records will be read again", file=sys.stderr)
         return 130
