@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from schemas import CodecError, Hints, RawArticle, SchemaRegistry, Source, default_registry, raw_article_id
 
 JSON_CONTENT_TYPE = "application/json"
+# JSON may escape half a surrogate pair (\ud800); such a string cannot be encoded as UTF-8 or stored in Avro.
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 CONTENT_TYPE_HEADER = "content-type"
 
 
@@ -76,7 +79,7 @@ def raw_article_from_json(value: bytes) -> RawArticle:
             hints=Hints(
                 title=_optional_str(document, "title"),
                 published_at=_timestamp(document.get("published_at")),
-                authors=tuple(str(a) for a in document.get("authors") or ()),
+                authors=tuple(_without_lone_surrogates(str(a)) for a in document.get("authors") or ()),
                 language=_optional_str(document, "language"),
             ),
             connector_version=str(document.get("connector_version") or "json"),
@@ -87,9 +90,9 @@ def raw_article_from_json(value: bytes) -> RawArticle:
 
 def _json_body(document: Mapping[str, Any]) -> tuple[bytes, str]:
     if isinstance(document.get("html"), str):
-        return document["html"].encode("utf-8"), "text/html"
+        return _without_lone_surrogates(document["html"]).encode("utf-8"), "text/html"
     if isinstance(document.get("text"), str):
-        return document["text"].encode("utf-8"), "text/plain"
+        return _without_lone_surrogates(document["text"]).encode("utf-8"), "text/plain"
     if isinstance(document.get("body_base64"), str):
         try:
             return base64.b64decode(document["body_base64"], validate=True), "text/html"
@@ -104,7 +107,11 @@ def _optional_str(document: Mapping[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise RawDecodeError(f"field {name!r} must be a string")
-    return value
+    return _without_lone_surrogates(value)
+
+
+def _without_lone_surrogates(text: str) -> str:
+    return _LONE_SURROGATES.sub("\ufffd", text)
 
 
 def _timestamp(value: Any) -> datetime | None:

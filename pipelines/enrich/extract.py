@@ -73,6 +73,25 @@ def gunzip_if_compressed(data: bytes, *, max_decompressed_bytes: int) -> bytes:
     return output
 
 
+# Formats that servers and feeds mislabel as text/html; none of them starts a text document, so their signature
+# alone refuses them (otherwise a PDF's ASCII syntax would come out as an "article").
+_BINARY_SIGNATURES = (
+    (b"%PDF-", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"), (b"PK\x03\x04", "ZIP/Office"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE/Office"),
+    (b"RIFF", "RIFF (WebP/AVI/WAV)"), (b"\x7fELF", "ELF executable"), (b"\xfd7zXZ\x00", "xz"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip"), (b"wOFF", "WOFF font"), (b"wOF2", "WOFF2 font"),
+)
+
+
+def refuse_binary(data: bytes) -> None:
+    """Raise ``DecodingError`` for a known binary format, whatever the content type claimed."""
+    for signature, name in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise DecodingError(f"binary content ({name}), not a text document")
+    if data[4:8] == b"ftyp":
+        raise DecodingError("binary content (ISO media: MP4/HEIF/AVIF), not a text document")
+
+
 # --- HTML -----------------------------------------------------------------------------------------------------------
 
 _XML_DECLARATION = regex.compile(r"^\s*<\?xml[^>]*\?>", regex.I)

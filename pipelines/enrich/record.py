@@ -30,6 +30,7 @@ from pipelines.enrich.extract import (
     gunzip_if_compressed,
     language_code,
     parse_html,
+    refuse_binary,
 )
 from pipelines.enrich.ids import article_id, content_hash, normalize_url
 from pipelines.enrich.language import (
@@ -79,11 +80,12 @@ class EnrichSettings:
     # worker (pipelines/guard.py; a pure function cannot interrupt itself; 0 extracts in-process, unlimited).
     # Dead letters name them like the others.
     max_entities: int = 1000
-    extract_timeout_ms: int = 20_000
+    extract_timeout_ms: int = 10_000
     extraction: ExtractionOptions = field(default_factory=ExtractionOptions)
     language: LanguageSettings = field(default_factory=LanguageSettings)
 
 
+_CONTROL_CHARACTERS = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 _HTML_SNIFF = regex.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml|<!--|<(?:div|p|article|meta)\b)", regex.I)
 _WORD = regex.compile(
@@ -120,9 +122,11 @@ def decode_document(raw: RawArticle, settings: EnrichSettings) -> DecodedDocumen
     if len(raw.body) > settings.max_body_bytes:
         raise LimitExceededError("max_body_bytes", limit=settings.max_body_bytes, actual=len(raw.body))
     data = gunzip_if_compressed(raw.body, max_decompressed_bytes=settings.max_decompressed_bytes)
+    refuse_binary(data)
     looks_html = is_html(raw.content_type, data[:256].decode("latin-1"))
     decoded = decode_body(data, declared_charset=raw.charset, is_html=looks_html)
-    return DecodedDocument(decoded.text, looks_html)
+    # libxml2 ends a document at a NUL; C0/C1 controls and lone surrogates are invalid in Avro strings and in XML.
+    return DecodedDocument(_CONTROL_CHARACTERS.sub(" ", decoded.text), looks_html)
 
 
 def extract_document(document: DecodedDocument, *, url: str | None, settings: EnrichSettings) -> ExtractedDocument:
