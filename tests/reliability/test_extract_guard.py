@@ -1,0 +1,137 @@
+"""The extraction time limit really interrupts trafilatura: the worker process is killed, the article becomes a
+``limits`` dead letter naming ``extract_timeout``, and the next article gets a fresh worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pipelines.enrich.errors import EmptyArticleError, ExtractionError, LimitExceededError
+from pipelines.enrich.record import DecodedDocument, EnrichSettings, Provenance, enrich_article, extract_document
+from pipelines.guard import EXTRACT_TIMEOUT, ExtractionWorker, ExtractionWorkerPool, GuardedExtractor, GuardSettings
+from tests.reliability.hostile import ENGLISH, article_page, raw
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = EnrichSettings()
+ARTICLE = DecodedDocument(article_page([ENGLISH, "The ferry timetable changes on Monday for the winter."]), True)
+
+
+def runaway_page(paragraphs: int = 120_000) -> DecodedDocument:
+    """Many tiny paragraphs: well under the size and DOM limits, yet trafilatura needs many seconds on it."""
+    return DecodedDocument("<html><body>" + "<p>word " * paragraphs + "</body></html>", True)
+
+
+def is_running(pid: int) -> bool:
+    """Alive and not a zombie (a killed child stays a zombie until its parent reaps it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def wait_for_exit(pid: int, patience_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + patience_s
+    while time.monotonic() < deadline:
+        if not is_running(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def worker():
+    worker = ExtractionWorker(GuardSettings(timeout_s=60.0))
+    worker.start()
+    yield worker
+    worker.close()
+
+
+def test_worker_output_is_the_in_process_output(worker):
+    for document in (ARTICLE, DecodedDocument(article_page([ENGLISH], lang="fr", title="Budget"), True)):
+        assert worker.extract(document, url="https://guard.test/a", settings=SETTINGS) == \
+            extract_document(document, url="https://guard.test/a", settings=SETTINGS)
+
+
+def test_errors_cross_the_process_boundary_with_their_stage(worker):
+    with pytest.raises(EmptyArticleError) as caught:
+        worker.extract(DecodedDocument("   ", True), url=None, settings=SETTINGS)
+    assert caught.value.stage == "extract"
+    with pytest.raises(LimitExceededError) as caught:
+        worker.extract(ARTICLE, url=None, settings=replace(SETTINGS, max_dom_nodes=5))
+    assert caught.value.limit_name == "max_dom_nodes"
+    assert worker.extract(ARTICLE, url=None, settings=SETTINGS).paragraphs  # the same worker goes on
+
+
+def test_runaway_extraction_is_killed_and_the_next_article_gets_a_fresh_worker(worker):
+    worker.settings = GuardSettings(timeout_s=0.5)
+    stuck_pid = worker.pid
+    with pytest.raises(LimitExceededError) as caught:
+        worker.extract(runaway_page(), url=None, settings=SETTINGS)
+    error = caught.value
+    assert (error.stage, error.limit_name, error.limit) == ("limits", EXTRACT_TIMEOUT, 500)
+    assert "extract_timeout exceeded" in str(error)
+    assert not is_running(stuck_pid), "the worker stuck in trafilatura was not killed"
+    assert worker.restarts == 1
+
+    worker.settings = GuardSettings(timeout_s=60.0)
+    assert worker.extract(ARTICLE, url=None, settings=SETTINGS).paragraphs
+    assert worker.pid != stuck_pid
+
+
+def test_worker_dying_mid_document_costs_only_that_document(worker):
+    doomed = worker.pid
+    threading.Timer(0.5, os.kill, (doomed, signal.SIGKILL)).start()
+    with pytest.raises(ExtractionError, match="worker died"):
+        worker.extract(runaway_page(), url=None, settings=SETTINGS)
+    assert worker.extract(ARTICLE, url=None, settings=SETTINGS).paragraphs
+
+
+def test_idle_worker_killed_from_outside_is_replaced_transparently(worker):
+    os.kill(worker.pid, signal.SIGKILL)
+    assert wait_for_exit(worker.pid)
+    assert worker.extract(ARTICLE, url=None, settings=SETTINGS).paragraphs
+    assert worker.restarts == 1
+
+
+def test_enrich_article_through_the_guard_equals_in_process():
+    pool = ExtractionWorkerPool(GuardSettings(timeout_s=60.0))
+    worker = pool.lease()
+    try:
+        page = raw(ARTICLE.text.encode(), name="guarded")
+        guarded = enrich_article(page, provenance=Provenance("raw", 1, 2), extract=GuardedExtractor(worker),
+                                 processed_at=page.fetched_at)
+        direct = enrich_article(page, provenance=Provenance("raw", 1, 2), processed_at=page.fetched_at)
+        assert guarded == direct
+    finally:
+        pool.give_back(worker)
+        pid = worker.pid
+        pool.close()
+    assert wait_for_exit(pid), "closing the pool must stop its workers"
+
+
+def test_worker_exits_when_its_parent_is_killed():
+    script = ("from pipelines.guard import ExtractionWorker, GuardSettings\n"
+              "import sys, time\n"
+              "worker = ExtractionWorker(GuardSettings(60.0)); worker.start()\n"
+              "print(worker.pid, flush=True); time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        child = int(parent.stdout.readline())
+        assert is_running(child)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+        assert wait_for_exit(child), "an orphaned extraction worker kept running"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
