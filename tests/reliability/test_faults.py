@@ -1,0 +1,251 @@
+"""Faults in the middle of a run, against the embedded broker and real processes: nothing acknowledged is lost,
+nothing is skipped, and every failure is loud.
+
+Scenarios: SIGKILL of a streaming pipeline then restart; a second member of the same group killed mid-run; the
+dead-letter topic unwritable; a replay whose start is below the log start; the broker stopped and restarted under a
+running connector (client side: this broker keeps data in memory only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from connectors.base import Connector, RawArticleProducer, run_connector
+from pipelines import ingest
+from pipelines.io.kafka import OffsetBelowLogStartError, committed_offsets, create_topics, plan_bounded_read, \
+    StartPosition
+from presspipe.broker import start_broker, stop_broker
+from presspipe.settings import KafkaSettings
+from schemas import Article, DeadLetter
+from tests.reliability.hostile import ENGLISH, article_page, raw
+from tests.support.kafka import consume_all, produce
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def story(i: int, prefix: str = "fault") -> tuple[bytes, bytes]:
+    """A small plain-text article with its own URL (the id the test follows through the pipeline)."""
+    record = raw(f"Report {i} from the harbour. {ENGLISH}".encode(), content_type="text/plain",
+                 url=f"https://{prefix}.test/{i}")
+    return record.id.encode(), record.encode()
+
+
+def pipeline_flags(settings: KafkaSettings, topics, *extra: str) -> list[str]:
+    return ["--bootstrap-servers", settings.bootstrap_servers, "--raw_topic", topics.raw,
+            "--articles_topic", topics.articles, "--dlq_topic", topics.dlq, "--no_entities", *extra]
+
+
+def start_streaming(settings: KafkaSettings, topics, group: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "pipelines.ingest", *pipeline_flags(settings, topics),
+               "--mode", "streaming", "--group", group, "--output", f"kafka:{topics.articles}"]
+    return subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+
+
+def article_urls(settings: KafkaSettings, topic: str) -> list[str]:
+    return [Article.decode(record.value).url for record in consume_all(settings, topic, timeout_s=3)]
+
+
+def wait_for_urls(settings: KafkaSettings, topic: str, wanted: set[str], processes, patience_s: float = 120.0
+                  ) -> list[str]:
+    """Poll the articles topic until every wanted URL is there (or a process died, or patience ran out)."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        urls = article_urls(settings, topic)
+        if wanted <= set(urls) or time.monotonic() > deadline:
+            return urls
+        for process in processes:
+            if process.poll() is not None:
+                pytest.fail(f"pipeline exited with {process.returncode}: {process.stderr.read()[-3000:]}")
+        time.sleep(0.5)
+
+
+def stop_gracefully(process: subprocess.Popen) -> dict:
+    """SIGTERM (stop after the current batch); returns the run summary the process printed."""
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+
+
+def test_sigkill_mid_run_then_restart_loses_no_id(kafka_settings, topics):
+    waves = [[story(i) for i in range(0, 40)], [story(i) for i in range(40, 240)], [story(i) for i in range(240, 280)]]
+    every_url = {f"https://fault.test/{i}" for i in range(280)}
+    produce(kafka_settings, topics.raw, waves[0])
+    first = start_streaming(kafka_settings, topics, "killed")
+    try:
+        wait_for_urls(kafka_settings, topics.articles, {f"https://fault.test/{i}" for i in range(40)}, [first])
+        produce(kafka_settings, topics.raw, waves[1])
+        wait_for_urls(kafka_settings, topics.articles, {"https://fault.test/40"} | set(), [first], patience_s=60)
+    finally:
+        kill(first)  # mid-batch: part of wave 2 written, its offsets not committed
+    committed_at_kill = sum(offset or 0 for offset in committed_offsets(kafka_settings, "killed", topics.raw).values())
+    produce(kafka_settings, topics.raw, waves[2])
+
+    second = start_streaming(kafka_settings, topics, "killed")
+    try:
+        urls = wait_for_urls(kafka_settings, topics.articles, every_url, [second])
+    finally:
+        summary = stop_gracefully(second)
+    assert every_url <= set(urls), f"missing after restart: {sorted(every_url - set(urls))[:10]}"
+    assert summary["read"] == summary["written"] + summary["dead_lettered"] and summary["balanced"]
+    assert summary["read"] == 280 - committed_at_kill, "the restart reads exactly what was not committed"
+    assert sum(committed_offsets(kafka_settings, "killed", topics.raw).values()) == 280
+    print(f"committed at kill {committed_at_kill}, articles {len(urls)} for 280 ids "
+          f"({len(urls) - len(set(urls))} duplicates), restart summary {summary}")
+
+
+def test_member_of_the_group_killed_while_another_runs_loses_nothing(kafka_settings, topics):
+    produce(kafka_settings, topics.raw, [story(i, "group") for i in range(60)])
+    doomed = start_streaming(kafka_settings, topics, "shared")
+    survivor = start_streaming(kafka_settings, topics, "shared")
+    try:
+        wait_for_urls(kafka_settings, topics.articles, {f"https://group.test/{i}" for i in range(60)},
+                      [doomed, survivor])
+        produce(kafka_settings, topics.raw, [story(i, "group") for i in range(60, 160)])
+        kill(doomed)
+        produce(kafka_settings, topics.raw, [story(i, "group") for i in range(160, 200)])
+        urls = wait_for_urls(kafka_settings, topics.articles, {f"https://group.test/{i}" for i in range(200)},
+                             [survivor])
+    finally:
+        if doomed.poll() is None:
+            kill(doomed)
+        summary = stop_gracefully(survivor)
+    assert {f"https://group.test/{i}" for i in range(200)} <= set(urls)
+    assert summary["balanced"]
+    assert sum(committed_offsets(kafka_settings, "shared", topics.raw).values()) == 200
+    print(f"two members: {len(urls)} articles for 200 ids ({len(urls) - len(set(urls))} duplicates)")
+
+
+def test_unwritable_dead_letter_topic_fails_the_run_and_commits_nothing(kafka_settings, topics):
+    poison = [(f"poison-{i}".encode(), b"not avro %d" % i) for i in range(3)]
+    produce(kafka_settings, topics.raw, [story(i, "dlq") for i in range(7)] + poison)
+
+    # kafka-python refuses the name at send time; the bundle fails, so the whole run fails before any commit.
+    with pytest.raises(ValueError, match=r"no such topic!.*WriteDeadLetters"):
+        ingest.run(pipeline_flags(kafka_settings, topics, "--group", "dlq-down", "--dlq_topic", "no such topic!"))
+    assert set(committed_offsets(kafka_settings, "dlq-down", topics.raw).values()) == {None}
+    assert consume_all(kafka_settings, topics.dlq, timeout_s=2) == []
+
+    again = ingest.run(pipeline_flags(kafka_settings, topics, "--group", "dlq-down"))
+    assert (again.read, again.written, again.dead_lettered) == (10, 7, 3), "nothing was skipped by the failed run"
+    assert again.balanced
+    letters = [DeadLetter.decode(record.value) for record in consume_all(kafka_settings, topics.dlq, expected=3)]
+    assert sorted(letter.id for letter in letters) == ["poison-0", "poison-1", "poison-2"]
+    assert sum(committed_offsets(kafka_settings, "dlq-down", topics.raw).values()) == 10
+
+
+def test_replay_below_the_log_start_fails_clearly_with_delete_records(kafka_settings, topics):
+    """On a broker that supports DeleteRecords (Apache Kafka): remove the head of a partition, then replay it."""
+    produce(kafka_settings, topics.raw, [story(i, "retention") for i in range(20)])
+    admin = KafkaAdminClient(**kafka_settings.client_kwargs())
+    try:
+        admin.delete_records({TopicPartition(topics.raw, p): 2 for p in range(4)})
+    except KafkaError as error:
+        pytest.skip(f"this broker does not support DeleteRecords ({type(error).__name__}); "
+                    "the planner's check is tested with a reported log start instead")
+    finally:
+        admin.close()
+    with pytest.raises(OffsetBelowLogStartError, match="below the log start"):
+        ingest.run(pipeline_flags(kafka_settings, topics, "--offsets", f"{topics.raw}:0:0"))
+
+
+def test_replay_below_the_reported_log_start_fails_clearly(kafka_settings, topics, monkeypatch, capsys):
+    """The embedded broker cannot delete records, so the consumer reports a log start of 5 (as after retention)."""
+    produce(kafka_settings, topics.raw, [story(i, "retention") for i in range(20)])
+    real_beginning = KafkaConsumer.beginning_offsets
+    monkeypatch.setattr(KafkaConsumer, "beginning_offsets",
+                        lambda self, partitions: {tp: max(5, offset) for tp, offset in
+                                                  real_beginning(self, partitions).items()})
+
+    with pytest.raises(OffsetBelowLogStartError) as caught:
+        plan_bounded_read(kafka_settings, topics.raw, StartPosition("offsets", offsets={(topics.raw, 1): 2}))
+    assert f"{topics.raw}:1 start offset 2 is below the log start 5" in str(caught.value)
+
+    from pipelines.io.kafka import commit_offsets
+    commit_offsets(kafka_settings, "behind", {(topics.raw, p): 1 for p in range(4)})
+    assert ingest.main(pipeline_flags(kafka_settings, topics, "--group", "behind")) == 1
+    error_output = capsys.readouterr().err
+    assert "presspipe run failed" in error_output and "below the log start 5" in error_output
+    assert "choose a start at or after 5" in error_output
+    assert set(committed_offsets(kafka_settings, "behind", topics.raw).values()) == {1}, "nothing moved"
+
+
+class PacedConnector(Connector):
+    """Yields ``count`` records, one every ``pause_s``, and runs ``fault(index)`` before each (the fault injector)."""
+
+    name = "paced"
+
+    def __init__(self, count: int, pause_s: float, fault):
+        self.count, self.pause_s, self.fault = count, pause_s, fault
+
+    def fetch(self):
+        for index in range(self.count):
+            self.fault(index)
+            yield raw(f"Paced story {index}. {ENGLISH}".encode(), content_type="text/plain",
+                      url=f"https://paced.test/{index}")
+            time.sleep(self.pause_s)
+
+
+@pytest.mark.parametrize("producer_options", [{}, {"enable_idempotence": False}], ids=["default", "no-idempotence"])
+def test_broker_restart_under_a_running_connector(tmp_path, producer_options):
+    count, stop_at, restart_at = 120, 40, 70
+    handle = start_broker(log_path=tmp_path / "broker.log")
+    settings = KafkaSettings(bootstrap_servers=handle.bootstrap_servers)
+    create_topics(settings, ["paced.raw"], partitions=2)
+    state = {"handle": handle}
+
+    def fault(index: int) -> None:
+        if index == stop_at:
+            stop_broker(state["handle"])
+        elif index == restart_at:
+            state["handle"] = start_broker(port=handle.port, log_path=tmp_path / "broker.log")
+            create_topics(settings, ["paced.raw"], partitions=2)
+
+    acknowledged = []
+    producer = RawArticleProducer(settings, "paced.raw", delivery_timeout_s=30, producer_options=producer_options)
+    try:
+        report = run_connector(PacedConnector(count, 0.02, fault), producer,
+                               on_acknowledged=lambda record: acknowledged.append(record.url))
+        landed = {raw_article_url(record.value) for record in consume_all(settings, "paced.raw", timeout_s=3)}
+    finally:
+        producer.close()
+        stop_broker(state["handle"])
+
+    every = {f"https://paced.test/{i}" for i in range(count)}
+    unacknowledged = every - set(acknowledged)
+    assert report.sent == len(acknowledged) == len(set(acknowledged)), "sent counts acknowledgements only"
+    assert report.failed_sends == len(unacknowledged) == count - report.sent, "every other record is reported"
+    # Records fetched after the stop never reached the old broker: each one is in the new broker or reported failed.
+    after_stop = {f"https://paced.test/{i}" for i in range(stop_at, count)}
+    assert after_stop - landed <= unacknowledged, "a record counted as sent is missing from the broker"
+    if producer_options.get("enable_idempotence") is False:
+        during_outage = {f"https://paced.test/{i}" for i in range(stop_at, restart_at)}
+        assert during_outage <= landed, "records buffered during the outage are re-sent after the restart"
+    else:
+        assert report.failed_sends > 0 and report.failures_by_type, "the outage is reported, not hidden"
+    print(f"{producer_options or 'default'}: sent {report.sent}, failed {report.failed_sends} "
+          f"{dict(report.failures_by_type)}, in the restarted broker {len(landed)}")
+
+
+def raw_article_url(value: bytes) -> str:
+    from schemas import RawArticle
+
+    return RawArticle.decode(value).url
