@@ -72,6 +72,25 @@ def wait_for_urls(settings: KafkaSettings, topic: str, wanted: set[str], process
         time.sleep(0.5)
 
 
+def extraction_workers_of(parent_pid: int, patience_s: float) -> list[int]:
+    """Live ``pipelines.guard`` processes started by ``parent_pid`` (it passes its pid on their command line),
+    after waiting up to ``patience_s`` for them to notice that their parent is gone."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        workers = []
+        for entry in Path("/proc").iterdir():
+            try:
+                arguments = (entry / "cmdline").read_bytes().split(b"\0")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, NotADirectoryError, PermissionError, ProcessLookupError):
+                continue
+            if b"pipelines.guard" in arguments and str(parent_pid).encode() in arguments and state != "Z":
+                workers.append(int(entry.name))
+        if not workers or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.2)
+
+
 def stop_gracefully(process: subprocess.Popen) -> dict:
     """SIGTERM (stop after the current batch); returns the run summary the process printed."""
     process.send_signal(signal.SIGTERM)
@@ -85,29 +104,43 @@ def kill(process: subprocess.Popen) -> None:
     process.communicate(timeout=60)
 
 
+def slow_page() -> tuple[bytes, bytes]:
+    """Seconds of extraction (under the default time limit): the batch holding it is surely running for a while."""
+    record = raw(("<html><body>" + "<p>word " * 80_000 + "</body></html>").encode(), url="https://fault.test/slow")
+    return record.id.encode(), record.encode()
+
+
 def test_sigkill_mid_run_then_restart_loses_no_id(kafka_settings, topics):
-    waves = [[story(i) for i in range(0, 40)], [story(i) for i in range(40, 240)], [story(i) for i in range(240, 280)]]
+    waves = [[story(i) for i in range(0, 40)], [story(i) for i in range(40, 240)] + [slow_page()],
+             [story(i) for i in range(240, 280)]]
     every_url = {f"https://fault.test/{i}" for i in range(280)}
     produce(kafka_settings, topics.raw, waves[0])
     first = start_streaming(kafka_settings, topics, "killed")
     try:
         wait_for_urls(kafka_settings, topics.articles, {f"https://fault.test/{i}" for i in range(40)}, [first])
         produce(kafka_settings, topics.raw, waves[1])
-        wait_for_urls(kafka_settings, topics.articles, {"https://fault.test/40"} | set(), [first], patience_s=60)
+        time.sleep(1.5)  # the next batch (planned every 0.5 s) is inside the slow page's extraction
+        assert extraction_workers_of(first.pid, patience_s=0), "the pipeline extracts in a worker process"
     finally:
-        kill(first)  # mid-batch: part of wave 2 written, its offsets not committed
+        kill(first)
     committed_at_kill = sum(offset or 0 for offset in committed_offsets(kafka_settings, "killed", topics.raw).values())
+    assert committed_at_kill == 40, "the kill was meant to land inside the second batch"
+    assert not extraction_workers_of(first.pid, patience_s=30), "the killed pipeline left extraction workers behind"
     produce(kafka_settings, topics.raw, waves[2])
 
     second = start_streaming(kafka_settings, topics, "killed")
     try:
         urls = wait_for_urls(kafka_settings, topics.articles, every_url, [second])
+        deadline = time.monotonic() + 60
+        while sum(committed_offsets(kafka_settings, "killed", topics.raw).values()) < 281 and \
+                time.monotonic() < deadline:
+            time.sleep(0.5)
     finally:
         summary = stop_gracefully(second)
     assert every_url <= set(urls), f"missing after restart: {sorted(every_url - set(urls))[:10]}"
     assert summary["read"] == summary["written"] + summary["dead_lettered"] and summary["balanced"]
-    assert summary["read"] == 280 - committed_at_kill, "the restart reads exactly what was not committed"
-    assert sum(committed_offsets(kafka_settings, "killed", topics.raw).values()) == 280
+    assert summary["read"] == 281 - committed_at_kill, "the restart reads exactly what was not committed"
+    assert sum(committed_offsets(kafka_settings, "killed", topics.raw).values()) == 281
     print(f"committed at kill {committed_at_kill}, articles {len(urls)} for 280 ids "
           f"({len(urls) - len(set(urls))} duplicates), restart summary {summary}")
 
