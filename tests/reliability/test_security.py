@@ -1,0 +1,173 @@
+"""Security basics: SASL/SSL settings reach kafka-python from flags and environment, in the pipeline and in a
+connector; no secret ever appears in a log line, a summary or a command's output; the push endpoint refuses what it
+must (size before reading, rate, content type, token) without echoing input."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from connectors.base import RawArticleProducer
+from connectors.push import PushConfig, PushServer, PushService
+from connectors.state import ConnectorState
+from pipelines import ingest
+from pipelines.io import kafka as kafka_io
+from pipelines.options import IngestConfig
+from tests.reliability.hostile import ENGLISH, raw
+from tests.support.kafka import produce
+
+SECRET = "s3cr3t-Passw0rd-do-not-log"
+ENV_SECRET = "env-s3cr3t-also-not-for-logs"
+SASL_FLAGS = ["--kafka_option", "security_protocol=SASL_SSL", "--kafka_option", "sasl_mechanism=SCRAM-SHA-512",
+              "--kafka_option", "sasl_plain_username=presspipe", "--kafka_option", f"sasl_plain_password={SECRET}",
+              "--kafka_option", "ssl_cafile=/etc/ssl/ca.pem"]
+
+
+class Recorder:
+    """Stands in for a kafka-python client class: records the keyword arguments it was built with."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append(kwargs)
+        return self
+
+    def close(self, *args, **kwargs) -> None:
+        """Clients are closed by their owners; nothing to release here."""
+
+
+def test_pipeline_passes_sasl_ssl_flags_and_environment_to_kafka_python(monkeypatch):
+    monkeypatch.setenv("PRESSPIPE_KAFKA_SSL_PASSWORD", ENV_SECRET)
+    config = IngestConfig.from_options(PipelineOptions(["--bootstrap-servers", "kafka-1:9093,kafka-2:9093",
+                                                        *SASL_FLAGS]))
+    consumers, producers = Recorder(), Recorder()
+    monkeypatch.setattr(kafka_io, "KafkaConsumer", consumers)
+    monkeypatch.setattr(kafka_io, "KafkaProducer", producers)
+    kafka_io.new_consumer(config.kafka)
+    kafka_io.new_producer(config.kafka)
+    for kwargs in (consumers.calls[0], producers.calls[0]):
+        assert kwargs["bootstrap_servers"] == ["kafka-1:9093", "kafka-2:9093"]
+        assert (kwargs["security_protocol"], kwargs["sasl_mechanism"]) == ("SASL_SSL", "SCRAM-SHA-512")
+        assert (kwargs["sasl_plain_username"], kwargs["sasl_plain_password"]) == ("presspipe", SECRET)
+        assert (kwargs["ssl_cafile"], kwargs["ssl_password"]) == ("/etc/ssl/ca.pem", ENV_SECRET)
+    assert SECRET not in repr(config) and ENV_SECRET not in repr(config)
+
+
+def test_connector_command_passes_environment_settings_and_logs_no_secret(monkeypatch, tmp_path, capsys, caplog):
+    from kafka.errors import KafkaConnectionError
+
+    from presspipe.cli import main
+
+    monkeypatch.setenv("PRESSPIPE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("PRESSPIPE_KAFKA_SASL_MECHANISM", "PLAIN")
+    monkeypatch.setenv("PRESSPIPE_KAFKA_SASL_PLAIN_USERNAME", "presspipe")
+    monkeypatch.setenv("PRESSPIPE_KAFKA_SASL_PLAIN_PASSWORD", SECRET)
+    built = []
+
+    def unreachable_producer(**kwargs):
+        built.append(kwargs)
+        raise KafkaConnectionError("no broker reachable")
+
+    monkeypatch.setattr("connectors.base.KafkaProducer", unreachable_producer)
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body><p>{ENGLISH}</p></body></html>")
+    caplog.set_level(logging.DEBUG)
+    assert main(["--log-level", "DEBUG", "connect", "files", str(page)]) == 1
+    assert built and built[0]["sasl_plain_password"] == SECRET and built[0]["security_protocol"] == "SASL_SSL"
+    output = capsys.readouterr()
+    for text in (output.out, output.err, caplog.text):
+        assert SECRET not in text
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_no_secret_in_logs_summaries_or_output_of_a_real_run(kafka_settings, topics, tmp_path, caplog, capsys,
+                                                               monkeypatch):
+    # PLAINTEXT ignores the SSL key password, so the run really connects while carrying a secret in its options.
+    monkeypatch.setenv("PRESSPIPE_KAFKA_SASL_PLAIN_PASSWORD", ENV_SECRET)
+    good = raw(f"A report from the harbour. {ENGLISH}".encode(), content_type="text/plain")
+    produce(kafka_settings, topics.raw, [(good.id.encode(), good.encode()), (b"broken", b"not avro")])
+    caplog.set_level(logging.DEBUG)
+    argv = ["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw_topic", topics.raw,
+            "--articles_topic", topics.articles, "--dlq_topic", topics.dlq, "--no_entities",
+            "--kafka_option", f"ssl_password={SECRET}", "--kafka_option", "client_id=presspipe-security-test",
+            "--output", f"avro:{tmp_path}"]
+    assert ingest.main(argv) == 0
+    output = capsys.readouterr()
+    summary = json.loads(output.out.strip().splitlines()[-1])
+    assert (summary["read"], summary["written"], summary["dead_lettered"]) == (2, 1, 1) and summary["balanced"]
+    assert caplog.records, "the run logged nothing at DEBUG: the check below would be empty"
+    for text in (output.out, output.err, caplog.text, json.dumps(summary)):
+        assert SECRET not in text and ENV_SECRET not in text
+
+
+@contextmanager
+def push_endpoint(settings, topic, tmp_path, **config):
+    producer = RawArticleProducer(settings, topic, delivery_timeout_s=15)
+    with ConnectorState(tmp_path / "push.sqlite") as state:
+        server = PushServer(PushService(PushConfig(port=0, **config), producer, state))
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+            producer.close()
+
+
+@pytest.mark.integration
+def test_push_endpoint_refuses_without_reading_or_echoing(kafka_settings, topics, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = "push-token-" + SECRET
+    auth = {"Authorization": f"Bearer {token}"}
+    with push_endpoint(kafka_settings, topics.raw, tmp_path, token=token, max_body_bytes=4096,
+                       rate_limit_per_s=50.0) as server:
+        host, port = server.server_address[:2]
+        # A declared 1 GB body: refused from the headers alone, nothing is read, the connection is closed.
+        with socket.create_connection((host, port), timeout=10) as sock:
+            sock.sendall(b"POST /articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: 1073741824\r\n\r\n")
+            answer = sock.recv(65536).decode()
+        assert answer.startswith("HTTP/1.1 413") and "Connection: close" in answer
+
+        with httpx.Client(base_url=server.address, timeout=20) as client:
+            hostile_url = "https://x.test/<script>alert('pwned')</script>"
+            cases = [
+                (client.post("/articles", json={"url": hostile_url, "html": "<p>x</p>"},
+                             headers={"Authorization": "Bearer <img src=x onerror=alert(1)>"}), 401),
+                (client.post("/articles", content=b"<p>x</p>", headers={**auth, "Content-Type": "text/plain"}), 415),
+                (client.post("/articles", content=b"x", headers={**auth, "Content-Type": "image/<svg>"}), 415),
+                (client.post("/articles", json={"url": "javascript:" + hostile_url, "text": "<b>x</b>"},
+                             headers=auth), 400),
+                (client.post("/articles", content=b"<p>x</p>", headers={
+                    **auth, "Content-Type": "text/html", "X-Article-URL": "data:text/html,<script>pwned</script>"}),
+                 400),
+                # Markup in a valid URL or in the text is data: accepted, stored, never echoed back.
+                (client.post("/articles", json={"url": hostile_url, "text": "<script>alert(2)</script>"},
+                             headers=auth), 202),
+            ]
+            for response, status in cases:
+                assert response.status_code == status, response.text
+                assert response.headers["content-type"] == "application/json"
+                assert response.headers["x-content-type-options"] == "nosniff"
+                assert "<" not in response.text and "alert" not in response.text and "pwned" not in response.text
+            accepted = client.post("/articles", json={"url": "https://x.test/ok", "text": ENGLISH}, headers=auth)
+            assert accepted.status_code == 202
+    assert token not in caplog.text and SECRET not in caplog.text
+
+
+@pytest.mark.integration
+def test_push_rate_limit_is_per_client(kafka_settings, topics, tmp_path):
+    with push_endpoint(kafka_settings, topics.raw, tmp_path, rate_limit_per_s=2.0) as server, \
+            httpx.Client(base_url=server.address, timeout=20) as client:
+        statuses = [client.post("/articles", json={"url": f"https://x.test/{i}", "text": ENGLISH}).status_code
+                    for i in range(10)]
+    assert statuses[:2] == [202, 202] and statuses.count(429) >= 5, statuses
