@@ -135,3 +135,40 @@ def test_worker_exits_when_its_parent_is_killed():
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+def test_runs_sharing_resources_reuse_one_worker_and_dead_letter_a_runaway(monkeypatch):
+    """Micro-batches are pipeline runs one after the other: the worker process is leased again, not restarted."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+    from apache_beam.testing.util import assert_that, equal_to
+    from apache_beam.utils.shared import Shared
+
+    from pipelines.io.kafka import KafkaRecord
+    from pipelines.transforms import DEAD_LETTERS, EnrichRecords
+
+    starts = []
+    original_start = ExtractionWorker.start
+    monkeypatch.setattr(ExtractionWorker, "start", lambda self: (starts.append(1), original_start(self))[1])
+
+    def record(offset: int, text: str) -> KafkaRecord:
+        return KafkaRecord("raw", 0, offset, 0, b"k%d" % offset, raw(text.encode(), name=f"r{offset}").encode())
+
+    shared = Shared()
+    settings = replace(SETTINGS, extract_timeout_ms=1000)
+
+    def run(batch: list[KafkaRecord], articles: list[int], timed_out: list[int]) -> None:
+        with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+            enriched = pipeline | beam.Create(batch) | EnrichRecords(settings, tag_entities=False, shared=shared)
+            assert_that(enriched.articles | "Offsets" >> beam.Map(lambda encoded: encoded.article.raw_offset),
+                        equal_to(articles), label="articles")
+            assert_that(enriched[DEAD_LETTERS] | "Letters" >> beam.Map(
+                lambda letter: (letter.raw_offset, letter.stage, EXTRACT_TIMEOUT in letter.error_message)),
+                equal_to([(offset, "limits", True) for offset in timed_out]), label="dead letters")
+
+    run([record(0, ARTICLE.text)], [0], [])
+    run([record(1, ARTICLE.text)], [1], [])
+    assert len(starts) == 1, "the second run leased the first run's worker"
+    run([record(2, runaway_page().text)], [], [2])
+    run([record(3, ARTICLE.text)], [3], [])
+    assert len(starts) == 2, "one restart, for the article after the killed one"

@@ -55,6 +55,8 @@ def test_poison_records_in_one_run(kafka_settings, topics, tmp_path):
     letters = {letter.id: letter for letter in
                (DeadLetter.decode(record.value) for record in consume_all(kafka_settings, topics.dlq, len(poison)))}
     assert sorted(letters) == sorted(case.name for case in poison)
+    # The Beam counters behind the summary agree with the dead letters actually written.
+    assert summary.dead_letters_by_type == dict(Counter(letter.error_type for letter in letters.values()))
     for case in poison:
         letter = letters[case.name]
         assert letter.stage == case.stage, (case.name, letter.stage, letter.error_message)

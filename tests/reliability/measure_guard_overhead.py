@@ -1,0 +1,68 @@
+"""What the extraction time limit costs per document: ``python -m tests.reliability.measure_guard_overhead``.
+
+Prints numbers, asserts nothing (timings belong in reports, not in tests). Three measurements:
+- the fixed cost of one round trip to the worker process (a request that fails at once: pickling, two socket
+  transfers, two context switches, the error sent back);
+- guarded minus in-process extraction for generated article pages of three sizes, interleaved so that machine
+  load hits both sides alike (medians);
+- the worker's start-up (paid once per DoFn instance, and after each kill).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from pipelines.enrich.errors import EmptyArticleError
+from pipelines.enrich.record import DecodedDocument, EnrichSettings, extract_document
+from pipelines.guard import ExtractionWorker, GuardSettings
+from tests.reliability.hostile import ENGLISH, article_page
+
+SETTINGS = EnrichSettings()
+
+
+def page_of(approximate_bytes: int) -> DecodedDocument:
+    paragraphs = [f"Paragraph {i}. {ENGLISH}" for i in range(max(1, approximate_bytes // 230))]
+    return DecodedDocument(article_page(paragraphs), True)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main(rounds: int = 200) -> None:
+    started = time.perf_counter()
+    worker = ExtractionWorker(GuardSettings(timeout_s=60.0))
+    worker.start()
+    print(f"worker start-up: {(time.perf_counter() - started) * 1000:.0f} ms")
+
+    empty = DecodedDocument("   ", True)
+    round_trips = []
+    for _ in range(rounds * 5):
+        begin = time.perf_counter()
+        try:
+            worker.extract(empty, url=None, settings=SETTINGS)
+        except EmptyArticleError:
+            round_trips.append(time.perf_counter() - begin)
+    print(f"fixed round trip (request failing at once): median {median_ms(round_trips):.3f} ms, "
+          f"p90 {statistics.quantiles(round_trips, n=10)[-1] * 1000:.3f} ms over {len(round_trips)}")
+
+    for size in (20_000, 100_000, 1_000_000):
+        document = page_of(size)
+        count = rounds if size < 1_000_000 else rounds // 10
+        guarded, direct = [], []
+        for _ in range(count):
+            begin = time.perf_counter()
+            worker.extract(document, url="https://measure.test/a", settings=SETTINGS)
+            guarded.append(time.perf_counter() - begin)
+            begin = time.perf_counter()
+            extract_document(document, url="https://measure.test/a", settings=SETTINGS)
+            direct.append(time.perf_counter() - begin)
+        print(f"page of {len(document.text):>9,} chars: in-process {median_ms(direct):8.2f} ms, "
+              f"guarded {median_ms(guarded):8.2f} ms, difference {median_ms(guarded) - median_ms(direct):+6.2f} ms "
+              f"(medians of {count})")
+    worker.close()
+
+
+if __name__ == "__main__":
+    main()
