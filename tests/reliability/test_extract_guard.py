@@ -137,6 +137,7 @@ def test_worker_exits_when_its_parent_is_killed():
             parent.wait()
 
 
+@pytest.mark.slow
 def test_runs_sharing_resources_reuse_one_worker_and_dead_letter_a_runaway(monkeypatch):
     """Micro-batches are pipeline runs one after the other: the worker process is leased again, not restarted."""
     import apache_beam as beam

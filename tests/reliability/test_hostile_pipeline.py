@@ -44,6 +44,7 @@ def test_poison_records_in_one_run(kafka_settings, topics, tmp_path):
                           "--extract_timeout_ms", "3000", "--output", f"avro:{tmp_path}",
                           "--output", f"kafka:{topics.articles}"])
 
+    print(summary.human(), summary.dead_letters_by_type)
     poison = [case for case in all_cases if case.stage]
     articles_expected = [case for case in all_cases if not case.stage]
     assert summary.read == len(all_cases)
