@@ -439,17 +439,38 @@ def streaming_figures(bootstrap: str, pages: Sequence[CorpusPage], config: Bench
 # --- peak memory of a backfill --------------------------------------------------------------------------------------
 
 
-def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
-    """Peak RSS (MB) of ``command`` run as a child process and reaped with ``wait4`` for its own rusage."""
+def _high_water_kb(pid: int) -> int | None:
+    """``VmHWM`` of a live process: the peak RSS of its own address space (Linux ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str], poll_s: float = 0.2) -> float:
+    """Peak RSS (MB) of ``command`` run as a child process.
+
+    Read from the child's ``VmHWM`` while it runs (a monotonic high-water mark, so polling misses at most the
+    growth of its last ``poll_s``). Not ``ru_maxrss`` from ``wait4``: Linux carries the parent's high-water mark
+    into a child across fork/vfork and exec, so every child would report at least this (large) harness process.
+    """
+    peak_kb = 0
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, cwd=REPOSITORY, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        while process.poll() is None:
+            peak_kb = max(peak_kb, _high_water_kb(process.pid) or 0)
+            time.sleep(poll_s)
         if process.returncode:
             stderr.seek(0)
             tail = stderr.read().decode(errors="replace")[-2000:]
             raise BenchError(f"{' '.join(command[:3])} failed with exit code {process.returncode}: {tail}")
-    return usage.ru_maxrss / 1024  # kilobytes on Linux
+    if not peak_kb:
+        raise BenchError(f"no memory reading of {' '.join(command[:3])} (is /proc mounted?)")
+    return peak_kb / 1024
 
 
 def load_models_only(entities: bool) -> None:
