@@ -92,8 +92,12 @@ class ReadPlan:
     def total(self) -> int:
         return sum(r.size for r in self.ranges)
 
-    def chunks(self, max_records: int) -> list[PartitionRange]:
-        return [chunk for r in self.ranges for chunk in r.split(max_records)]
+    def chunks(self, max_records: int) -> list[tuple[PartitionRange, ...]]:
+        """The plan cut into units of work: chunk ``k`` holds the ``k``-th piece (at most ``max_records``) of every
+        partition, so one consumer fetches from several partitions per request, as a plain consumer does."""
+        pieces = [r.split(max_records) for r in self.ranges if r.size]
+        depth = max((len(split) for split in pieces), default=0)
+        return [tuple(split[k] for split in pieces if k < len(split)) for k in range(depth)]
 
     def tag(self) -> str:
         """A short name for exactly this set of ranges: output files of the same range get the same names."""
@@ -329,40 +333,48 @@ def poll_from(consumer: KafkaConsumer, topic: str, partition: int, start: int, m
     return [to_record(message) for message in batch if message.offset >= start]
 
 
-def read_range(consumer: KafkaConsumer, chunk: PartitionRange, idle_timeout_s: float = 30.0,
-               max_records: int = 500) -> Iterator[KafkaRecord]:
-    """Every record of ``chunk`` in offset order; ends exactly at ``chunk.stop``.
-
-    Gaps (compaction, transaction markers) are skipped by following the consumer's position.
+def read_ranges(consumer: KafkaConsumer, ranges: Sequence[PartitionRange], idle_timeout_s: float = 30.0,
+                max_records: int = 2000) -> Iterator[KafkaRecord]:
+    """Every record of ``ranges`` (at most one per partition), each partition in offset order, ending exactly at
+    its stop offset. Gaps (compaction, transaction markers) are skipped by following the consumer's position.
 
     Raises:
-        OffsetBelowLogStartError: the start is no longer in the log.
-        IncompleteReadError: no progress for ``idle_timeout_s`` before reaching the stop offset.
+        OffsetBelowLogStartError: a start is no longer in the log.
+        IncompleteReadError: no progress for ``idle_timeout_s`` before reaching every stop offset.
     """
-    tp = TopicPartition(chunk.topic, chunk.partition)
-    consumer.assign([tp])
-    consumer.seek(tp, chunk.start)
-    position = chunk.start
+    pending = {TopicPartition(r.topic, r.partition): r for r in ranges if r.size}
+    positions = {tp: r.start for tp, r in pending.items()}
+    consumer.assign(list(pending))
+    for tp, r in pending.items():
+        consumer.seek(tp, r.start)
     last_progress = time.monotonic()
-    while position < chunk.stop:
+    while pending:
         try:
-            batch = consumer.poll(timeout_ms=500, max_records=max_records).get(tp, [])
+            batches = consumer.poll(timeout_ms=500, max_records=max_records)
         except (OffsetOutOfRangeError, NoOffsetForPartitionError) as error:
-            raise OffsetBelowLogStartError(
-                f"{chunk.topic}:{chunk.partition} offset {position} is out of range: {error}") from error
-        for message in batch:
-            if message.offset >= chunk.stop:
-                return
-            if message.offset < position:
+            raise OffsetBelowLogStartError(f"a planned offset is out of range: {error}") from error
+        for tp, messages in batches.items():
+            chunk = pending.get(tp)
+            if chunk is None:
                 continue
-            position = message.offset + 1
-            yield to_record(message)
-        position = max(position, consumer.position(tp))
-        if batch:
+            for message in messages:
+                if message.offset >= chunk.stop:
+                    break
+                if message.offset >= positions[tp]:
+                    positions[tp] = message.offset + 1
+                    yield to_record(message)
+        for tp in list(pending):
+            positions[tp] = max(positions[tp], consumer.position(tp))
+            if positions[tp] >= pending[tp].stop:
+                consumer.pause(tp)
+                del pending[tp]
+        if batches:
             last_progress = time.monotonic()
         elif time.monotonic() - last_progress > idle_timeout_s:
-            raise IncompleteReadError(f"{chunk.topic}:{chunk.partition} stalled at offset {position}, "
-                                      f"planned stop {chunk.stop}")
+            stalled = ", ".join(f"{tp.topic}:{tp.partition} at {positions[tp]} (stop {r.stop})"
+                                for tp, r in pending.items())
+            raise IncompleteReadError(f"no records for {idle_timeout_s:.0f}s: {stalled}")
+    consumer.unsubscribe()
 
 
 class _ReadRangeFn(beam.DoFn):
@@ -376,8 +388,8 @@ class _ReadRangeFn(beam.DoFn):
     def setup(self) -> None:
         self._consumer = new_consumer(self.settings)
 
-    def process(self, chunk: PartitionRange) -> Iterator[KafkaRecord]:
-        for record in read_range(self._consumer, chunk, self.idle_timeout_s):
+    def process(self, chunk: tuple[PartitionRange, ...]) -> Iterator[KafkaRecord]:
+        for record in read_ranges(self._consumer, chunk, self.idle_timeout_s):
             self._records_read.inc()
             yield record
 
