@@ -6,12 +6,19 @@ Prints numbers, asserts nothing (timings belong in reports, not in tests). Three
 - guarded minus in-process extraction for generated article pages of three sizes, interleaved so that machine
   load hits both sides alike (medians);
 - the worker's start-up (paid once per DoFn instance, and after each kill).
+
+With ``--pipeline``, also whole bounded runs (embedded broker, in-process Beam, no entities) over the same generated
+articles with the limit on and off (``--extract_timeout_ms 0``), alternating, per-document wall time of each run.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
+import tempfile
 import time
+
+from pathlib import Path
 
 from pipelines.enrich.errors import EmptyArticleError
 from pipelines.enrich.record import DecodedDocument, EnrichSettings, extract_document
@@ -64,5 +71,36 @@ def main(rounds: int = 200) -> None:
     worker.close()
 
 
+def measure_pipeline(documents: int = 300, repeats: int = 3) -> None:
+    from pipelines import ingest
+    from pipelines.io.kafka import create_topics
+    from presspipe.broker import running_broker
+    from presspipe.settings import KafkaSettings
+    from tests.reliability.hostile import raw
+    from tests.support.kafka import produce
+
+    with running_broker(log_path=Path(tempfile.mkdtemp()) / "broker.log") as broker:
+        settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        create_topics(settings, ["measure.raw", "measure.articles", "measure.dlq"], partitions=4)
+        pages = [raw(page_of(8_000 + 40 * i).text.encode(), url=f"https://measure.test/{i}")
+                 for i in range(documents)]
+        produce(settings, "measure.raw", [(page.id.encode(), page.encode()) for page in pages])
+        per_document = {"guarded": [], "in-process": []}
+        for _ in range(repeats):
+            for label, timeout in (("guarded", "10000"), ("in-process", "0")):
+                summary = ingest.run(["--bootstrap-servers", settings.bootstrap_servers, "--raw_topic", "measure.raw",
+                                      "--articles_topic", "measure.articles", "--dlq_topic", "measure.dlq",
+                                      "--no_entities", "--extract_timeout_ms", timeout])
+                assert summary.balanced and summary.written == documents
+                per_document[label].append(summary.seconds / documents)
+        for label, values in per_document.items():
+            print(f"bounded run, {documents} articles, {label:10}: "
+                  + ", ".join(f"{value * 1000:.2f}" for value in values) + " ms/doc")
+        print(f"difference of medians: {median_ms(per_document['guarded']) - median_ms(per_document['in-process']):+.2f}"
+              " ms/doc (includes the worker start-up, once per run)")
+
+
 if __name__ == "__main__":
     main()
+    if "--pipeline" in sys.argv[1:]:
+        measure_pipeline()
