@@ -82,6 +82,8 @@ class RunSummary:
         if self.dead_letters_by_stage:
             lines.append("dead letters by stage: " + ", ".join(
                 f"{stage}={count}" for stage, count in sorted(self.dead_letters_by_stage.items())))
+            lines.append("dead letters by error: " + ", ".join(
+                f"{error_type}={count}" for error_type, count in sorted(self.dead_letters_by_type.items())))
         if self.languages:
             lines.append("languages: " + ", ".join(
                 f"{language}={count}" for language, count in sorted(self.languages.items(), key=lambda kv: -kv[1])))
@@ -290,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (KafkaIOError, RunFailedError) as error:
         print(f"presspipe run failed: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a worker failure surfaces here, wrapped by the runner; nothing was committed
+        log.debug("run failed", exc_info=True)
+        print(f"presspipe run failed (nothing committed): {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     print(summary.human())
     print(summary.to_json())

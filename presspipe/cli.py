@@ -12,7 +12,7 @@ from typing import Sequence
 
 from presspipe import __version__, logs
 from presspipe.commands import broker, connect, demo, enrich, inspect, run, topics
-from presspipe.settings import BOOTSTRAP_ENV, Topics
+from presspipe.settings import BOOTSTRAP_ENV, Topics, parse_client_option
 
 COMMANDS = (demo, broker, topics, connect, run, enrich, inspect)
 
@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"presspipe {__version__}")
     parser.add_argument("--bootstrap-servers", default=None,
                         help=f"Kafka bootstrap servers (default: ${BOOTSTRAP_ENV} or 127.0.0.1:9092)")
+    parser.add_argument("--kafka-option", action="append", default=[], metavar="NAME=VALUE",
+                        help="kafka-python client option (SASL/SSL), repeatable; also PRESSPIPE_KAFKA_<NAME>")
     parser.add_argument("--raw-topic", default=Topics.raw)
     parser.add_argument("--articles-topic", default=Topics.articles)
     parser.add_argument("--dlq-topic", default=Topics.dlq)
@@ -44,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logs.configure(args.log_level, json_lines=args.log_format == "json")
+    for option in args.kafka_option:
+        try:
+            parse_client_option(option)
+        except ValueError as error:
+            parser.error(str(error))
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -237,7 +237,10 @@ def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition 
         OffsetBelowLogStartError: an explicit or committed start offset that retention has already removed.
         KafkaIOError: the topic does not exist.
     """
-    consumer = new_consumer(settings)
+    try:
+        consumer = new_consumer(settings)
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from error
     try:
         partitions = topic_partitions(consumer, topic)
         beginning = consumer.beginning_offsets(partitions)
@@ -492,7 +495,10 @@ def create_topics(settings: KafkaSettings, names: Iterable[str], partitions: int
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(**settings.client_kwargs())
+    try:
+        admin = KafkaAdminClient(**settings.client_kwargs())
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from error
     try:
         existing = set(admin.list_topics())
         wanted = [name for name in dict.fromkeys(names) if name not in existing]
