@@ -63,7 +63,7 @@ def kafka_read_figures(settings: KafkaSettings, topic: str) -> list[Figure]:
     plan = plan_bounded_read(settings, topic)
     plain = plain_consumer_seconds(settings, plan)
     beam_seconds = beam_read_seconds(settings, plan)
-    return [Figure("kafka_read.records_per_s", round(plan.total / beam_seconds, 1), "records/s",
+    return [Figure("kafka_read_records_per_s", round(plan.total / beam_seconds, 1), "records/s",
                    baseline=round(plan.total / plain, 1), baseline_name=PLAIN_CONSUMER,
                    target=Target(min_ratio=0.5),
                    note=f"{plan.total} records in {len(plan.ranges)} partitions; Beam includes runner start-up")]

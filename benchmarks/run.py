@@ -43,7 +43,7 @@ from benchmarks.errors import BenchError
 from benchmarks.figures import Figure, Target, median, not_available, percentile, table
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-GROUPS = ("enrichment", "stages", "langdetect_rs", "end_to_end", "scaling", "streaming", "backfill_rss")
+GROUPS = ("enrichment", "stages", "langdetect_rs", "kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
 STAGES = ("decode", "extract", "clean", "language", "entities", "encode")
 PLAIN_LOOP = "trafilatura.extract loop"
 
@@ -550,7 +550,8 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             publish(stage_figures(loop))
         if config.wants("langdetect_rs"):
             publish(langdetect_rs_figures(loop.bodies))
-    pipeline_groups = [group for group in ("end_to_end", "scaling", "streaming", "backfill_rss") if config.wants(group)]
+    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
+                       if config.wants(group)]
     if not pipeline_groups:
         return figures
     from presspipe.broker import running_broker
@@ -560,6 +561,8 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="presspipe-bench-")))
         broker = stack.enter_context(running_broker(log_path=work / "broker.log"))
         log(f"embedded broker on {broker.bootstrap_servers}")
+        if config.wants("kafka_read"):
+            publish(kafka_read_group(broker.bootstrap_servers, 2_000 if config.quick else 50_000))
         if config.wants("end_to_end"):
             publish(end_to_end_figures(broker.bootstrap_servers, pipeline_pages, config, work))
         if config.wants("scaling"):
@@ -569,6 +572,24 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
         if config.wants("backfill_rss"):
             publish(backfill_figures(broker.bootstrap_servers, config, work, log))
     return figures
+
+
+def kafka_read_group(bootstrap: str, records: int) -> list[Figure]:
+    """Raw-sized records (3 KB) on a 4-partition topic, read by Beam and by a plain consumer loop."""
+    from benchmarks.kafka_read import kafka_read_figures
+    from pipelines.io.kafka import create_topics, new_producer
+    from presspipe.settings import KafkaSettings
+
+    settings = KafkaSettings(bootstrap)
+    topic = f"bench-read-{uuid.uuid4().hex[:8]}"
+    create_topics(settings, [topic], partitions=4)
+    producer = new_producer(settings)
+    futures = [producer.send(topic, key=str(i).encode(), value=bytes(3000)) for i in range(records)]
+    producer.flush()
+    for future in futures:
+        future.get(timeout=60)
+    producer.close()
+    return kafka_read_figures(settings, topic)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

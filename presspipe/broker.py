@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,8 @@ def start_broker(port: int | None = None, log_path: Path | None = None, *, detac
                "--storage-engine", "memory://tansu/"]
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=detach)
+                                   start_new_session=detach,
+                                   preexec_fn=None if detach else _stop_when_parent_dies)
     handle = BrokerHandle(pid=process.pid, port=port, log_path=log_path)
     try:
         _wait_until_ready(process, handle, ready_timeout)
@@ -97,6 +99,16 @@ def start_broker(port: int | None = None, log_path: Path | None = None, *, detac
         raise
     log.info("embedded broker started", extra={"port": port, "pid": process.pid})
     return handle
+
+
+def _stop_when_parent_dies() -> None:
+    """Linux: the broker gets SIGTERM when the process that started it dies, even by SIGKILL, so a killed demo or
+    test run never leaves a broker behind. Elsewhere the ``with`` block's cleanup is all there is."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_until_ready(process: subprocess.Popen, handle: BrokerHandle, timeout: float) -> None:

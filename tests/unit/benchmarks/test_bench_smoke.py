@@ -25,6 +25,7 @@ EXPECTED_NAMES = {
     "enrichment_without_entities_docs_per_s_per_core",
     "langdetect_rs_mismatching_docs",
     "language_detector_ms_per_doc",
+    "kafka_read_records_per_s",
     "end_to_end_docs_per_s",
     "scaling_2_workers_docs_per_s",
     "streaming_latency_p50_s",
