@@ -392,9 +392,11 @@ class _ReadRangeFn(beam.DoFn):
         self._consumer = new_consumer(self.settings)
 
     def process(self, chunk: tuple[PartitionRange, ...]) -> Iterator[KafkaRecord]:
+        count = 0
         for record in read_ranges(self._consumer, chunk, self.idle_timeout_s):
-            self._records_read.inc()
+            count += 1
             yield record
+        self._records_read.inc(count)  # once per chunk: a failed chunk fails its bundle, whose counts are dropped
 
     def teardown(self) -> None:
         consumer = getattr(self, "_consumer", None)
