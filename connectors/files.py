@@ -7,14 +7,13 @@ is the hash of their bytes; a JSON line with a ``url`` is keyed by it.
 
 from __future__ import annotations
 
-import gzip
 import json
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from presspipe.compression import CorruptGzipError, InflateLimitError, gunzip_capped
 from connectors.base import Connector, FetchFailure, FetchResult, build_raw_article
 from schemas import Hints
 
@@ -60,19 +59,13 @@ def read_capped(path: Path, limits: FileLimits) -> bytes:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise InputTooLargeError(f"file is {size} bytes, limit max_file_bytes={limits.max_file_bytes}")
+    data = path.read_bytes()
     if not path.name.lower().endswith(".gz"):
-        return path.read_bytes()
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    with open(path, "rb") as compressed:
-        chunks, total = [], 0
-        while data := compressed.read(64 * 1024):
-            chunk = decompressor.decompress(data, limits.max_decompressed_bytes + 1 - total)
-            total += len(chunk)
-            if total > limits.max_decompressed_bytes or decompressor.unconsumed_tail:
-                raise InputTooLargeError(
-                    f"decompresses past max_decompressed_bytes={limits.max_decompressed_bytes}")
-            chunks.append(chunk)
-    return b"".join(chunks)
+        return data
+    try:
+        return gunzip_capped(data, limits.max_decompressed_bytes)
+    except InflateLimitError as error:
+        raise InputTooLargeError(f"decompresses past max_decompressed_bytes={limits.max_decompressed_bytes}") from error
 
 
 class FilesConnector(Connector):
@@ -90,7 +83,7 @@ class FilesConnector(Connector):
                 continue
             try:
                 body = read_capped(item, self.limits)
-            except (OSError, InputTooLargeError, EOFError, zlib.error, gzip.BadGzipFile) as error:
+            except (OSError, InputTooLargeError, CorruptGzipError) as error:
                 yield FetchFailure(str(item), str(error), type(error).__name__)
                 continue
             if suffix_of(item) == ".jsonl":

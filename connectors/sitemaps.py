@@ -10,7 +10,6 @@ are kept.
 
 from __future__ import annotations
 
-import zlib
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped
 from connectors.http_client import FetchError, PoliteClient
 from connectors.pages import PageFetcher, PageLead
 from connectors.state import ConnectorState, PendingGroups, Validators
+from presspipe.compression import InflateError, gunzip_capped, is_gzip
 from schemas import Hints, RawArticle
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -60,16 +60,12 @@ def safe_parser() -> etree.XMLParser:
 
 def inflate_if_gzip(body: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
     """Gunzip a body that starts with the gzip magic bytes, refusing to inflate past ``limit``."""
-    if not body.startswith(b"\x1f\x8b"):
+    if not is_gzip(body):
         return body
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        inflated = decompressor.decompress(body, limit + 1)
-    except zlib.error as error:
-        raise NotASitemapError(f"broken gzip data: {error}") from error
-    if len(inflated) > limit or decompressor.unconsumed_tail:
-        raise NotASitemapError(f"sitemap inflates past {limit} bytes")
-    return inflated
+        return gunzip_capped(body, limit)
+    except InflateError as error:
+        raise NotASitemapError(f"sitemap gzip data: {error}") from error
 
 
 def parse_sitemap(body: bytes, base_url: str) -> Sitemap:

@@ -9,7 +9,6 @@ paragraphs (scraped text treats lines the same way).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +23,7 @@ from trafilatura.settings import Extractor
 from pipelines.enrich.clean import prune_tree
 from pipelines.enrich.ids import normalize_url
 from pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
+from presspipe.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
 
 
 @dataclass(frozen=True)
@@ -54,23 +54,19 @@ class ExtractedDocument:
 
 # --- bytes ----------------------------------------------------------------------------------------------------------
 
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gunzip_if_compressed(data: bytes, *, max_decompressed_bytes: int) -> bytes:
     """Decompress a gzip body (``.html.gz`` files, servers that ignore Accept-Encoding) without a zip-bomb risk."""
-    if not data.startswith(_GZIP_MAGIC):
+    if not is_gzip(data):
         return data
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        output = decompressor.decompress(data, max_decompressed_bytes + 1)
-    except zlib.error as error:
+        return gunzip_capped(data, max_decompressed_bytes)
+    except InflateLimitError as error:
+        raise LimitExceededError("max_decompressed_bytes", limit=max_decompressed_bytes,
+                                 actual=error.inflated) from error
+    except CorruptGzipError as error:
         raise DecodingError(f"corrupt gzip body: {error}") from error
-    if len(output) > max_decompressed_bytes or decompressor.unconsumed_tail:
-        raise LimitExceededError("max_decompressed_bytes", limit=max_decompressed_bytes, actual=len(output))
-    if not decompressor.eof:
-        raise DecodingError("truncated gzip body")
-    return output
 
 
 # Formats that servers and feeds mislabel as text/html; none of them starts a text document, so their signature

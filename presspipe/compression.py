@@ -1,0 +1,50 @@
+"""Gunzip with a cap, the one way presspipe inflates untrusted bytes (files, sitemaps, raw article bodies).
+
+The cap is enforced while inflating, so a gzip bomb costs at most ``limit`` bytes of memory, never its full size.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class InflateError(ValueError):
+    """Base of the failures below."""
+
+
+class InflateLimitError(InflateError):
+    """The data inflates past the limit; ``inflated`` is how far it got before stopping."""
+
+    def __init__(self, limit: int, inflated: int):
+        super().__init__(f"inflates past {limit} bytes")
+        self.limit = limit
+        self.inflated = inflated
+
+
+class CorruptGzipError(InflateError):
+    """Broken or truncated gzip data."""
+
+
+def is_gzip(data: bytes) -> bool:
+    return data.startswith(GZIP_MAGIC)
+
+
+def gunzip_capped(data: bytes, limit: int) -> bytes:
+    """Inflate one gzip member of ``data``.
+
+    Raises:
+        InflateLimitError: more than ``limit`` bytes would come out.
+        CorruptGzipError: the data is not valid gzip or ends early.
+    """
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        output = decompressor.decompress(data, limit + 1)
+    except zlib.error as error:
+        raise CorruptGzipError(f"broken gzip data: {error}") from error
+    if len(output) > limit or decompressor.unconsumed_tail:
+        raise InflateLimitError(limit, len(output))
+    if not decompressor.eof:
+        raise CorruptGzipError("truncated gzip data")
+    return output
