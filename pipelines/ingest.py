@@ -230,8 +230,7 @@ def run_micro_batches(options: PipelineOptions, config: IngestConfig, stop: thre
         plan = plan_bounded_read(config.kafka, config.topics.raw, start, None)
         if start.kind != "committed":
             # Pin the starting point (e.g. "latest") in the group, so every later batch continues from it.
-            commit_offsets(config.kafka, config.group, {key: r.start for key, r in
-                                                        ((( r.topic, r.partition), r) for r in plan.ranges)})
+            commit_offsets(config.kafka, config.group, {(r.topic, r.partition): r.start for r in plan.ranges})
             start = StartPosition("committed", group=config.group)
         if plan.total == 0:
             stop.wait(poll_interval_s)

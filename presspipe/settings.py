@@ -7,7 +7,7 @@ settings reach every client the same way and secrets are never part of a log lin
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
@@ -68,9 +68,6 @@ class KafkaSettings:
             bootstrap_servers=bootstrap_servers or env.get(BOOTSTRAP_ENV) or DEFAULT_BOOTSTRAP_SERVERS,
             client_options=tuple(sorted(options.items())),
         )
-
-    def with_bootstrap(self, bootstrap_servers: str) -> "KafkaSettings":
-        return replace(self, bootstrap_servers=bootstrap_servers)
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments common to KafkaProducer, KafkaConsumer and KafkaAdminClient."""
