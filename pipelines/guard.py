@@ -5,7 +5,9 @@ the only interruption that always works is killing a process. :class:`Extraction
 process that runs :func:`pipelines.enrich.record.extract_document` for its parent, one request at a time, over a
 socket pair. When an answer does not come within the limit the parent SIGKILLs the child, raises
 ``LimitExceededError("extract_timeout")`` (a dead letter at stage ``limits``) and starts a fresh child for the next
-article. A child that dies (segfault, out of memory) costs one article too, as an ``ExtractionError``.
+article. A child that dies on an article (segfault, out of memory) costs that article, as an ``ExtractionError``;
+one that died while idle costs nothing, because the child sends a receipt for each request before extracting and a
+request without a receipt goes to a fresh child.
 
 Contract with the caller: :meth:`GuardedExtractor.__call__` has the signature of ``extract_document`` and raises
 what it raises, plus the two failures above; only :class:`WorkerStartError` (the worker cannot start at all) is a
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 
 EXTRACT_TIMEOUT = "extract_timeout"
 _READY = "ready"
+_ACCEPTED = "accepted"
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -105,20 +108,21 @@ class ExtractionWorker:
         """``extract_document(document, url=url, settings=settings)`` in the child, within the time limit."""
         if self._connection is None:
             self.start()
-        try:
-            self._connection.send((document, url, settings))
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            # The idle child died (killed from outside): a fresh one gets the request; the article is innocent.
+        request = (document, url, settings)
+        deadline = time.monotonic() + self.settings.timeout_s
+        if not self._hand_over(request, deadline):
+            # The idle child was already dead (killed from outside) and never took the request: the article is
+            # innocent, so a fresh child gets it. A fresh child refusing it too is no coincidence: the article pays.
             self.kill()
             self.restarts += 1
             self.start()
-            self._connection.send((document, url, settings))
-        started = time.monotonic()
-        if not self._connection.poll(self.settings.timeout_s):
-            elapsed_ms = int((time.monotonic() - started) * 1000)
-            self.kill()
-            self.restarts += 1
-            raise LimitExceededError(EXTRACT_TIMEOUT, limit=int(self.settings.timeout_s * 1000), actual=elapsed_ms)
+            deadline = time.monotonic() + self.settings.timeout_s
+            if not self._hand_over(request, deadline):
+                code = self.kill()
+                self.restarts += 1
+                raise ExtractionError(f"extraction worker died before accepting this document (exit code {code})")
+        if not self._connection.poll(max(0.0, deadline - time.monotonic())):
+            raise self._timed_out(deadline)
         try:
             status, payload = self._connection.recv()
         except (EOFError, OSError) as error:
@@ -128,6 +132,33 @@ class ExtractionWorker:
         if status == "ok":
             return payload
         raise payload
+
+    def _hand_over(self, request, deadline: float) -> bool:
+        """Send the request and wait for the child's receipt; False when the child is gone before taking it.
+
+        The receipt is what tells "died while idle" (retry, the article is innocent) from "died on this article"
+        (dead letter): without it a request written into the socket of a just-killed child looks like the latter.
+        """
+        try:
+            self._connection.send(request)
+            receipted = self._connection.poll(max(0.0, deadline - time.monotonic()))
+            receipt = self._connection.recv() if receipted else None
+        except (EOFError, OSError):  # BrokenPipeError and ConnectionResetError are OSErrors
+            return False
+        if not receipted:
+            raise self._timed_out(deadline)
+        if receipt != _ACCEPTED:
+            self.kill()
+            raise ExtractionError(f"extraction worker sent {receipt!r} instead of a receipt")
+        return True
+
+    def _timed_out(self, deadline: float) -> LimitExceededError:
+        """Kill the child stuck on this article and describe the article's failure."""
+        self.kill()
+        self.restarts += 1
+        limit_ms = int(self.settings.timeout_s * 1000)
+        return LimitExceededError(EXTRACT_TIMEOUT, limit=limit_ms,
+                                  actual=limit_ms + int((time.monotonic() - deadline) * 1000))
 
     def kill(self) -> int | None:
         """SIGKILL the child (it may be deep in C code) and reap it; returns its exit code."""
@@ -230,6 +261,7 @@ def serve(fd: int, parent_pid: int) -> None:
             document, url, settings = connection.recv()
         except EOFError:
             return
+        connection.send(_ACCEPTED)
         try:
             reply = ("ok", extract_document(document, url=url, settings=settings))
         except Exception as error:  # every failure goes back to the parent, which dead-letters the article
