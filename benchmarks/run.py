@@ -8,6 +8,9 @@ Prints one JSON object per figure (see :mod:`benchmarks.figures`), then a human 
 * ``stages`` -- the same loop, per stage: decode, extract, clean, language, entities, encode (median, p95).
 * ``langdetect_rs`` -- the accelerated language detector against langdetect on every cleaned body of the corpus:
   mismatching documents (must be 0) and the time of each.
+* ``entity_models`` -- the spaCy models on numpy's BLAS against blis (mismatching documents must be 0, and the
+  time of each), and the Hindi tagging of a 5,000-character article against a typical page's extraction (see
+  :mod:`benchmarks.entities`).
 * ``end_to_end`` -- embedded broker → Beam in-process runner → Avro files, wall clock of ``pipelines.ingest.run``
   (planning, model loading and the Avro write included) against a plain trafilatura loop run just before.
 * ``scaling`` -- ``benchmarks.scaling`` when present, else the bounded run with 1 and 2 DirectRunner worker processes.
@@ -43,7 +46,7 @@ from benchmarks.errors import BenchError
 from benchmarks.figures import Figure, Target, median, not_available, percentile, table
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-GROUPS = ("enrichment", "stages", "langdetect_rs", "kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
+GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
 STAGES = ("decode", "extract", "clean", "language", "entities", "encode")
 PLAIN_LOOP = "trafilatura.extract loop"
 
@@ -152,6 +155,7 @@ class LoopResult:
     total_cpu: float = 0.0
     stage_seconds: dict[str, list[float]] = field(default_factory=lambda: {stage: [] for stage in STAGES})
     bodies: list[str] = field(default_factory=list)
+    body_languages: list[str] = field(default_factory=list)  # the article language of each of ``bodies``
     failures: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
 
@@ -199,6 +203,7 @@ def enrichment_loop(pages: Sequence[CorpusPage], *, entities: bool, log: Callabl
             result.failures[staged.error] += 1
         else:
             result.bodies.append(staged.article.body)
+            result.body_languages.append(staged.article.language)
             result.languages[staged.article.language] += 1
         if (index + 1) % 250 == 0:
             log(f"enrichment loop: {index + 1}/{len(pages)}")
@@ -541,7 +546,7 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
     log(f"corpus: {config.docs} generated pages (seed {config.seed}) + fixtures")
     pages = benchmark_corpus(config.docs, config.seed)
     loop = None
-    if config.wants("enrichment") or config.wants("stages") or config.wants("langdetect_rs"):
+    if any(config.wants(group) for group in ("enrichment", "stages", "langdetect_rs", "entity_models")):
         loop = enrichment_loop(pages, entities=config.entities or bool(config.only & {"enrichment", "stages"}),
                                log=log)
         if config.wants("enrichment"):
@@ -550,6 +555,11 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             publish(stage_figures(loop))
         if config.wants("langdetect_rs"):
             publish(langdetect_rs_figures(loop.bodies))
+        if config.wants("entity_models") and (config.entities or "entity_models" in config.only):
+            from benchmarks.entities import blas_figures, hindi_tagging_figure
+
+            publish(blas_figures(loop.bodies, loop.body_languages))
+            publish([hindi_tagging_figure(median(loop.baseline_seconds) * 1000)])
     pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
                        if config.wants(group)]
     if not pipeline_groups:

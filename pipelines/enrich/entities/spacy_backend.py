@@ -4,6 +4,12 @@ Only the components entity recognition needs run: the ``ner`` pipe and any ``tok
 to (``fr_core_news_sm`` also carries a parser, morphologizer and lemmatizer that would triple the
 cost). A pipeline without ``ner`` but with a ``tagger`` whose labels are BIO tags is read through
 :func:`.bio.spans_from_bio_tags` (see that module for when such a model is worth it).
+
+Matrix products go through numpy's BLAS, not thinc's default blis: blis picks a slow generic kernel on CPUs it does
+not know (3x slower than numpy's OpenBLAS on this project's AMD EPYC machines, which makes a CNN tok2vec cost more
+than the extraction it follows). Each call is limited to one BLAS thread: parallelism comes from pipeline workers,
+and a multi-threaded BLAS on a busy worker was measured 3x slower, not faster. ``make bench`` proves the entities
+are the same either way (``entities_numpy_blas_mismatching_docs``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from types import MappingProxyType
 
 import spacy
 from spacy.language import Language
+from thinc.api import use_ops
+from threadpoolctl import ThreadpoolController
 
 from .bio import spans_from_bio_tags
 from .errors import EntityConfigError, EntityTaggingError
@@ -40,10 +48,14 @@ def bundled_model_path(name: str) -> Path:
     return path
 
 
-def _load(reference: str) -> Language:
+def _load(reference: str, *, numpy_blas: bool = True) -> Language:
+    """The pipeline, with its models on numpy's BLAS unless ``numpy_blas`` is False (thinc's default, blis)."""
     target: str | Path = bundled_model_path(reference[len(BUNDLED_PREFIX):]) if reference.startswith(BUNDLED_PREFIX) else reference
     try:
-        return spacy.load(target)
+        if not numpy_blas:
+            return spacy.load(target)
+        with use_ops("numpy", use_blis=False):
+            return spacy.load(target)
     except OSError as error:  # spaCy's "can't find model" is an OSError (E050)
         raise EntityConfigError(f"spaCy model {reference!r} is not installed or not a model directory: {error}") from error
 
@@ -62,9 +74,11 @@ def _needed_pipes(nlp: Language) -> list[str]:
 class SpacyRecognizer:
     """One loaded spaCy pipeline, restricted to the pipes entity recognition needs."""
 
-    def __init__(self, reference: str, label_map: Mapping[str, str] = DEFAULT_LABEL_MAP) -> None:
+    def __init__(self, reference: str, label_map: Mapping[str, str] = DEFAULT_LABEL_MAP, *,
+                 numpy_blas: bool = True) -> None:
         self.reference = reference
-        self._nlp = _load(reference)
+        self._nlp = _load(reference, numpy_blas=numpy_blas)
+        self._blas = ThreadpoolController()
         needed = _needed_pipes(self._nlp)
         self._nlp.select_pipes(enable=needed)
         self._reads_tags = "ner" not in needed
@@ -75,7 +89,8 @@ class SpacyRecognizer:
     def find(self, text: str) -> tuple[Mention, ...]:
         """Model mentions with character offsets into ``text``; backend failures raise."""
         try:
-            doc = self._nlp(text)
+            with self._blas.limit(limits=1, user_api="blas"):
+                doc = self._nlp(text)
         except Exception as error:  # re-raised with context: any failure inside spaCy is a tagging failure
             raise EntityTaggingError(f"spaCy model {self.reference!r} failed: {type(error).__name__}: {error}") from error
         if self._reads_tags:
