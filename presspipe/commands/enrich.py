@@ -1,8 +1,11 @@
 """``presspipe enrich PATH... [--url URL]``: the enrichment alone, on local files, without Kafka or Beam.
 
-Prints one JSON object per input on stdout: the article record (the Avro article's fields) plus ``path``, or
+Does what the pipeline does to each record: entity tagging with the default models and the per-article extraction
+time limit in a worker process (``--no-entities`` and ``--extract-timeout-ms 0`` switch them off). Prints one JSON
+object per input on stdout: the article record (the Avro article's fields) plus ``path``, or
 ``{"path", "error_type", "error"}`` (plus ``stage`` for enrichment failures) for an input that fails; the other inputs
-go on. Exit code 0 when every input was enriched, 1 when any failed, 2 for bad usage.
+go on. Exit code 0 when every input was enriched, 1 when any failed or the extraction worker cannot start, 2 for bad
+usage.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ import argparse
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from pipelines.enrich.entities import EntityConfig, EntityTagger, build_tagger
 from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article
+from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
+from pipelines.guard import ExtractionWorker, GuardedExtractor, GuardSettings, WorkerStartError
 from schemas.records import RawArticle, Source, utc_now
 
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".html.gz": "text/html", ".htm.gz": "text/html",
@@ -52,13 +58,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help=".html .htm .html.gz or .txt files")
     parser.add_argument("--url", help="the URL the input was fetched from (used for ids and relative links)")
+    parser.add_argument("--no-entities", action="store_true", help="skip entity tagging (no models are loaded)")
+    parser.add_argument("--extract-timeout-ms", type=int, default=EnrichSettings.extract_timeout_ms,
+                        help="per-input limit on parsing and extraction, enforced by killing a worker process; "
+                             "0 extracts in this process with no limit (default: %(default)s)")
     parser.set_defaults(func=run)
 
 
-def _enrich_one(path: Path, url: str | None, settings: EnrichSettings) -> dict:
+def _enrich_one(path: Path, url: str | None, settings: EnrichSettings, tagger: EntityTagger | None,
+                extract) -> dict:
     try:
         raw = raw_article_for(path, path.read_bytes(), url)
-        article = enrich_article(raw, provenance=Provenance(), settings=settings)
+        article = enrich_article(raw, provenance=Provenance(), settings=settings, tagger=tagger, extract=extract)
     except EnrichmentError as error:
         return {"path": str(path), "error_type": type(error).__name__, "stage": error.stage, "error": str(error)}
     except (OSError, ValueError) as error:
@@ -70,10 +81,23 @@ def run(args: argparse.Namespace) -> int:
     if args.url is not None and len(args.paths) > 1:
         print("presspipe enrich: --url names one input; give exactly one PATH with it", file=sys.stderr)
         return 2
-    settings = EnrichSettings()
-    failed = 0
-    for path in args.paths:
-        result = _enrich_one(path, args.url, settings)
-        failed += "error" in result
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+    if args.extract_timeout_ms < 0:
+        print("presspipe enrich: --extract-timeout-ms must be >= 0", file=sys.stderr)
+        return 2
+    settings = replace(EnrichSettings(), extract_timeout_ms=args.extract_timeout_ms)
+    tagger = None if args.no_entities else build_tagger(EntityConfig(max_entities=settings.max_entities))
+    worker = ExtractionWorker(GuardSettings(settings.extract_timeout_ms / 1000)) if settings.extract_timeout_ms else None
+    try:
+        extract = GuardedExtractor(worker) if worker else extract_document
+        failed = 0
+        for path in args.paths:
+            result = _enrich_one(path, args.url, settings, tagger, extract)
+            failed += "error" in result
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+    except WorkerStartError as error:
+        print(f"presspipe enrich: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if worker is not None:
+            worker.close()
     return 1 if failed else 0

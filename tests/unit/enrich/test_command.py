@@ -46,3 +46,26 @@ def test_all_ok_exits_zero_and_url_is_used(tmp_path, capsys):
 
 def test_url_with_several_paths_is_bad_usage(tmp_path, capsys):
     assert run([str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--url", "https://example.org/"], capsys)[0] == 2
+
+
+def test_entities_are_tagged_like_in_the_pipeline_unless_switched_off(tmp_path, capsys):
+    page = tmp_path / "story.html"
+    page.write_bytes((HTML_FIXTURES / "fr_daily.html").read_bytes())
+    code, lines = run([str(page)], capsys)
+    assert code == 0 and lines[0]["entities"], "the default French model and gazetteer found nothing"
+    for entity in lines[0]["entities"]:
+        assert lines[0]["body"][entity["start"]:entity["end"]] == entity["text"]
+    code, lines = run([str(page), "--no-entities"], capsys)
+    assert code == 0 and lines[0]["entities"] == []
+
+
+def test_a_runaway_page_is_cut_at_the_time_limit_and_the_next_input_goes_on(tmp_path, capsys):
+    runaway = tmp_path / "runaway.html"
+    runaway.write_text("<html><body>" + "<p>word " * 120_000 + "</body></html>", "utf-8")
+    text = tmp_path / "note.txt"
+    text.write_text("A short headline\nThe first paragraph of the note says what happened in town today.\n", "utf-8")
+    code, lines = run([str(runaway), str(text), "--extract-timeout-ms", "300", "--no-entities"], capsys)
+    assert code == 1
+    assert lines[0]["error_type"] == "LimitExceededError" and lines[0]["stage"] == "limits"
+    assert "extract_timeout" in lines[0]["error"]
+    assert lines[1]["title"] == "A short headline"
