@@ -14,7 +14,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipelines.enrich.record import EnrichSettings
 from pipelines.io.kafka import StartPosition, parse_explicit_offsets
-from presspipe.settings import KafkaSettings, Topics, parse_client_option
+from presspipe.settings import KafkaSettings, Topics, parse_client_option, topic_name
 
 MODES = ("bounded", "streaming")
 BEAM_DEFAULT_BOOTSTRAP = "localhost:9092"
@@ -85,6 +85,11 @@ class Output:
         kind, separator, target = text.partition(":")
         if not separator or kind not in ("avro", "kafka") or not target:
             raise ConfigError(f"--output must be avro:DIR or kafka:TOPIC, got {text!r}")
+        if kind == "kafka":
+            try:
+                topic_name(target)
+            except ValueError as error:
+                raise ConfigError(f"--output {text!r}: {error}") from error
         return cls(kind, target)
 
 
@@ -113,7 +118,10 @@ class IngestConfig:
             extra = dict(parse_client_option(text) for text in flags.kafka_option)
         except ValueError as error:
             raise ConfigError(str(error)) from error
-        topics = Topics(raw=flags.raw_topic, articles=flags.articles_topic, dlq=flags.dlq_topic)
+        try:
+            topics = Topics(raw=flags.raw_topic, articles=flags.articles_topic, dlq=flags.dlq_topic)
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
         outputs = tuple(Output.parse(text) for text in flags.output) or (Output("kafka", topics.articles),)
         if flags.chunk_records < 1:
             raise ConfigError("--chunk_records must be at least 1")

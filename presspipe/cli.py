@@ -12,7 +12,7 @@ from typing import Sequence
 
 from presspipe import __version__, logs
 from presspipe.commands import broker, connect, demo, enrich, inspect, run, topics
-from presspipe.settings import BOOTSTRAP_ENV, Topics, parse_client_option
+from presspipe.settings import BOOTSTRAP_ENV, Topics, parse_client_option, topic_name
 
 COMMANDS = (demo, broker, topics, connect, run, enrich, inspect)
 
@@ -24,9 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"Kafka bootstrap servers (default: ${BOOTSTRAP_ENV} or 127.0.0.1:9092)")
     parser.add_argument("--kafka-option", action="append", default=[], metavar="NAME=VALUE",
                         help="kafka-python client option (SASL/SSL), repeatable; also PRESSPIPE_KAFKA_<NAME>")
-    parser.add_argument("--raw-topic", default=Topics.raw)
-    parser.add_argument("--articles-topic", default=Topics.articles)
-    parser.add_argument("--dlq-topic", default=Topics.dlq)
+    parser.add_argument("--raw-topic", default=Topics.raw, type=topic_name)
+    parser.add_argument("--articles-topic", default=Topics.articles, type=topic_name)
+    parser.add_argument("--dlq-topic", default=Topics.dlq, type=topic_name)
     parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     parser.add_argument("--log-format", default="text", choices=("text", "json"),
                         help="json: one JSON object per log line, with its context fields")

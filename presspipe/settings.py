@@ -7,6 +7,7 @@ settings reach every client the same way and secrets are never part of a log lin
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -32,6 +33,19 @@ PASS_THROUGH_OPTIONS = (
 SECRET_OPTIONS = frozenset({"sasl_plain_password", "ssl_password"})
 
 
+_TOPIC_NAME = re.compile(r"[A-Za-z0-9._-]{1,249}")
+
+
+def topic_name(text: str) -> str:
+    """``text`` if Kafka accepts it as a topic name (its own rule), else ValueError.
+
+    Checked where the name enters (flags, config), because kafka-python only rejects it at the first send, deep
+    inside a running pipeline."""
+    if not _TOPIC_NAME.fullmatch(text) or text in (".", ".."):
+        raise ValueError(f"invalid Kafka topic name {text!r}: 1 to 249 of A-Z a-z 0-9 . _ - (and not '.' or '..')")
+    return text
+
+
 @dataclass(frozen=True)
 class Topics:
     """The three topics of the pipeline's contract (names configurable, see the brief)."""
@@ -39,6 +53,10 @@ class Topics:
     raw: str = "articles.raw"
     articles: str = "articles.enriched"
     dlq: str = "articles.dlq"
+
+    def __post_init__(self) -> None:
+        for name in (self.raw, self.articles, self.dlq):
+            topic_name(name)
 
 
 @dataclass(frozen=True)

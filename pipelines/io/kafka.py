@@ -449,7 +449,10 @@ class _ProduceFn(beam.DoFn):
 
     def process(self, element: tuple, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam) -> None:
         key, value, *token = element
-        future = self._producer.send(self.topic, key=key, value=value)
+        try:
+            future = self._producer.send(self.topic, key=key, value=value)
+        except (KafkaError, ValueError, AssertionError) as error:  # refused before sending: fail the bundle, named
+            raise KafkaIOError(f"cannot send to {self.topic!r}: {type(error).__name__}: {error}") from error
         self._pending.append((future, token[0] if token else None, timestamp, window))
 
     def finish_bundle(self):

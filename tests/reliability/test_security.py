@@ -61,7 +61,7 @@ def test_pipeline_passes_sasl_ssl_flags_and_environment_to_kafka_python(monkeypa
     assert SECRET not in repr(config) and ENV_SECRET not in repr(config)
 
 
-def test_connector_command_passes_environment_settings_and_logs_no_secret(monkeypatch, tmp_path, capsys, caplog):
+def test_connector_command_passes_environment_and_flag_settings_and_logs_no_secret(monkeypatch, tmp_path, capsys, caplog):
     from kafka.errors import KafkaConnectionError
 
     from presspipe.cli import main
@@ -82,6 +82,11 @@ def test_connector_command_passes_environment_settings_and_logs_no_secret(monkey
     caplog.set_level(logging.DEBUG)
     assert main(["--log-level", "DEBUG", "connect", "files", str(page)]) == 1
     assert built and built[0]["sasl_plain_password"] == SECRET and built[0]["security_protocol"] == "SASL_SSL"
+    # ... and from the global flag, like the pipeline (the flag wins over the environment)
+    assert main(["--log-level", "DEBUG", "--kafka-option", "sasl_mechanism=SCRAM-SHA-512",
+                 "--kafka-option", f"ssl_password={SECRET}", "connect", "files", str(page)]) == 1
+    assert (built[1]["sasl_mechanism"], built[1]["ssl_password"]) == ("SCRAM-SHA-512", SECRET)
+    assert built[1]["sasl_plain_password"] == SECRET
     output = capsys.readouterr()
     for text in (output.out, output.err, caplog.text):
         assert SECRET not in text

@@ -4,6 +4,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipelines.options import ConfigError, IngestConfig, Output
+from presspipe.settings import Topics, topic_name
 
 
 def config(*flags: str, env=None, monkeypatch=None) -> IngestConfig:
@@ -58,6 +59,11 @@ def test_streaming_sets_beams_streaming_flag():
     ("--chunk_records", "0"),
     ("--kafka_option", "sasl_plain_password"),
     ("--kafka_option", "unknown_option=1"),
+    ("--raw_topic", "raw topic"),
+    ("--dlq_topic", ".."),
+    ("--articles_topic", ""),
+    ("--output", "kafka:articles/enriched"),
+    ("--output", "kafka:" + "t" * 250),
 ])
 def test_bad_flags_are_config_errors(flags):
     with pytest.raises(ConfigError):
@@ -68,3 +74,17 @@ def test_kafka_client_options_pass_through_and_secrets_are_masked():
     chosen = config("--kafka_option", "security_protocol=SASL_SSL", "--kafka_option", "sasl_plain_password=hunter2")
     assert chosen.kafka.client_kwargs()["security_protocol"] == "SASL_SSL"
     assert "hunter2" not in repr(chosen.kafka) and "hunter2" not in repr(chosen)
+
+
+@pytest.mark.parametrize("name", ["articles.raw", "a", "A-b_c.9", "t" * 249])
+def test_kafka_topic_names_kafka_accepts_pass(name):
+    assert topic_name(name) == name
+    assert config("--raw_topic", name, "--output", f"kafka:{name}").topics.raw == name
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "raw topic", "raw/topic", "t" * 250, "thème"])
+def test_kafka_topic_names_kafka_refuses_fail_before_any_send(name):
+    with pytest.raises(ValueError, match="invalid Kafka topic name"):
+        topic_name(name)
+    with pytest.raises(ValueError):
+        Topics(raw=name)
