@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     article = hindi_article()
     report["hindi_5000_chars"] = time_tagging(tagger, article, "hi", args.repeats)
-    model_only = build_tagger(EntityConfig(gazetteer=False, propagate=False, models={"hi": hindi_model}))
+    model_only = build_tagger(EntityConfig(gazetteer=False, propagate=False, acronyms=False, models={"hi": hindi_model}))
     report["hindi_5000_chars_model_only"] = time_tagging(model_only, article, "hi", args.repeats)
 
     helpers = _seed_helpers()

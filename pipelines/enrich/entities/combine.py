@@ -7,6 +7,9 @@ Contract of :func:`combine` (pure):
 * overlaps: the longest span wins; on an exact tie of span, the gazetteer wins when it says LOC or
   the name comes from a user list (watch-lists are explicit), otherwise the model's label stands and
   takes the gazetteer's ``kb_id`` if both agree on the label;
+* letter-name acronyms (:mod:`.acronyms`, ``source="acronym"``) fill gaps only: on a tie the model
+  or gazetteer mention of the same span keeps its label (``वीवीएस`` can be a person's initials), and
+  a longer span containing the acronym (``बीबीसी हिंदी``) wins as any longer span does;
 * propagation (``source="propagation"``): (a) every further whole-word occurrence of a found entity
   string that no entity covers gets the same label, ``normalized`` and ``kb_id``; (b) the last word
   of a multi-word PERSON (``पुतिन`` of ``व्लादिमीर पुतिन``, ``ट्रोंग`` of ``गुयेन फू ट्रोंग`` —
@@ -177,11 +180,13 @@ def _split_person_from_places(model: list[Mention], gazetteer: list[Mention]) ->
     return result
 
 
-def combine(text: str, model: Iterable[Mention], gazetteer: Iterable[Mention], propagate: bool = True) -> tuple[Entity, ...]:
-    """The document's entities from both backends; see the module docstring for the rules."""
+def combine(text: str, model: Iterable[Mention], gazetteer: Iterable[Mention], propagate: bool = True,
+            acronyms: Iterable[Mention] = ()) -> tuple[Entity, ...]:
+    """The document's entities from the backends; see the module docstring for the rules."""
     gazetteer = list(gazetteer)
     model = _split_person_from_places(list(model), gazetteer)
-    candidates = (_trimmed(text, mention) for mention in [*model, *gazetteer])
+    # Acronyms come last: on an exact tie the incumbent (model or gazetteer) keeps the span.
+    candidates = (_trimmed(text, mention) for mention in [*model, *gazetteer, *acronyms])
     chosen = resolve_overlaps([mention for mention in candidates if mention is not None])
     surfaces, aliases = _identities(text, chosen)
     if propagate:

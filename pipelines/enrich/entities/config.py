@@ -25,7 +25,8 @@ class EntityConfig:
 
     ``models`` maps a language (``hi``; region/script suffixes are ignored) to a spaCy package
     name, a model directory, or ``bundled:<name>`` for a model shipped in this package.
-    ``entity_lists`` are JSON-lines watch-lists (see :mod:`.gazetteer`). An article yielding more
+    ``entity_lists`` are JSON-lines watch-lists (see :mod:`.gazetteer`). ``acronyms`` tags Devanagari
+    acronyms spelled with Latin letter names (``एपीईसी``) as ORG (see :mod:`.acronyms`). An article yielding more
     than ``max_entities`` entities raises :class:`~.errors.TooManyEntitiesError`.
     """
 
@@ -34,6 +35,7 @@ class EntityConfig:
     entity_lists: tuple[Path, ...] = ()
     max_entities: int = 1000
     propagate: bool = True
+    acronyms: bool = True
 
     def __post_init__(self) -> None:
         if self.max_entities < 0:

@@ -11,6 +11,7 @@ SOURCE_MODEL = "model"
 SOURCE_GAZETTEER = "gazetteer"
 SOURCE_USER_LIST = "user_list"
 SOURCE_PROPAGATION = "propagation"
+SOURCE_ACRONYM = "acronym"  # letter-name acronyms (acronyms.py)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from schemas.records import Entity
 
+from .acronyms import find_acronyms
 from .combine import combine
 from .config import EntityConfig
 from .errors import TooManyEntitiesError
@@ -27,7 +28,8 @@ class EntityTagger(Protocol):
 
 
 class CompositeTagger:
-    """Per language: the configured spaCy model (if any) plus the gazetteer, merged by :func:`combine`.
+    """Per language: the configured spaCy model (if any), the gazetteer and the letter-name acronym
+    rule (Devanagari only, so a no-op elsewhere), merged by :func:`combine`.
 
     Languages with neither a model nor gazetteer coverage yield no entities (not an error: the
     article is still valid, it just has nothing we can tag).
@@ -47,7 +49,9 @@ class CompositeTagger:
         recognizer = self._recognizers.get(language)
         model_mentions = recognizer.find(text) if recognizer is not None else ()
         gazetteer_mentions = self._gazetteer.find(text, language) if self._gazetteer is not None else ()
-        entities = combine(text, model_mentions, gazetteer_mentions, propagate=self._config.propagate)
+        acronym_mentions = find_acronyms(text) if self._config.acronyms else ()
+        entities = combine(text, model_mentions, gazetteer_mentions, propagate=self._config.propagate,
+                           acronyms=acronym_mentions)
         if len(entities) > self._config.max_entities:
             raise TooManyEntitiesError(len(entities), self._config.max_entities)
         return entities

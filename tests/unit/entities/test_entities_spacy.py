@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import spacy
 
 from pipelines.enrich.entities import EntityConfigError
-from pipelines.enrich.entities.bio import add_danda_rules, bio_tags_from_spans, spans_from_bio_tags
+from pipelines.enrich.entities.bio import add_danda_rules, bio_tags_from_spans, spans_from_bio_scores, spans_from_bio_tags
 from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
 
 
@@ -59,3 +60,42 @@ def test_missing_model_is_a_config_error():
         SpacyRecognizer("xx_not_an_installed_model")
     with pytest.raises(EntityConfigError):
         SpacyRecognizer("bundled:no_such_model")
+
+
+TAGS = ["O", "B-PERSON", "I-PERSON", "B-LOC", "I-LOC"]
+
+
+def _scores(rows):
+    """Logits whose softmax is (close to) the given per-token probabilities."""
+    return np.log(np.asarray(rows, dtype="float32") + 1e-6)
+
+
+def test_score_decoding_never_starts_a_span_with_inside():
+    # argmax reads O I-PERSON I-PERSON: the best well-formed reading opens the name with B-PERSON.
+    scores = _scores([[0.9, 0.02, 0.02, 0.03, 0.03],
+                      [0.1, 0.35, 0.45, 0.05, 0.05],
+                      [0.1, 0.05, 0.75, 0.05, 0.05]])
+    assert spans_from_bio_scores(scores, TAGS) == [(1, 3, "PERSON")]
+
+
+def test_score_decoding_does_not_continue_another_label():
+    # argmax reads B-PERSON I-LOC: I-LOC cannot follow B-PERSON, so the second token is decided
+    # between I-PERSON and starting a place, whichever path is more probable overall.
+    scores = _scores([[0.05, 0.85, 0.02, 0.06, 0.02],
+                      [0.05, 0.02, 0.30, 0.23, 0.40]])
+    assert spans_from_bio_scores(scores, TAGS) == [(0, 2, "PERSON")]
+
+
+def test_confident_outside_tokens_split_the_decoding_into_runs():
+    scores = _scores([[0.05, 0.9, 0.01, 0.02, 0.02],
+                      [0.97, 0.01, 0.01, 0.005, 0.005],
+                      [0.05, 0.01, 0.01, 0.9, 0.03],
+                      [0.05, 0.01, 0.01, 0.03, 0.9]])
+    assert spans_from_bio_scores(scores, TAGS) == [(0, 1, "PERSON"), (2, 4, "LOC")]
+    assert spans_from_bio_scores(_scores([[0.99, 0.0025, 0.0025, 0.0025, 0.0025]]), TAGS) == []
+    assert spans_from_bio_scores(np.zeros((0, 5), dtype="float32"), TAGS) == []
+
+
+def test_score_decoding_checks_the_shape():
+    with pytest.raises(ValueError):
+        spans_from_bio_scores(np.zeros((3, 4), dtype="float32"), TAGS)
