@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -42,6 +43,7 @@ from pipelines.enrich.errors import ExtractionError, LimitExceededError
 log = logging.getLogger(__name__)
 
 EXTRACT_TIMEOUT = "extract_timeout"
+EXTRACT_MEMORY = "extract_memory_mb"
 _READY = "ready"
 _ACCEPTED = "accepted"
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -53,15 +55,20 @@ class WorkerStartError(RuntimeError):
 
 @dataclass(frozen=True)
 class GuardSettings:
-    """``timeout_s`` is the wall-clock limit per article for parsing and extraction; ``startup_timeout_s`` bounds
-    the child's imports."""
+    """``timeout_s`` is the wall-clock limit per article for parsing and extraction; ``memory_mb`` caps the child's
+    address space (``RLIMIT_AS``; 0: no cap), so a page that needs more fails inside the child as a ``limits`` dead
+    letter instead of inviting the kernel's OOM killer, which may pick the pipeline process; ``startup_timeout_s``
+    bounds the child's imports."""
 
     timeout_s: float
+    memory_mb: int = 0
     startup_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
             raise ValueError(f"extraction timeout must be positive, got {self.timeout_s}")
+        if self.memory_mb < 0:
+            raise ValueError(f"extraction memory limit must not be negative, got {self.memory_mb}")
 
 
 class ExtractionWorker:
@@ -84,7 +91,8 @@ class ExtractionWorker:
             filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "pipelines.guard", str(theirs.fileno()), str(os.getpid())],
+                [sys.executable, "-m", "pipelines.guard", str(theirs.fileno()), str(os.getpid()),
+                 str(self.settings.memory_mb)],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=environment, cwd=_PROJECT_ROOT)
         except OSError as error:
             ours.close()
@@ -248,12 +256,18 @@ def _picklable(error: BaseException) -> BaseException:
         return ExtractionError(f"{type(error).__name__}: {error}")
 
 
-def serve(fd: int, parent_pid: int) -> None:
-    """The worker loop: one (document, url, settings) request at a time until the socket closes."""
+def serve(fd: int, parent_pid: int, memory_mb: int = 0) -> None:
+    """The worker loop: one (document, url, settings) request at a time until the socket closes.
+
+    After a ``MemoryError`` the child answers and exits: the heap may be left fragmented or half-built, and the
+    parent's next request goes to a fresh child (the receipt protocol makes that transparent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the whole group; the parent decides
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
     from pipelines.enrich.record import extract_document
 
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     connection = Connection(fd)
     connection.send(_READY)
     while True:
@@ -264,10 +278,13 @@ def serve(fd: int, parent_pid: int) -> None:
         connection.send(_ACCEPTED)
         try:
             reply = ("ok", extract_document(document, url=url, settings=settings))
+        except MemoryError:
+            connection.send(("error", LimitExceededError(EXTRACT_MEMORY, limit=memory_mb, actual=None)))
+            return
         except Exception as error:  # every failure goes back to the parent, which dead-letters the article
             reply = ("error", _picklable(error))
         connection.send(reply)
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]))
+    serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

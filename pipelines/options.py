@@ -73,6 +73,11 @@ class PresspipeOptions(PipelineOptions):
                             default=EnrichSettings.extract_timeout_ms,
                             help="milliseconds of parsing and extraction per article, enforced by killing a worker "
                                  "process; 0 extracts in-process without a limit")
+        limits.add_argument("--extract_memory_mb", "--extract-memory-mb", type=int,
+                            default=EnrichSettings.extract_memory_mb,
+                            help="address-space limit of the extraction worker process in MB: a page that needs more "
+                                 "becomes a 'limits' dead letter instead of endangering the pipeline process; 0: no "
+                                 "limit (needs --extract_timeout_ms > 0, which starts the worker)")
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,8 @@ class IngestConfig:
         for flag, value in (("--max_body_bytes", flags.max_body_bytes),
                             ("--max_decompressed_bytes", flags.max_decompressed_bytes),
                             ("--max_dom_nodes", flags.max_dom_nodes), ("--max_text_chars", flags.max_text_chars),
-                            ("--max_entities", flags.max_entities), ("--extract_timeout_ms", flags.extract_timeout_ms)):
+                            ("--max_entities", flags.max_entities), ("--extract_timeout_ms", flags.extract_timeout_ms),
+                            ("--extract_memory_mb", flags.extract_memory_mb)):
             if value < 0:
                 raise ConfigError(f"{flag} must not be negative, got {value}")
         config = cls(
@@ -145,7 +151,8 @@ class IngestConfig:
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
-                                  max_entities=flags.max_entities, extract_timeout_ms=flags.extract_timeout_ms),
+                                  max_entities=flags.max_entities, extract_timeout_ms=flags.extract_timeout_ms,
+                                  extract_memory_mb=flags.extract_memory_mb),
         )
         if config.streaming:
             if config.until or config.start.kind in ("since", "offsets"):

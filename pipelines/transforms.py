@@ -95,13 +95,15 @@ class _EnrichFn(beam.DoFn):
             tagger = build_tagger(replace(self.entity_config or EntityConfig(),
                                           max_entities=self.settings.max_entities))
         timeout_s = self.settings.extract_timeout_ms / 1000
-        return _EnrichResources(tagger, ExtractionWorkerPool(GuardSettings(timeout_s)) if timeout_s > 0 else None)
+        guard = GuardSettings(timeout_s, memory_mb=self.settings.extract_memory_mb) if timeout_s > 0 else None
+        return _EnrichResources(tagger, ExtractionWorkerPool(guard) if guard else None)
 
     def setup(self) -> None:
         # One tagger per worker process, however many DoFn instances the runner makes (one per concurrent
         # bundle processor): the models are the largest objects a worker holds and the slowest to load.
         self._resources = self.shared.acquire(self._load_resources, tag=(
-            self.tag_entities, self.settings.max_entities, self.settings.extract_timeout_ms))
+            self.tag_entities, self.settings.max_entities, self.settings.extract_timeout_ms,
+            self.settings.extract_memory_mb))
         self._tagger = self._resources.tagger
         # One extraction worker process per DoFn instance (its requests are sequential), back to the pool after.
         self._worker = self._resources.extractors.lease() if self._resources.extractors else None

@@ -75,8 +75,10 @@ class LimitExceededError(EnrichmentError):
 
     stage = "limits"
 
-    def __init__(self, limit_name: str, *, limit: int, actual: int) -> None:
-        super().__init__(f"{limit_name} exceeded: {actual} > {limit}")
+    def __init__(self, limit_name: str, *, limit: int, actual: int | None) -> None:
+        # ``actual`` is None where the overshoot cannot be measured (a refused memory allocation)
+        super().__init__(f"{limit_name} exceeded: {actual} > {limit}" if actual is not None
+                         else f"{limit_name} exceeded (limit {limit})")
         self.limit_name = limit_name
         self.limit = limit
         self.actual = actual

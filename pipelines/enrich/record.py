@@ -82,6 +82,7 @@ class EnrichSettings:
     # Dead letters name them like the others.
     max_entities: int = 1000
     extract_timeout_ms: int = 10_000
+    extract_memory_mb: int = 2048  # address-space cap of the extraction worker process (0: none); needs the worker
     extraction: ExtractionOptions = field(default_factory=ExtractionOptions)
     language: LanguageSettings = field(default_factory=LanguageSettings)
 

@@ -62,6 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--extract-timeout-ms", type=int, default=EnrichSettings.extract_timeout_ms,
                         help="per-input limit on parsing and extraction, enforced by killing a worker process; "
                              "0 extracts in this process with no limit (default: %(default)s)")
+    parser.add_argument("--extract-memory-mb", type=int, default=EnrichSettings.extract_memory_mb,
+                        help="address-space limit of that worker process in MB, 0 for none (default: %(default)s)")
     parser.set_defaults(func=run)
 
 
@@ -81,12 +83,14 @@ def run(args: argparse.Namespace) -> int:
     if args.url is not None and len(args.paths) > 1:
         print("presspipe enrich: --url names one input; give exactly one PATH with it", file=sys.stderr)
         return 2
-    if args.extract_timeout_ms < 0:
-        print("presspipe enrich: --extract-timeout-ms must be >= 0", file=sys.stderr)
+    if args.extract_timeout_ms < 0 or args.extract_memory_mb < 0:
+        print("presspipe enrich: --extract-timeout-ms and --extract-memory-mb must be >= 0", file=sys.stderr)
         return 2
-    settings = replace(EnrichSettings(), extract_timeout_ms=args.extract_timeout_ms)
+    settings = replace(EnrichSettings(), extract_timeout_ms=args.extract_timeout_ms,
+                       extract_memory_mb=args.extract_memory_mb)
     tagger = None if args.no_entities else build_tagger(EntityConfig(max_entities=settings.max_entities))
-    worker = ExtractionWorker(GuardSettings(settings.extract_timeout_ms / 1000)) if settings.extract_timeout_ms else None
+    worker = (ExtractionWorker(GuardSettings(settings.extract_timeout_ms / 1000, memory_mb=settings.extract_memory_mb))
+              if settings.extract_timeout_ms else None)
     try:
         extract = GuardedExtractor(worker) if worker else extract_document
         failed = 0

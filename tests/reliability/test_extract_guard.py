@@ -178,3 +178,31 @@ def test_runs_sharing_resources_reuse_one_worker_and_dead_letter_a_runaway(monke
     run([record(2, runaway_page().text)], [], [2])
     run([record(3, ARTICLE.text)], [3], [])
     assert len(starts) == 2, "one restart, for the article after the killed one"
+
+
+def test_page_needing_more_memory_than_the_cap_is_a_limits_dead_letter_and_the_next_gets_a_fresh_worker():
+    worker = ExtractionWorker(GuardSettings(timeout_s=60.0, memory_mb=200))  # idle worker: ~130 MB of address space
+    worker.start()
+    try:
+        capped = worker.pid
+        started = time.monotonic()
+        with pytest.raises(LimitExceededError) as caught:
+            worker.extract(runaway_page(100_000), url=None, settings=SETTINGS)  # needs ~300 MB
+        assert (caught.value.stage, caught.value.limit_name, caught.value.limit) == ("limits", "extract_memory_mb", 200)
+        assert "extract_memory_mb exceeded (limit 200)" in str(caught.value)
+        assert time.monotonic() - started < 60, "the cap must cut the page, not the time limit"
+        assert wait_for_exit(capped), "a worker that ran out of memory must not serve again"
+        assert worker.extract(ARTICLE, url=None, settings=SETTINGS).paragraphs
+        assert worker.pid != capped
+    finally:
+        worker.close()
+
+
+def test_pipeline_flag_reaches_the_worker_settings():
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines.options import IngestConfig
+
+    config = IngestConfig.from_options(PipelineOptions(["--extract_memory_mb", "512"]))
+    assert config.enrich.extract_memory_mb == 512
+    assert IngestConfig.from_options(PipelineOptions([])).enrich.extract_memory_mb == 2048

@@ -93,3 +93,22 @@ def test_fifty_megabyte_page_is_reported_by_the_connector_never_counted_as_sent(
     assert report.failures_by_type == Counter({"MessageSizeTooLargeError": 1})
     assert [record.key for record in consume_all(kafka_settings, topics.raw, expected=1)] == \
         [raw(article_page([ENGLISH]).encode(), name="normal").id.encode()]
+
+
+def test_page_over_the_memory_cap_is_a_dead_letter_and_the_run_goes_on(kafka_settings, topics, tmp_path):
+    hog = Case("memory-hog", encoded(("<html><body>" + "<p>word " * 100_000 + "</body></html>").encode(),
+                                     name="memory-hog"), stage="limits", message_contains="extract_memory_mb")
+    good = [Case(f"good-{i}", encoded(article_page([f"Story {i}. {ENGLISH}"]).encode(), name=f"good-{i}"))
+            for i in range(2)]
+    produce_large(kafka_settings, topics.raw, [(case.key, case.value, case.headers) for case in [good[0], hog, good[1]]])
+
+    summary = ingest.run(["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw_topic", topics.raw,
+                          "--articles_topic", topics.articles, "--dlq_topic", topics.dlq, "--no_entities",
+                          "--extract_timeout_ms", "60000", "--extract_memory_mb", "200",
+                          "--output", f"avro:{tmp_path}"])
+
+    assert (summary.read, summary.written, summary.dead_lettered) == (3, 2, 1)
+    assert summary.dead_letters_by_stage == {"limits": 1}
+    [letter] = [DeadLetter.decode(record.value) for record in consume_all(kafka_settings, topics.dlq, 1)]
+    assert letter.id == "memory-hog" and "extract_memory_mb exceeded (limit 200)" in letter.error_message
+    assert len(read_avro_dir(tmp_path, "articles")) == 2
