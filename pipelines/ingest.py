@@ -102,7 +102,7 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
                                                    shared=enrich_resources)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
-    (dead_letters | "DeadLetterPairs" >> beam.Map(dead_letter_pair)
+    (dead_letters | "DeadLetterPairs" >> beam.Map(dead_letter_pair, config.max_dead_letter_payload_bytes)
      | "WriteDeadLetters" >> WriteToKafka(config.kafka, config.topics.dlq, "dead_letters_sent"))
     for index, output in enumerate(config.outputs):
         if output.kind == "avro":
@@ -132,7 +132,8 @@ def _build_streaming(pipeline: beam.Pipeline, config: IngestConfig) -> None:
     def dead_letter_ack(letter):
         return Ack(letter.raw_topic, letter.raw_partition, letter.raw_offset, dead_letter_sinks)
 
-    acks = [dead_letters | "DeadLetterPairs" >> beam.Map(lambda letter: (*dead_letter_pair(letter),
+    cap = config.max_dead_letter_payload_bytes
+    acks = [dead_letters | "DeadLetterPairs" >> beam.Map(lambda letter: (*dead_letter_pair(letter, cap),
                                                                          dead_letter_ack(letter)))
             | "WriteDeadLetters" >> WriteToKafka(config.kafka, config.topics.dlq, "dead_letters_sent")]
     for index, output in enumerate(config.outputs):

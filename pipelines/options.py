@@ -19,6 +19,9 @@ from presspipe.settings import KafkaSettings, Topics, parse_client_option, topic
 MODES = ("bounded", "streaming")
 BEAM_DEFAULT_BOOTSTRAP = "localhost:9092"
 START_KINDS = ("earliest", "latest", "committed")
+#: Kafka's default message limit is 1,048,588 bytes; the rest of a dead letter (error message <= 4,000 characters,
+#: ids, coordinates) and the record-batch framing fit in what this leaves.
+DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES = 1_000_000
 
 
 class ConfigError(ValueError):
@@ -73,6 +76,12 @@ class PresspipeOptions(PipelineOptions):
                             default=EnrichSettings.extract_timeout_ms,
                             help="milliseconds of parsing and extraction per article, enforced by killing a worker "
                                  "process; 0 extracts in-process without a limit")
+        limits.add_argument("--max_dead_letter_payload_bytes", "--max-dead-letter-payload-bytes", type=int,
+                            default=DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES,
+                            help="payload bytes a dead letter on the DLQ topic carries; a longer raw value is cut and "
+                                 "its full size recorded in payload_truncated_from (the raw record stays replayable "
+                                 "by its coordinates). The default fits Kafka's default 1 MB message limit; 0: no cap. "
+                                 "Avro dead-letter files always carry the whole payload")
         limits.add_argument("--extract_memory_mb", "--extract-memory-mb", type=int,
                             default=EnrichSettings.extract_memory_mb,
                             help="address-space limit of the extraction worker process in MB: a page that needs more "
@@ -111,6 +120,7 @@ class IngestConfig:
     tag_entities: bool
     window_seconds: int = 60
     enrich: EnrichSettings = field(default_factory=EnrichSettings)
+    max_dead_letter_payload_bytes: int = 0
 
     @property
     def streaming(self) -> bool:
@@ -134,7 +144,8 @@ class IngestConfig:
                             ("--max_decompressed_bytes", flags.max_decompressed_bytes),
                             ("--max_dom_nodes", flags.max_dom_nodes), ("--max_text_chars", flags.max_text_chars),
                             ("--max_entities", flags.max_entities), ("--extract_timeout_ms", flags.extract_timeout_ms),
-                            ("--extract_memory_mb", flags.extract_memory_mb)):
+                            ("--extract_memory_mb", flags.extract_memory_mb),
+                            ("--max_dead_letter_payload_bytes", flags.max_dead_letter_payload_bytes)):
             if value < 0:
                 raise ConfigError(f"{flag} must not be negative, got {value}")
         config = cls(
@@ -148,6 +159,7 @@ class IngestConfig:
             chunk_records=flags.chunk_records,
             tag_entities=not flags.no_entities,
             window_seconds=flags.window_seconds,
+            max_dead_letter_payload_bytes=flags.max_dead_letter_payload_bytes,
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,

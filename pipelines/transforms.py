@@ -63,7 +63,10 @@ def dead_letter_for(record: KafkaRecord, stage: str, error: BaseException, faile
     )
 
 
-def dead_letter_pair(dead_letter: DeadLetter) -> tuple[bytes, bytes]:
+def dead_letter_pair(dead_letter: DeadLetter, max_payload_bytes: int = 0) -> tuple[bytes, bytes]:
+    """Key and value of a dead letter on Kafka; ``max_payload_bytes`` > 0 caps the payload it carries."""
+    if max_payload_bytes:
+        dead_letter = dead_letter.with_payload_capped(max_payload_bytes)
     return dead_letter.id.encode("utf-8"), dead_letter.encode()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -202,6 +202,17 @@ class DeadLetter:
     raw_offset: int | None
     failed_at: datetime
     pipeline_version: str
+    payload_truncated_from: int | None = None
+
+    def with_payload_capped(self, max_payload_bytes: int) -> "DeadLetter":
+        """This letter with at most ``max_payload_bytes`` of payload (the full size kept in ``payload_truncated_from``).
+
+        A dead letter larger than the dead-letter topic accepts would fail every run at the same record; the raw
+        coordinates still lead to the whole record."""
+        if len(self.payload) <= max_payload_bytes:
+            return self
+        return replace(self, payload=self.payload[:max_payload_bytes],
+                       payload_truncated_from=self.payload_truncated_from or len(self.payload))
 
     def to_avro(self) -> dict[str, Any]:
         datum = {f.name: getattr(self, f.name) for f in fields(self)}

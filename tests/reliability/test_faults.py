@@ -29,7 +29,7 @@ from presspipe.broker import start_broker, stop_broker
 from presspipe.settings import KafkaSettings
 from schemas import Article, DeadLetter
 from tests.reliability.hostile import ENGLISH, article_page, raw
-from tests.support.kafka import consume_all, produce
+from tests.support.kafka import consume_all, produce, read_avro_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -175,11 +175,12 @@ def test_invalid_dead_letter_topic_is_refused_before_anything_is_read(kafka_sett
     assert set(committed_offsets(kafka_settings, "dlq-name", topics.raw).values()) == {None}
 
 
-def test_dead_letter_refused_at_send_fails_the_run_and_commits_nothing(kafka_settings, topics):
-    """A raw record of 17 MB is refused by enrichment (limits) and its dead letter, carrying the payload, exceeds the
-    producer's 16 MB request limit: kafka-python refuses the send. The bundle fails, so the run fails naming the
-    topic, nothing is committed and nothing is skipped; every rerun stops at the same record (see docs/reliability.md:
-    such a record needs an operator, it is never dropped)."""
+def test_oversized_dead_letter_is_capped_and_a_refused_send_fails_the_run_without_commit(kafka_settings, topics,
+                                                                                          tmp_path):
+    """A raw record of 17 MB that is not a raw article (a decode dead letter). Uncapped (``--max_dead_letter_payload_bytes 0``) its
+    dead letter exceeds the producer's 16 MB request limit and kafka-python refuses the send: the bundle fails, so the
+    run fails naming the topic, nothing is committed, nothing is skipped, and a rerun stops at the same record. With
+    the default cap the letter carries the first 1,000,000 bytes and the full size, and the run completes."""
     poison = (b"poison-huge", b"\x00" * (17 * 1024 * 1024))
     produce(kafka_settings, topics.raw, [story(i, "dlq") for i in range(7)])
     big = KafkaProducer(acks="all", max_request_size=32 * 1024 * 1024, **kafka_settings.client_kwargs())
@@ -188,9 +189,21 @@ def test_dead_letter_refused_at_send_fails_the_run_and_commits_nothing(kafka_set
 
     for attempt in range(2):
         with pytest.raises(KafkaIOError, match=rf"cannot send to '{topics.dlq}': MessageSizeTooLargeError"):
-            ingest.run(pipeline_flags(kafka_settings, topics, "--group", "dlq-down"))
+            ingest.run(pipeline_flags(kafka_settings, topics, "--group", "dlq-down",
+                                      "--max_dead_letter_payload_bytes", "0"))
         assert set(committed_offsets(kafka_settings, "dlq-down", topics.raw).values()) == {None}, attempt
     assert consume_all(kafka_settings, topics.dlq, timeout_s=2) == []
+
+    summary = ingest.run(pipeline_flags(kafka_settings, topics, "--group", "dlq-down", "--output", f"avro:{tmp_path}"))
+    assert (summary.read, summary.written, summary.dead_lettered) == (8, 7, 1) and summary.balanced
+    [letter] = [DeadLetter.decode(record.value) for record in consume_all(kafka_settings, topics.dlq, expected=1)]
+    assert (letter.id, letter.stage, len(letter.payload)) == ("poison-huge", "decode", 1_000_000)
+    assert letter.payload_truncated_from == len(poison[1]) and letter.payload == poison[1][:1_000_000]
+    assert letter.raw_topic == topics.raw and letter.raw_offset is not None
+    [in_file] = read_avro_dir(tmp_path, "dead_letters")
+    assert len(in_file["payload"]) == len(poison[1]) and in_file["payload_truncated_from"] is None, \
+        "Avro files keep the whole payload"
+    assert sum(committed_offsets(kafka_settings, "dlq-down", topics.raw).values()) == 8
 
 
 def test_replay_below_the_log_start_fails_clearly_with_delete_records(kafka_settings, topics):

@@ -88,3 +88,32 @@ def test_to_json_dict_is_json_serialisable():
 @pytest.mark.parametrize("kind", [RAW_ARTICLE, ARTICLE, DEAD_LETTER])
 def test_every_kind_has_a_released_version(kind):
     assert default_registry().known_versions(kind)
+
+
+def test_dead_letter_payload_cap_keeps_the_full_size_and_round_trips():
+    letter = DeadLetter("k", "limits", "LimitExceededError", "big", b"0123456789", "raw", 1, 2, WHEN, "0")
+    assert letter.with_payload_capped(10) is letter and letter.payload_truncated_from is None
+    capped = letter.with_payload_capped(4)
+    assert (capped.payload, capped.payload_truncated_from) == (b"0123", 10)
+    assert capped.with_payload_capped(2).payload_truncated_from == 10, "capping twice keeps the original size"
+    assert DeadLetter.decode(capped.encode()) == capped
+
+
+def test_a_dead_letter_written_with_v1_reads_without_truncation_size():
+    from schemas.codec import history_schema_texts
+
+    assert {"v1", "v2"} <= set(history_schema_texts(DEAD_LETTER))
+    writer = fastavro.parse_schema(json.loads(history_schema_texts(DEAD_LETTER)["v1"]))
+    datum = {"id": "k", "stage": "decode", "error_type": "E", "error_message": "m", "payload": b"p",
+             "raw_topic": "raw", "raw_partition": 0, "raw_offset": 3, "failed_at": WHEN, "pipeline_version": "0"}
+    framed = MARKER + schema_fingerprint(writer) + _schemaless(writer, datum)
+    decoded = DeadLetter.decode(framed)
+    assert decoded.payload == b"p" and decoded.payload_truncated_from is None
+
+
+def _schemaless(schema, datum) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, schema, datum)
+    return buffer.getvalue()
