@@ -99,7 +99,7 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
         return
     records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records)
     enriched = records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities,
-                                                   shared=enrich_resources)
+                                                   shared=enrich_resources, progress_s=config.progress_s)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
     (dead_letters | "DeadLetterPairs" >> beam.Map(dead_letter_pair, config.max_dead_letter_payload_bytes)
@@ -119,7 +119,8 @@ def _build_streaming(pipeline: beam.Pipeline, config: IngestConfig) -> None:
     """Streaming: every sink acknowledges what it made durable; offsets are committed over acknowledged records."""
     start = StreamStart(reset="latest" if config.start.kind == "latest" else "earliest", group=config.group)
     read = pipeline | "ReadRaw" >> ReadFromKafkaStreaming(config.kafka, config.topics.raw, start)
-    enriched = read.records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities)
+    enriched = read.records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities,
+                                                        progress_s=config.progress_s)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
     avro_outputs = [output for output in config.outputs if output.kind == "avro"]

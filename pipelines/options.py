@@ -57,6 +57,8 @@ class PresspipeOptions(PipelineOptions):
                             help="consumer group whose offsets are committed after the output is durable")
         parser.add_argument("--chunk_records", "--chunk-records", type=int, default=2000,
                             help="records per read chunk: the unit of parallelism of a bounded read")
+        parser.add_argument("--progress_s", "--progress-s", type=float, default=30.0,
+                            help="seconds between progress lines of each worker (logger presspipe.progress); 0: none")
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
                             help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
@@ -121,6 +123,7 @@ class IngestConfig:
     window_seconds: int = 60
     enrich: EnrichSettings = field(default_factory=EnrichSettings)
     max_dead_letter_payload_bytes: int = 0
+    progress_s: float = 0.0
 
     @property
     def streaming(self) -> bool:
@@ -140,6 +143,8 @@ class IngestConfig:
         outputs = tuple(Output.parse(text) for text in flags.output) or (Output("kafka", topics.articles),)
         if flags.chunk_records < 1:
             raise ConfigError("--chunk_records must be at least 1")
+        if flags.progress_s < 0:
+            raise ConfigError(f"--progress_s must not be negative, got {flags.progress_s}")
         for flag, value in (("--max_body_bytes", flags.max_body_bytes),
                             ("--max_decompressed_bytes", flags.max_decompressed_bytes),
                             ("--max_dom_nodes", flags.max_dom_nodes), ("--max_text_chars", flags.max_text_chars),
@@ -160,6 +165,7 @@ class IngestConfig:
             tag_entities=not flags.no_entities,
             window_seconds=flags.window_seconds,
             max_dead_letter_payload_bytes=flags.max_dead_letter_payload_bytes,
+            progress_s=flags.progress_s,
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,

@@ -22,6 +22,7 @@ from pipelines.enrich.errors import EnrichmentError
 from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
 from pipelines.guard import ExtractionWorkerPool, GuardedExtractor, GuardSettings, WorkerStartError
 from pipelines.io.kafka import METRICS_NAMESPACE, KafkaRecord
+from pipelines.progress import WorkerProgress
 from presspipe import __version__
 from schemas import Article, CodecError, DeadLetter
 from schemas.records import utc_now
@@ -72,19 +73,22 @@ def dead_letter_pair(dead_letter: DeadLetter, max_payload_bytes: int = 0) -> tup
 
 class _EnrichResources:
     """What a worker process loads once and all its DoFn instances share, across micro-batches too: the entity
-    tagger and the pool of extraction worker processes (``None`` when extraction runs in-process)."""
+    tagger, the pool of extraction worker processes (``None`` when extraction runs in-process) and the progress."""
 
-    def __init__(self, tagger, extractors: ExtractionWorkerPool | None):
+    def __init__(self, tagger, extractors: ExtractionWorkerPool | None, progress: WorkerProgress):
         self.tagger = tagger
         self.extractors = extractors
+        self.progress = progress
 
 
 class _EnrichFn(beam.DoFn):
-    def __init__(self, settings: EnrichSettings, entity_config, tag_entities: bool, shared: Shared):
+    def __init__(self, settings: EnrichSettings, entity_config, tag_entities: bool, shared: Shared,
+                 progress_s: float = 0.0):
         self.settings = settings
         self.entity_config = entity_config
         self.tag_entities = tag_entities
         self.shared = shared
+        self.progress_s = progress_s
         self._articles = Metrics.counter(METRICS_NAMESPACE, "articles")
         self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
 
@@ -99,14 +103,14 @@ class _EnrichFn(beam.DoFn):
                                           max_entities=self.settings.max_entities))
         timeout_s = self.settings.extract_timeout_ms / 1000
         guard = GuardSettings(timeout_s, memory_mb=self.settings.extract_memory_mb) if timeout_s > 0 else None
-        return _EnrichResources(tagger, ExtractionWorkerPool(guard) if guard else None)
+        return _EnrichResources(tagger, ExtractionWorkerPool(guard) if guard else None, WorkerProgress(self.progress_s))
 
     def setup(self) -> None:
         # One tagger per worker process, however many DoFn instances the runner makes (one per concurrent
         # bundle processor): the models are the largest objects a worker holds and the slowest to load.
         self._resources = self.shared.acquire(self._load_resources, tag=(
             self.tag_entities, self.settings.max_entities, self.settings.extract_timeout_ms,
-            self.settings.extract_memory_mb))
+            self.settings.extract_memory_mb, self.progress_s))
         self._tagger = self._resources.tagger
         # One extraction worker process per DoFn instance (its requests are sequential), back to the pool after.
         self._worker = self._resources.extractors.lease() if self._resources.extractors else None
@@ -138,10 +142,12 @@ class _EnrichFn(beam.DoFn):
             return
         self._articles.inc()
         Metrics.counter(METRICS_NAMESPACE, LANGUAGE_COUNTER_PREFIX + article.language).inc()
+        self._resources.progress.count(article=True)
         yield encoded
 
     def _dead_letter(self, record: KafkaRecord, stage: str, error: BaseException):
         self._dead_letters.inc()
+        self._resources.progress.count(article=False)
         Metrics.counter(METRICS_NAMESPACE, f"{DEAD_LETTER_COUNTER_PREFIX}{stage}.{type(error).__name__}").inc()
         log.warning("dead letter", extra={"topic": record.topic, "partition": record.partition,
                                           "offset": record.offset, "stage": stage,
@@ -153,14 +159,15 @@ class EnrichRecords(beam.PTransform):
     """KafkaRecord → EncodedArticle (main) | DeadLetter (``dead_letters``)."""
 
     def __init__(self, settings: EnrichSettings = EnrichSettings(), entity_config=None, tag_entities: bool = True,
-                 shared: Shared | None = None):
+                 shared: Shared | None = None, progress_s: float = 0.0):
         super().__init__()
         self.settings = settings
         self.entity_config = entity_config
         self.tag_entities = tag_entities
         self.shared = shared or Shared()
+        self.progress_s = progress_s
 
     def expand(self, records):
         return records | beam.ParDo(_EnrichFn(self.settings, self.entity_config, self.tag_entities,
-                                              self.shared)).with_outputs(
+                                              self.shared, self.progress_s)).with_outputs(
             DEAD_LETTERS, main="articles")

@@ -9,6 +9,7 @@ import logging
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # kafka-python logs every dropped connection at ERROR; presspipe raises on the failures that matter.
 QUIET_LOGGERS = {"kafka": logging.CRITICAL}
+PROGRESS_LOGGER = "presspipe.progress"  # pipelines.progress logs there; not imported, to keep Beam out of the CLI
 
 
 def context_of(record: logging.LogRecord) -> dict[str, object]:
@@ -41,3 +42,6 @@ def configure(level: str = "WARNING", json_lines: bool = False) -> None:
     if level != "DEBUG":
         for name, quiet_level in QUIET_LOGGERS.items():
             logging.getLogger(name).setLevel(quiet_level)
+    # Progress lines of long runs show at the default level; --log-level ERROR silences them.
+    logging.getLogger(PROGRESS_LOGGER).setLevel(logging.INFO if logging.getLevelName(level) <= logging.WARNING
+                                                else logging.getLevelName(level))

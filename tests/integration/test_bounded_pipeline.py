@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -135,3 +136,21 @@ def test_cli_demo_runs_and_stops_everything(tmp_path, monkeypatch):
     articles = read_avro_dir(output, "articles")
     assert {a["language"] for a in articles} >= {"hi", "en", "fr"}
     assert len(read_avro_dir(output, "dead_letters")) == 1
+
+
+def test_workers_log_progress_while_a_bounded_run_goes(kafka_settings, topics, tmp_path, caplog):
+    from pipelines.progress import PROGRESS_LOGGER
+
+    stories = [build_raw_article(connector="test", source_name="t", content_type="text/plain", url=f"https://p.test/{i}",
+                                 body=f"Harbour report {i}.\n\nThe ferry left on time again today.".encode())
+               for i in range(6)]
+    produce(kafka_settings, topics.raw, [(b"garbage", b"not avro")] + [(s.id.encode(), s.encode()) for s in stories])
+    caplog.set_level(logging.INFO, logger=PROGRESS_LOGGER)
+    summary = run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path}", "--no_entities",
+                           "--progress_s", "0.000001")
+
+    lines = [record for record in caplog.records if record.name == PROGRESS_LOGGER]
+    assert lines, "no progress line"
+    assert max(line.records for line in lines) == summary.read == 7
+    assert max(line.dead_letters for line in lines) == summary.dead_lettered == 1
+    assert all("records/s lately" in line.getMessage() for line in lines)
