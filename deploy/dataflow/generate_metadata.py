@@ -35,6 +35,8 @@ def parameter(action: argparse.Action) -> dict:
         entry["regexes"] = ["^(true|false)$"]
     elif action.type is int:
         entry["regexes"] = ["^[0-9]+$"]
+    elif action.type is float:
+        entry["regexes"] = ["^[0-9]+([.][0-9]+)?$"]
     return entry
 
 

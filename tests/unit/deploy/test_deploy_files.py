@@ -277,6 +277,8 @@ def example_value(action: argparse.Action) -> tuple[str, object]:
         return action.choices[-1], action.choices[-1]
     if action.type is int:
         return "7", 7
+    if action.type is float:
+        return "2.5", 2.5
     return "example", "example"
 
 
