@@ -15,7 +15,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
-from benchmarks.figures import Figure, Target, not_available
+from benchmarks.figures import Figure, Target, agreement, not_available
 
 REPEATS = 31
 
@@ -36,22 +36,16 @@ def blas_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure
     from pipelines.enrich.entities.config import DEFAULT_MODELS
     from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
 
-    mismatches = compared = 0
-    numpy_seconds = blis_seconds = 0.0
+    results = []
     for language, reference in DEFAULT_MODELS.items():
         documents = [body for body, body_language in zip(bodies, languages) if body_language == language]
-        if not documents:
-            continue
-        on_numpy, on_blis = SpacyRecognizer(reference), SpacyRecognizer(reference, numpy_blas=False)
-        for body in documents:
-            started = time.process_time()
-            expected = on_blis.find(body)
-            blis_seconds += time.process_time() - started
-            started = time.process_time()
-            got = on_numpy.find(body)
-            numpy_seconds += time.process_time() - started
-            mismatches += got != expected
-            compared += 1
+        if documents:
+            on_numpy, on_blis = SpacyRecognizer(reference), SpacyRecognizer(reference, numpy_blas=False)
+            results.append(agreement(on_blis.find, on_numpy.find, documents, clock=time.process_time))
+    compared = sum(result.compared for result in results)
+    mismatches = sum(result.mismatches for result in results)
+    blis_seconds = sum(result.reference_seconds for result in results)
+    numpy_seconds = sum(result.candidate_seconds for result in results)
     if not compared:
         reason = "no corpus document is in a language with a model"
         return [not_available("entities_numpy_blas_mismatching_docs", "docs", reason),

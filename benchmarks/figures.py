@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 import statistics
+import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 FIELDS = ("name", "value", "unit", "baseline", "baseline_name", "ratio", "target", "met")
 
@@ -83,6 +84,33 @@ def _rounded(number: float | None) -> float | None:
     if number is None:
         return None
     return round(number, 3) if abs(number) < 1000 else round(number, 1)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How a faster implementation compares with its reference on the same inputs."""
+
+    compared: int
+    mismatches: int
+    reference_seconds: float
+    candidate_seconds: float
+
+
+def agreement(reference: Callable[[Any], Any], candidate: Callable[[Any], Any], inputs: Iterable[Any],
+              clock: Callable[[], float] = time.perf_counter) -> Agreement:
+    """Run both on every input, alternately, timing each; an input whose results differ is a mismatch."""
+    compared = mismatches = 0
+    reference_seconds = candidate_seconds = 0.0
+    for item in inputs:
+        started = clock()
+        expected = reference(item)
+        reference_seconds += clock() - started
+        started = clock()
+        got = candidate(item)
+        candidate_seconds += clock() - started
+        mismatches += got != expected
+        compared += 1
+    return Agreement(compared, mismatches, reference_seconds, candidate_seconds)
 
 
 def median(values: Sequence[float]) -> float:

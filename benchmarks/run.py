@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from benchmarks.corpus import CorpusPage, benchmark_corpus, load_corpus
 from benchmarks.errors import BenchError
-from benchmarks.figures import Figure, Target, median, not_available, percentile, table
+from benchmarks.figures import Figure, Target, agreement, median, not_available, percentile, table
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
@@ -263,22 +263,13 @@ def langdetect_rs_figures(bodies: Sequence[str]) -> list[Figure]:
     cap = LanguageSettings().text_cap
     reference = default_detector(0, "langdetect")
     fast = default_detector(0, "langdetect_rs")
-    mismatches, reference_seconds, fast_seconds = 0, 0.0, 0.0
-    for body in bodies:
-        sample = body[:cap]
-        started = time.perf_counter()
-        expected = reference.candidates(sample)
-        reference_seconds += time.perf_counter() - started
-        started = time.perf_counter()
-        got = fast.candidates(sample)
-        fast_seconds += time.perf_counter() - started
-        mismatches += got != expected
-    count = max(len(bodies), 1)
+    result = agreement(reference.candidates, fast.candidates, (body[:cap] for body in bodies))
+    count = max(result.compared, 1)
     return [
-        Figure(names[0], mismatches, "docs", len(bodies), "documents compared", Target(max_value=1),
+        Figure(names[0], result.mismatches, "docs", result.compared, "documents compared", Target(max_value=1),
                note="candidates (language and probability) must be exactly equal"),
-        Figure(names[1], fast_seconds / count * 1000, "ms/doc", reference_seconds / count * 1000, "langdetect",
-               note=f"first {cap} characters of each cleaned body"),
+        Figure(names[1], result.candidate_seconds / count * 1000, "ms/doc", result.reference_seconds / count * 1000,
+               "langdetect", note=f"first {cap} characters of each cleaned body"),
     ]
 
 

@@ -84,3 +84,12 @@ def test_percentile_is_nearest_rank():
     assert percentile(values, 0.95) == 95
     assert percentile(values, 0.5) == 50
     assert percentile([7], 0.99) == 7
+
+
+def test_agreement_counts_mismatches_and_times_both_sides():
+    from benchmarks.figures import agreement
+
+    ticks = iter(range(100))
+    result = agreement(lambda x: x * 2, lambda x: x + x if x != 3 else -1, [1, 2, 3, 4], clock=lambda: next(ticks))
+    assert (result.compared, result.mismatches) == (4, 1)
+    assert result.reference_seconds == result.candidate_seconds == 4  # one tick per call on each side
