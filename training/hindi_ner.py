@@ -14,14 +14,44 @@ Reproducible by construction:
 Model: spaCy's transition-based ``ner`` over a small CNN tok2vec (width 64, depth 3, hashed
 NORM/PREFIX/SUFFIX/SHAPE embeddings: prefix and suffix carry most of what a Devanagari word's
 characters say). Measured here on the dev split: width 96/depth 4 gave the same dev F1 (0.845 at
-epoch 4) at about twice the tagging time; a BIO ``tagger`` head (``--head tagger``, decoded by
-``pipelines.enrich.entities.bio``) tags ~40% faster but plateaued 7 F1 points lower (0.777).
-Where the time goes (5,000-character article, ~1,000 tokens, one core): about 17 ms in the tok2vec
-and 13 ms in the parser's per-transition loop, most of that the ``upper`` output layer run once
-per transition. Speed experiments (held-out F1; model-only time relative to the shipped model,
-measured interleaved on a loaded machine): ``--parser-upper 0 --encoder-maxout 2`` (width 64)
-0.862 (PERSON 0.714, ORG 0.721, LOC 0.902) at ~0.66x; width 32/depth 4 with
-``--hidden-width 32 --parser-maxout 1`` collapsed to 0.679 (dev F1 fell after epoch 3).
+epoch 4) at about twice the tagging time.
+
+Where the time goes (5,000-character article, ~1,000 tokens, one core, numpy's BLAS as
+``spacy_backend`` runs it; 21 ms in all): ~8 ms in the tok2vec, the rest in the parser: its
+precomputed input layer, the ``upper`` output layer run once per token (~5 ms;
+``--parser-upper 0`` removes it) and spaCy's per-token transition loop, which makes a few tiny
+BLAS calls per token through thinc's built-in blis (generic kernel on these CPUs). That loop costs
+~7 ms whatever the tok2vec (measured with a width-32 one) and cannot be batched away (cutting the
+article into sentences saved 2.5 ms of 28), so no ``ner`` model gets under 10 ms. A BIO ``tagger``
+head has no loop (decoded from its scores by ``bio.spans_from_bio_scores``: Viterbi over
+well-formed BIO, +0.8 dev F1 over the argmax).
+
+Experiments of this round (held-out F1 overall and PERSON/ORG/LOC; dev F1 chose among them; model-
+only CPU ms per 5,000 characters measured interleaved in one run; the shipped model: dev 0.851,
+held-out 0.864 = 0.718/0.683/0.911, 21 ms):
+
+* ``--head tagger --width 64 --depth 2 --encoder-maxout 2`` (~6.5 ms, 9.3 ms with gazetteer and
+  propagation): dev 0.821, held-out 0.829 (Viterbi; 0.822 argmax); ``--embed-rows 20000`` dev
+  0.808, ``--dropout 0.3`` 0.815. HiNER keeps hyphenated names as one token that the tokenizer
+  cuts in three, and spaCy's alignment gave every piece ``B-LOC``; tags now go on the run-time
+  tokens (:func:`make_example`): dev 0.834, held-out 0.847 (0.697/0.677/0.895). From there:
+  ``--window-size 2`` dev 0.833 (held-out 0.840); ``--learn-rate 0.001`` 0.836 (0.845);
+  ``--augment-rate 1.0`` 0.831 (0.852); 2.0 with ``--augment-acronyms 0.2`` 0.826 (0.846); 1.0
+  with acronyms, seeds 13/1: 0.827/0.828 (0.835/0.846); depth 3, maxout 3 (~9 ms) 0.838 (0.853 =
+  0.705/0.678/0.900). Every tagger missed must-find seed persons (``पुतिन`` after
+  ``राष्ट्रपति``, ``गुयेन फू ट्रोंग``, ``किम जोंग उन``): not shippable.
+* ``ner`` with ``--parser-upper 0 --encoder-maxout 2`` (~13.7 ms), trained on numpy's BLAS
+  (``--numpy-blas 1``): dev 0.848 (held-out 0.855 = 0.708/0.689/0.901); + ``--augment-rate 1.0``
+  seeds 13/1: dev 0.842/0.842 (0.857/0.854); + ``--augment-acronyms 0.2`` seeds 13/1/2/3: dev
+  0.841/0.845/0.841/0.845 (0.854/0.857/0.851/0.856). Each missed one to five must-find seed
+  entities (which ones changes with the seed), and all stayed below the shipped model on dev, so
+  the shipped model stays (the default run reproduces it; faster models would trade ~1 dev F1
+  point and seed persons for 35% of the time).
+* letter-name acronym rule merged as the combiner merges it (``held_out_test_with_acronym_rule``
+  in ``metrics.json``): +0.000 to +0.001 overall, ORG +0.005 to +0.010 on every model tried;
+  letting an acronym win over a longer model ORG span around it (``एपीईसी शिखर सम्मेलन``) instead
+  of only filling gaps: shipped model dev -0.0006, held-out +0.001 (F1-neutral).
+
 Training sentences are augmented with name-substituted copies (see :func:`augment`).
 
 The tokenizer splits the danda from both neighbours (``bio.add_danda_rules``); the training text
@@ -62,7 +92,7 @@ from pipelines.enrich.entities.bio import (  # noqa: E402
     bio_tags_from_spans,
     spans_from_bio_tags,
 )
-from pipelines.enrich.entities.acronyms import find_acronyms  # noqa: E402
+from pipelines.enrich.entities.acronyms import LETTER_NAMES, find_acronyms  # noqa: E402
 from pipelines.enrich.entities.spacy_backend import bio_tagger_spans  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -95,8 +125,10 @@ class TrainingSettings:
     batch_start: float = 16.0
     batch_stop: float = 128.0
     max_epochs: int = 30
-    augment_rate: float = 0.5  # share of training sentences with entities copied with substituted names
+    augment_rate: float = 0.5  # copies with substituted names per training sentence with entities (may exceed 1)
+    augment_acronyms: float = 0.0  # share of substituted ORG names that are random letter-name acronyms
     patience: int = 4
+    numpy_blas: int = 0  # 0: thinc's default blis (the shipped model was trained so); 1: numpy's BLAS as at run time (~2x faster training, other rounding)
     refit_with_dev: int = 0  # 1: after dev picks the epoch count, retrain from scratch on train+dev for that many epochs
 
 
@@ -226,13 +258,22 @@ def _syllable_name(rng: random.Random, aksharas: list[str], words: int) -> list[
     return ["".join(rng.choice(aksharas) for _ in range(rng.randint(1, 3))) for _ in range(words)]
 
 
-def augment(sentences: list[Sentence], rng: random.Random, rate: float) -> list[Sentence]:
+def _letter_acronym(rng: random.Random) -> str:
+    """A random acronym of 3-5 Latin letters spelled with their Hindi names (एपीईसी-like)."""
+    letters = rng.sample(sorted(LETTER_NAMES), rng.randint(3, 5))
+    return "".join(rng.choice(LETTER_NAMES[letter]) for letter in letters)
+
+
+def augment(sentences: list[Sentence], rng: random.Random, rate: float, acronym_share: float = 0.0) -> list[Sentence]:
     """Copies of training sentences whose entities are replaced by other names of the same label.
 
     A third of the replacements are other training entities, a third pseudo-names spliced from
-    entity words, a third short words built from entity aksharas (transliterated foreign names): the seeds' names (हनोई, एपीईसी, गुयेन फू ट्रोंग) never occur in HiNER, so the model
-    must learn to recognise entities from context and word shape rather than remember them.
-    Only the training split is augmented; dev and held-out test stay real text.
+    entity words, a third short words built from entity aksharas (transliterated foreign names):
+    the seeds' names (हनोई, एपीईसी, गुयेन फू ट्रोंग) never occur in HiNER, so the model must learn
+    to recognise entities from context and word shape rather than remember them. ``acronym_share``
+    of the ORG replacements are instead random letter-name acronyms (:func:`_letter_acronym`).
+    ``rate`` is the expected number of copies per sentence with entities (2.5: two copies, a third
+    for half of them). Only the training split is augmented; dev and held-out test stay real text.
     """
     entities: dict[str, list[tuple[str, ...]]] = {label: [] for label in LABELS}
     for sentence in sentences:
@@ -246,30 +287,41 @@ def augment(sentences: list[Sentence], rng: random.Random, rate: float) -> list[
     aksharas_by_label = {label: [a for word in words for a in _aksharas(word)] for label, words in words_by_label.items()}
     copies: list[Sentence] = []
     for sentence in sentences:
-        if not sentence.spans or rng.random() >= rate:
+        if not sentence.spans:
             continue
-        words: list[str] = []
-        spaces: list[bool] = []
-        spans: list[tuple[int, int, str]] = []
-        cursor = 0
-        for start, end, label in sentence.spans:
-            words.extend(sentence.words[cursor:start])
-            spaces.extend(sentence.spaces[cursor:start])
-            mode = rng.random()
-            if mode < 1 / 3 or not words_by_label[label]:
-                replacement = list(rng.choice(entities[label]))
-            elif mode < 2 / 3:
-                replacement = [_pseudo_word(rng, words_by_label[label]) for _ in range(end - start)]
-            else:
-                replacement = _syllable_name(rng, aksharas_by_label[label], rng.randint(1, 3))
-            spans.append((len(words), len(words) + len(replacement), label))
-            words.extend(replacement)
-            spaces.extend([True] * (len(replacement) - 1) + [sentence.spaces[end - 1]])
-            cursor = end
-        words.extend(sentence.words[cursor:])
-        spaces.extend(sentence.spaces[cursor:])
-        copies.append(Sentence(tuple(words), tuple(spaces), tuple(spans)))
+        whole, fraction = divmod(rate, 1.0)
+        copies_wanted = int(whole) + (rng.random() < fraction if fraction else 0)
+        for _ in range(copies_wanted):
+            copies.append(_substituted(sentence, rng, entities, words_by_label, aksharas_by_label, acronym_share))
     return copies
+
+
+def _substituted(sentence: Sentence, rng: random.Random, entities: dict, words_by_label: dict,
+                 aksharas_by_label: dict, acronym_share: float) -> Sentence:
+    """One copy of ``sentence`` with every entity replaced (see :func:`augment`)."""
+    words: list[str] = []
+    spaces: list[bool] = []
+    spans: list[tuple[int, int, str]] = []
+    cursor = 0
+    for start, end, label in sentence.spans:
+        words.extend(sentence.words[cursor:start])
+        spaces.extend(sentence.spaces[cursor:start])
+        mode = rng.random()
+        if label == "ORG" and acronym_share and rng.random() < acronym_share:
+            replacement = [_letter_acronym(rng)]
+        elif mode < 1 / 3 or not words_by_label[label]:
+            replacement = list(rng.choice(entities[label]))
+        elif mode < 2 / 3:
+            replacement = [_pseudo_word(rng, words_by_label[label]) for _ in range(end - start)]
+        else:
+            replacement = _syllable_name(rng, aksharas_by_label[label], rng.randint(1, 3))
+        spans.append((len(words), len(words) + len(replacement), label))
+        words.extend(replacement)
+        spaces.extend([True] * (len(replacement) - 1) + [sentence.spaces[end - 1]])
+        cursor = end
+    words.extend(sentence.words[cursor:])
+    spaces.extend(sentence.spaces[cursor:])
+    return Sentence(tuple(words), tuple(spaces), tuple(spans))
 
 
 def bucket_of(sentence: Sentence) -> int:
@@ -344,10 +396,13 @@ def char_spans(doc: Doc, token_spans: list[tuple[int, int, str]]) -> set[tuple[i
 
 
 def with_acronyms(text: str, spans: set[tuple[int, int, str]]) -> set[tuple[int, int, str]]:
-    """Model spans plus the letter-name acronym rule where it overlaps no model span (as the combiner merges them)."""
-    added = {(m.start, m.end, m.label) for m in find_acronyms(text)
-             if not any(start < m.end and m.start < end for start, end, _ in spans)}
-    return spans | added
+    """Model spans merged with the letter-name acronym rule as the combiner merges them: an ORG span
+    strictly containing an acronym gives way to it; acronyms fill spans no model span overlaps."""
+    acronyms = [(m.start, m.end, m.label) for m in find_acronyms(text)]
+    kept = {span for span in spans
+            if span[2] != "ORG" or not any(span[0] <= a[0] and a[1] <= span[1] and (span[0], span[1]) != (a[0], a[1])
+                                           for a in acronyms)}
+    return kept | {a for a in acronyms if not any(start < a[1] and a[0] < end for start, end, _ in kept)}
 
 
 def evaluate(nlp: Language, sentences: list[Sentence], acronyms: bool = False) -> dict:
@@ -395,7 +450,7 @@ def _fit(train_set: list[Sentence], settings: TrainingSettings, epochs: int, dev
     """Train a fresh pipeline for up to ``epochs``; with ``dev``, keep the best epoch (patience applies)."""
     fix_random_seed(settings.seed)
     shuffler = random.Random(settings.seed)
-    augmented = augment(train_set, random.Random(settings.seed + 1), settings.augment_rate)
+    augmented = augment(train_set, random.Random(settings.seed + 1), settings.augment_rate, settings.augment_acronyms)
     print(f"training sentences: {len(train_set)} + {len(augmented)} augmented copies", flush=True)
     nlp = build_pipeline(settings)
     examples = [make_example(nlp, sentence) for sentence in train_set + augmented]
@@ -443,8 +498,8 @@ def _averaged_bytes(nlp: Language, optimizer) -> bytes:
 
 def train(data: Path, output: Path, settings: TrainingSettings) -> dict:
     started = time.monotonic()
-    # numpy's BLAS, as at run time (spacy_backend): blis is ~3x slower on this project's machines.
-    set_current_ops(NumpyOps(use_blis=False))
+    # blis (thinc's default) or numpy's BLAS, as at run time (spacy_backend); see TrainingSettings.numpy_blas.
+    set_current_ops(NumpyOps(use_blis=not settings.numpy_blas))
     sentences = [to_sentence(rows) for rows in read_conll(data)]
     test = [s for s in sentences if bucket_of(s) == TEST_BUCKET]
     dev = [s for s in sentences if bucket_of(s) == DEV_BUCKET]
@@ -463,7 +518,7 @@ def train(data: Path, output: Path, settings: TrainingSettings) -> dict:
     nlp.meta.update({
         "name": "hi_ner",
         "version": "1.0.0",
-        "description": "presspipe Hindi PERSON/ORG/LOC tagger (BIO tags on the tagger pipe), trained on HiNER",
+        "description": "presspipe Hindi PERSON/ORG/LOC tagger (" + ("transition-based ner pipe" if settings.head == "ner" else "BIO tags on the tagger pipe") + "), trained on HiNER",
         "license": "CC BY-SA 4.0",
         "sources": [{"name": "HiNER (collapsed), validation split", "url": "https://github.com/cfiltnlp/HiNER",
                      "license": "CC BY-SA 4.0"}],
@@ -494,6 +549,12 @@ def model_readme(metrics: dict) -> str:
         for label, scores in test["per_label"].items()
     )
     settings = metrics["settings"]
+    with_acronyms = metrics["held_out_test_with_acronym_rule"]
+    if settings["refit_with_dev"]:
+        refit = (f" The model was then retrained from scratch on train + dev for those {metrics['best_epoch']} "
+                 f"epochs (the dev-selected model scored held-out F1 {metrics['held_out_test_before_refit']['f1']:.3f}).")
+    else:
+        refit = ""
     return f"""# hi_ner: presspipe's Hindi PERSON / ORG / LOC model
 
 A spaCy {metrics['spacy_version']} pipeline (tokenizer + `{settings['head']}` only, no optimizer state)
@@ -516,12 +577,15 @@ are cut as the tokenizer cuts them (danda and edge punctuation split off: HiNER 
 4% of its entity tokens, which no tokenizer-based model could match exactly). Dev (bucket 1,
 {metrics['sentences']['dev']} sentences) chose epoch {metrics['best_epoch']} of {metrics['epochs_run']}
 (dev F1 {metrics['dev_best_f1']:.3f}); {metrics['sentences']['train']} training sentences
-(+ name-substituted copies, see `training/hindi_ner.py`). Training took {metrics['training_seconds']:.0f} s on one core.
+(+ name-substituted copies, see `training/hindi_ner.py`).{refit} Training took {metrics['training_seconds']:.0f} s on one core.
 
 | label | precision | recall | F1 | support |
 |---|---|---|---|---|
 | **overall** | {test['precision']:.3f} | {test['recall']:.3f} | {test['f1']:.3f} | {test['support']} |
 {rows}
+
+With the letter-name acronym rule the tagger adds (`pipelines/enrich/entities/acronyms.py`, merged
+as the combiner merges it): overall F1 {with_acronyms['f1']:.3f}, ORG F1 {with_acronyms['per_label']['ORG']['f1']:.3f}.
 
 Settings: `{json.dumps(settings)}`. Full numbers: `metrics.json`.
 

@@ -42,14 +42,14 @@ def test_acronym_before_a_danda_is_found():
     assert [text[m.start:m.end] for m in find_acronyms(text)] == ["बीबीसी"]
 
 
-def test_combiner_keeps_the_model_label_on_a_tie_and_longer_model_spans():
-    text = "वीवीएस लक्ष्मण और बीबीसी हिंदी और एपीईसी"
-    person = Mention(0, len("वीवीएस"), "PERSON", "model")
-    bbc_start = text.index("बीबीसी")
-    bbc_hindi = Mention(bbc_start, bbc_start + len("बीबीसी हिंदी"), "ORG", "model")
-    entities = combine(text, [person, bbc_hindi], [], propagate=False, acronyms=find_acronyms(text))
+def test_combiner_keeps_model_labels_on_ties_and_longer_non_org_spans():
+    text = "वीवीएस लक्ष्मण, सीबीआई और एपीईसी"
+    laxman = Mention(0, len("वीवीएस लक्ष्मण"), "PERSON", "model")
+    cbi_start = text.index("सीबीआई")
+    cbi_as_place = Mention(cbi_start, cbi_start + len("सीबीआई"), "LOC", "model")
+    entities = combine(text, [laxman, cbi_as_place], [], propagate=False, acronyms=find_acronyms(text))
     assert [(e.text, e.label, e.source) for e in entities] == [
-        ("वीवीएस", "PERSON", "model"), ("बीबीसी हिंदी", "ORG", "model"), ("एपीईसी", "ORG", "acronym")]
+        ("वीवीएस लक्ष्मण", "PERSON", "model"), ("सीबीआई", "LOC", "model"), ("एपीईसी", "ORG", "acronym")]
 
 
 def test_gazetteer_wins_a_tie_against_the_acronym_rule():
@@ -57,3 +57,10 @@ def test_gazetteer_wins_a_tie_against_the_acronym_rule():
     gazetteer = [Mention(0, 6, "ORG", "gazetteer", "kb:bbc")]
     entities = combine(text, [], gazetteer, propagate=False, acronyms=find_acronyms(text))
     assert [(e.text, e.source, e.kb_id) for e in entities] == [("बीबीसी", "gazetteer", "kb:bbc")]
+
+
+def test_a_model_org_span_around_an_acronym_gives_way_to_it():
+    text = "2017 एपीईसी शिखर सम्मेलन में"
+    summit = Mention(text.index("एपीईसी"), text.index(" में"), "ORG", "model")
+    entities = combine(text, [summit], [], propagate=False, acronyms=find_acronyms(text))
+    assert [(e.text, e.label, e.source) for e in entities] == [("एपीईसी", "ORG", "acronym")]
