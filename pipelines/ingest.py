@@ -27,7 +27,7 @@ from pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBou
     WriteToKafka, commit_offsets, plan_bounded_read
 from pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
 from pipelines.options import ConfigError, IngestConfig, PresspipeOptions
-from pipelines.runners import IN_PROCESS_NAMES, resolve_runner, runner_label
+from pipelines.runners import IN_PROCESS_NAMES, is_single_local_worker, resolve_runner, runner_label
 from pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, \
     dead_letter_pair
 from presspipe import logs
@@ -92,14 +92,16 @@ class RunSummary:
 
 
 def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan | None,
-                   enrich_resources: Shared | None = None) -> None:
-    """Wire the pipeline; ``enrich_resources`` shares loaded models across runs in one process (micro-batches)."""
+                   enrich_resources: Shared | None = None, sole_worker: bool = False) -> None:
+    """Wire the pipeline; ``enrich_resources`` shares loaded models across runs in one process (micro-batches);
+    ``sole_worker``: the enrichment runs in one process only, so its progress lines can speak for the whole plan."""
     if config.streaming:
         _build_streaming(pipeline, config)
         return
     records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records)
     enriched = records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities,
-                                                   shared=enrich_resources, progress_s=config.progress_s)
+                                                   shared=enrich_resources, progress_s=config.progress_s,
+                                                   planned=plan.total if sole_worker else None)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
     (dead_letters | "DeadLetterPairs" >> beam.Map(dead_letter_pair, config.max_dead_letter_payload_bytes)
@@ -185,7 +187,7 @@ def run_once(options: PipelineOptions, config: IngestConfig, plan: ReadPlan | No
     runner = resolve_runner(options, config.streaming)
     started = time.monotonic()
     pipeline = beam.Pipeline(runner=runner, options=options)
-    build_pipeline(pipeline, config, plan, enrich_resources)
+    build_pipeline(pipeline, config, plan, enrich_resources, sole_worker=is_single_local_worker(options))
     result = pipeline.run()
     try:
         state = result.wait_until_finish()

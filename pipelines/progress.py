@@ -21,10 +21,14 @@ log = logging.getLogger(PROGRESS_LOGGER)
 class WorkerProgress:
     """Articles and dead letters of this process; thread-safe, because a runner may run DoFn instances in threads."""
 
-    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, interval_s: float, planned: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``planned``: the run's planned records, given only when this process is the run's only worker (the
+        in-process runner), so that "of planned" and the ETA are about the whole run."""
         if interval_s < 0:
             raise ValueError(f"progress interval must not be negative, got {interval_s}")
         self.interval_s = interval_s
+        self.planned = planned
         self._clock = clock
         self._lock = threading.Lock()
         self._started = self._last_report = clock()
@@ -46,6 +50,12 @@ class WorkerProgress:
             rate = (records - self._last_records) / (now - self._last_report)
             self._last_report, self._last_records = now, records
             articles, dead_letters, elapsed = self.articles, self.dead_letters, now - self._started
+        extra = {"records": records, "articles": articles, "dead_letters": dead_letters}
+        if self.planned:
+            eta_s = (self.planned - records) * elapsed / records
+            log.info("%d of %d planned records (%.0f%%) in %.0f s (%d articles, %d dead letters), %.1f records/s "
+                     "lately, about %.0f s to go", records, self.planned, 100 * records / self.planned, elapsed,
+                     articles, dead_letters, rate, max(eta_s, 0.0), extra={**extra, "planned": self.planned})
+            return
         log.info("worker %d: %d records in %.0f s (%d articles, %d dead letters), %.1f records/s lately",
-                 os.getpid(), records, elapsed, articles, dead_letters, rate,
-                 extra={"records": records, "articles": articles, "dead_letters": dead_letters})
+                 os.getpid(), records, elapsed, articles, dead_letters, rate, extra=extra)

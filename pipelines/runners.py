@@ -83,6 +83,14 @@ def resolve_runner(options: PipelineOptions, streaming: bool) -> PipelineRunner:
     return create_runner(name)
 
 
+def is_single_local_worker(options: PipelineOptions) -> bool:
+    """True when the in-process runner runs every bundle in this one process (no worker processes or threads)."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    return (options.view_as(StandardOptions).runner in IN_PROCESS_NAMES
+            and options.view_as(DirectOptions).direct_num_workers == 1)
+
+
 def _fn_api_runner(options: PipelineOptions) -> PipelineRunner:
     """FnApiRunner provisioned with the pipeline options, as Beam's DirectRunner builds it."""
     from apache_beam.portability.api import beam_provision_api_pb2

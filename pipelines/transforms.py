@@ -83,12 +83,13 @@ class _EnrichResources:
 
 class _EnrichFn(beam.DoFn):
     def __init__(self, settings: EnrichSettings, entity_config, tag_entities: bool, shared: Shared,
-                 progress_s: float = 0.0):
+                 progress_s: float = 0.0, planned: int | None = None):
         self.settings = settings
         self.entity_config = entity_config
         self.tag_entities = tag_entities
         self.shared = shared
         self.progress_s = progress_s
+        self.planned = planned
         self._articles = Metrics.counter(METRICS_NAMESPACE, "articles")
         self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
 
@@ -103,14 +104,14 @@ class _EnrichFn(beam.DoFn):
                                           max_entities=self.settings.max_entities))
         timeout_s = self.settings.extract_timeout_ms / 1000
         guard = GuardSettings(timeout_s, memory_mb=self.settings.extract_memory_mb) if timeout_s > 0 else None
-        return _EnrichResources(tagger, ExtractionWorkerPool(guard) if guard else None, WorkerProgress(self.progress_s))
+        return _EnrichResources(tagger, ExtractionWorkerPool(guard) if guard else None, WorkerProgress(self.progress_s, self.planned))
 
     def setup(self) -> None:
         # One tagger per worker process, however many DoFn instances the runner makes (one per concurrent
         # bundle processor): the models are the largest objects a worker holds and the slowest to load.
         self._resources = self.shared.acquire(self._load_resources, tag=(
             self.tag_entities, self.settings.max_entities, self.settings.extract_timeout_ms,
-            self.settings.extract_memory_mb, self.progress_s))
+            self.settings.extract_memory_mb, self.progress_s, self.planned))
         self._tagger = self._resources.tagger
         # One extraction worker process per DoFn instance (its requests are sequential), back to the pool after.
         self._worker = self._resources.extractors.lease() if self._resources.extractors else None
@@ -159,15 +160,16 @@ class EnrichRecords(beam.PTransform):
     """KafkaRecord → EncodedArticle (main) | DeadLetter (``dead_letters``)."""
 
     def __init__(self, settings: EnrichSettings = EnrichSettings(), entity_config=None, tag_entities: bool = True,
-                 shared: Shared | None = None, progress_s: float = 0.0):
+                 shared: Shared | None = None, progress_s: float = 0.0, planned: int | None = None):
         super().__init__()
         self.settings = settings
         self.entity_config = entity_config
         self.tag_entities = tag_entities
         self.shared = shared or Shared()
         self.progress_s = progress_s
+        self.planned = planned
 
     def expand(self, records):
         return records | beam.ParDo(_EnrichFn(self.settings, self.entity_config, self.tag_entities,
-                                              self.shared, self.progress_s)).with_outputs(
+                                              self.shared, self.progress_s, self.planned)).with_outputs(
             DEAD_LETTERS, main="articles")

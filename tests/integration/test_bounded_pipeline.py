@@ -154,3 +154,5 @@ def test_workers_log_progress_while_a_bounded_run_goes(kafka_settings, topics, t
     assert max(line.records for line in lines) == summary.read == 7
     assert max(line.dead_letters for line in lines) == summary.dead_lettered == 1
     assert all("records/s lately" in line.getMessage() for line in lines)
+    # the in-process runner is the run's only worker: its lines speak for the whole plan
+    assert {line.planned for line in lines} == {7} and "7 of 7 planned records (100%)" in lines[-1].getMessage()

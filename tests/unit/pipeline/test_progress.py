@@ -28,6 +28,19 @@ def test_a_line_per_interval_with_totals_and_recent_rate(caplog):
     assert (progress.articles, progress.dead_letters) == (9, 16), "counts go on between lines"
 
 
+def test_the_sole_worker_reports_the_share_of_the_plan_and_the_time_to_go(caplog):
+    caplog.set_level(logging.INFO, logger=PROGRESS_LOGGER)
+    clock = FakeClock()
+    progress = WorkerProgress(10.0, planned=40, clock=clock)
+    for _ in range(10):
+        clock.now += 1
+        progress.count(article=True)
+    [line] = [record for record in caplog.records if record.name == PROGRESS_LOGGER]
+    assert line.planned == 40
+    assert "10 of 40 planned records (25%) in 10 s" in line.getMessage()
+    assert "about 30 s to go" in line.getMessage()
+
+
 def test_interval_zero_counts_but_never_logs(caplog):
     caplog.set_level(logging.INFO, logger=PROGRESS_LOGGER)
     clock = FakeClock()
