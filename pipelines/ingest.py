@@ -99,8 +99,9 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
         _build_streaming(pipeline, config)
         return
     records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records)
-    enriched = records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities,
-                                                   shared=enrich_resources, progress_s=config.progress_s,
+    enriched = records | "Enrich" >> EnrichRecords(config.enrich, config.entity_config(),
+                                                   tag_entities=config.tag_entities, shared=enrich_resources,
+                                                   progress_s=config.progress_s,
                                                    planned=plan.total if sole_worker else None)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
@@ -121,8 +122,8 @@ def _build_streaming(pipeline: beam.Pipeline, config: IngestConfig) -> None:
     """Streaming: every sink acknowledges what it made durable; offsets are committed over acknowledged records."""
     start = StreamStart(reset="latest" if config.start.kind == "latest" else "earliest", group=config.group)
     read = pipeline | "ReadRaw" >> ReadFromKafkaStreaming(config.kafka, config.topics.raw, start)
-    enriched = read.records | "Enrich" >> EnrichRecords(config.enrich, tag_entities=config.tag_entities,
-                                                        progress_s=config.progress_s)
+    enriched = read.records | "Enrich" >> EnrichRecords(config.enrich, config.entity_config(),
+                                                        tag_entities=config.tag_entities, progress_s=config.progress_s)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
     avro_outputs = [output for output in config.outputs if output.kind == "avro"]

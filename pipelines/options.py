@@ -7,8 +7,10 @@ The flags are what users type (``presspipe run``, ``python -m pipelines.ingest``
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -62,6 +64,13 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
                             help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
+        parser.add_argument("--entity_model", "--entity-model", action="append", default=[], metavar="LANG=MODEL",
+                            help="spaCy model for a language: an installed package, a model directory or "
+                                 "bundled:NAME; LANG=none leaves that language to the gazetteer (repeatable; "
+                                 "defaults: hi=bundled:hi_ner, fr=fr_core_news_sm)")
+        parser.add_argument("--entity_list", "--entity-list", action="append", default=[], metavar="PATH",
+                            help="JSON-lines watch-list, one {id, label, names: {LANG: [...]}} per line; its id "
+                                 "becomes the entity's kb_id (repeatable; every worker must be able to read it)")
         limits = parser.add_argument_group("per-article limits (over a limit: a dead letter at stage 'limits' naming it)")
         limits.add_argument("--max_body_bytes", "--max-body-bytes", type=int, default=EnrichSettings.max_body_bytes,
                             help="raw body size")
@@ -124,6 +133,21 @@ class IngestConfig:
     enrich: EnrichSettings = field(default_factory=EnrichSettings)
     max_dead_letter_payload_bytes: int = 0
     progress_s: float = 0.0
+    entity_models: tuple[tuple[str, str | None], ...] = ()  # (language, model or None: gazetteer only)
+    entity_lists: tuple[str, ...] = ()
+
+    def entity_config(self):
+        """The tagger's configuration: the default models with ``--entity_model`` applied, plus the watch-lists."""
+        from pipelines.enrich.entities import DEFAULT_MODELS, EntityConfig
+
+        models = dict(DEFAULT_MODELS)
+        for language, model in self.entity_models:
+            if model is None:
+                models.pop(language, None)
+            else:
+                models[language] = model
+        return EntityConfig(models=models, entity_lists=tuple(Path(path) for path in self.entity_lists),
+                            max_entities=self.enrich.max_entities)
 
     @property
     def streaming(self) -> bool:
@@ -166,6 +190,8 @@ class IngestConfig:
             window_seconds=flags.window_seconds,
             max_dead_letter_payload_bytes=flags.max_dead_letter_payload_bytes,
             progress_s=flags.progress_s,
+            entity_models=tuple(_entity_model(text) for text in flags.entity_model),
+            entity_lists=tuple(_entity_list(path) for path in flags.entity_list),
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
@@ -177,6 +203,41 @@ class IngestConfig:
                 raise ConfigError("--until, --since and --offsets are for bounded runs (backfills, replays)")
             options.view_as(StandardOptions).streaming = True
         return config
+
+
+def _entity_model(text: str) -> tuple[str, str | None]:
+    """``LANG=MODEL`` → (language, model); ``LANG=none`` → (language, None). A model that cannot be found here is a
+    ConfigError now rather than a failed worker later."""
+    from pipelines.enrich.entities.errors import EntityConfigError
+    from pipelines.enrich.entities.gazetteer import base_language
+    from pipelines.enrich.entities.spacy_backend import BUNDLED_PREFIX, bundled_model_path
+
+    language, separator, model = (part.strip() for part in text.partition("="))
+    if not separator or not language or not model:
+        raise ConfigError(f"--entity_model must be LANG=MODEL or LANG=none, got {text!r}")
+    if model.lower() == "none":
+        return base_language(language), None
+    try:
+        if model.startswith(BUNDLED_PREFIX):
+            bundled_model_path(model[len(BUNDLED_PREFIX):])
+        elif not Path(model).is_dir() and importlib.util.find_spec(model) is None:
+            raise EntityConfigError(f"no installed spaCy package or model directory named {model!r}")
+    except EntityConfigError as error:
+        raise ConfigError(f"--entity_model {text!r}: {error}") from error
+    return base_language(language), model
+
+
+def _entity_list(path: str) -> str:
+    """The path, once its every line has parsed as a watch-list entry (a bad list fails the launch, not a worker)."""
+    from pipelines.enrich.entities.errors import EntityConfigError
+    from pipelines.enrich.entities.gazetteer import read_entity_list
+
+    try:
+        for _ in read_entity_list(Path(path)):
+            pass
+    except (OSError, EntityConfigError) as error:
+        raise ConfigError(f"--entity_list {path!r}: {error}") from error
+    return path
 
 
 def kafka_bootstrap_servers(options: PipelineOptions) -> str | None:

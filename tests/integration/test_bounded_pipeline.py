@@ -156,3 +156,32 @@ def test_workers_log_progress_while_a_bounded_run_goes(kafka_settings, topics, t
     assert all("records/s lately" in line.getMessage() for line in lines)
     # the in-process runner is the run's only worker: its lines speak for the whole plan
     assert {line.planned for line in lines} == {7} and "7 of 7 planned records (100%)" in lines[-1].getMessage()
+
+
+@pytest.mark.slow
+def test_entity_flags_reach_the_workers_watch_list_and_model_switch(kafka_settings, topics, tmp_path):
+    watch_list = tmp_path / "watch.jsonl"
+    watch_list.write_text('{"id": "WL-7", "label": "ORG", "names": {"en": ["Lindholm Harbour Trust"]}}\n', "utf-8")
+    english = build_raw_article(connector="test", source_name="t", content_type="text/plain", url="https://e.test/1",
+                                body=("Ferry fares rise again\n\nThe Lindholm Harbour Trust said on Monday that "
+                                      "fares for the morning ferry will rise in March.").encode())
+    french = build_raw_article(connector="test", source_name="t", content_type="text/plain", url="https://f.test/1",
+                               body=("Le budget de la ville\n\nEmmanuel Macron a rencontré le maire de Lyon mardi à "
+                                     "Paris pour parler du budget de la ville et des transports.").encode())
+    produce(kafka_settings, topics.raw, [(a.id.encode(), a.encode()) for a in (english, french)])
+
+    summary = run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path / 'out'}",
+                           "--entity_list", str(watch_list), "--entity_model", "fr=none")
+    assert (summary.read, summary.written) == (2, 2)
+    by_language = {record["language"]: record for record in read_avro_dir(tmp_path / "out", "articles")}
+    watched = [e for e in by_language["en"]["entities"] if e["kb_id"] == "WL-7"]
+    assert [(e["text"], e["label"]) for e in watched] == [("Lindholm Harbour Trust", "ORG")]
+    french_entities = by_language["fr"]["entities"]
+    assert "Paris" in {e["text"] for e in french_entities}, french_entities
+    assert all(e["source"] != "model" for e in french_entities), "fr=none must leave French to the gazetteer"
+
+    # the same records with the default models: the French model finds the person the gazetteer cannot
+    run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path / 'default'}")
+    [default_french] = [r for r in read_avro_dir(tmp_path / "default", "articles") if r["language"] == "fr"]
+    assert ("Emmanuel Macron", "PERSON", "model") in {(e["text"], e["label"], e["source"])
+                                                      for e in default_french["entities"]}

@@ -64,6 +64,11 @@ def test_streaming_sets_beams_streaming_flag():
     ("--articles_topic", ""),
     ("--output", "kafka:articles/enriched"),
     ("--output", "kafka:" + "t" * 250),
+    ("--entity_model", "fr"),
+    ("--entity_model", "=fr_core_news_sm"),
+    ("--entity_model", "en=no_such_spacy_package_anywhere"),
+    ("--entity_model", "hi=bundled:no_such_model"),
+    ("--entity_list", "/no/such/watch-list.jsonl"),
 ])
 def test_bad_flags_are_config_errors(flags):
     with pytest.raises(ConfigError):
@@ -88,3 +93,14 @@ def test_kafka_topic_names_kafka_refuses_fail_before_any_send(name):
         topic_name(name)
     with pytest.raises(ValueError):
         Topics(raw=name)
+
+
+def test_entity_flags_override_the_default_models_and_add_watch_lists(tmp_path):
+    watch_list = tmp_path / "watch.jsonl"
+    watch_list.write_text('{"id": "Q1", "label": "ORG", "names": {"*": ["Harbour Trust"]}}\n', "utf-8")
+    chosen = config("--entity_model", "fr=none", "--entity_model", "de-AT=fr_core_news_sm",
+                    "--entity_list", str(watch_list), "--max_entities", "50")
+    entity_config = chosen.entity_config()
+    assert dict(entity_config.models) == {"hi": "bundled:hi_ner", "de": "fr_core_news_sm"}
+    assert entity_config.entity_lists == (watch_list,) and entity_config.max_entities == 50
+    assert dict(config().entity_config().models) == {"hi": "bundled:hi_ner", "fr": "fr_core_news_sm"}
