@@ -7,7 +7,6 @@ The flags are what users type (``presspipe run``, ``python -m pipelines.ingest``
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -138,16 +137,9 @@ class IngestConfig:
 
     def entity_config(self):
         """The tagger's configuration: the default models with ``--entity_model`` applied, plus the watch-lists."""
-        from pipelines.enrich.entities import DEFAULT_MODELS, EntityConfig
+        from pipelines.enrich.entities.config import configured
 
-        models = dict(DEFAULT_MODELS)
-        for language, model in self.entity_models:
-            if model is None:
-                models.pop(language, None)
-            else:
-                models[language] = model
-        return EntityConfig(models=models, entity_lists=tuple(Path(path) for path in self.entity_lists),
-                            max_entities=self.enrich.max_entities)
+        return configured(self.entity_models, self.entity_lists, self.enrich.max_entities)
 
     @property
     def streaming(self) -> bool:
@@ -190,8 +182,8 @@ class IngestConfig:
             window_seconds=flags.window_seconds,
             max_dead_letter_payload_bytes=flags.max_dead_letter_payload_bytes,
             progress_s=flags.progress_s,
-            entity_models=tuple(_entity_model(text) for text in flags.entity_model),
-            entity_lists=tuple(_entity_list(path) for path in flags.entity_list),
+            entity_models=tuple(parse_entity_model(text) for text in flags.entity_model),
+            entity_lists=tuple(check_entity_list(path) for path in flags.entity_list),
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
@@ -205,39 +197,24 @@ class IngestConfig:
         return config
 
 
-def _entity_model(text: str) -> tuple[str, str | None]:
-    """``LANG=MODEL`` → (language, model); ``LANG=none`` → (language, None). A model that cannot be found here is a
-    ConfigError now rather than a failed worker later."""
+def parse_entity_model(text: str) -> tuple[str, str | None]:
+    from pipelines.enrich.entities.config import parse_model_override
     from pipelines.enrich.entities.errors import EntityConfigError
-    from pipelines.enrich.entities.gazetteer import base_language
-    from pipelines.enrich.entities.spacy_backend import BUNDLED_PREFIX, bundled_model_path
 
-    language, separator, model = (part.strip() for part in text.partition("="))
-    if not separator or not language or not model:
-        raise ConfigError(f"--entity_model must be LANG=MODEL or LANG=none, got {text!r}")
-    if model.lower() == "none":
-        return base_language(language), None
     try:
-        if model.startswith(BUNDLED_PREFIX):
-            bundled_model_path(model[len(BUNDLED_PREFIX):])
-        elif not Path(model).is_dir() and importlib.util.find_spec(model) is None:
-            raise EntityConfigError(f"no installed spaCy package or model directory named {model!r}")
+        return parse_model_override(text)
     except EntityConfigError as error:
         raise ConfigError(f"--entity_model {text!r}: {error}") from error
-    return base_language(language), model
 
 
-def _entity_list(path: str) -> str:
-    """The path, once its every line has parsed as a watch-list entry (a bad list fails the launch, not a worker)."""
+def check_entity_list(path: str) -> str:
+    from pipelines.enrich.entities.config import check_entity_list as check
     from pipelines.enrich.entities.errors import EntityConfigError
-    from pipelines.enrich.entities.gazetteer import read_entity_list
 
     try:
-        for _ in read_entity_list(Path(path)):
-            pass
-    except (OSError, EntityConfigError) as error:
+        return str(check(Path(path)))
+    except EntityConfigError as error:
         raise ConfigError(f"--entity_list {path!r}: {error}") from error
-    return path
 
 
 def kafka_bootstrap_servers(options: PipelineOptions) -> str | None:

@@ -17,7 +17,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines.enrich.entities import EntityConfig, EntityTagger, build_tagger
+from pipelines.enrich.entities import EntityTagger, build_tagger
+from pipelines.enrich.entities.config import check_entity_list, configured, parse_model_override
+from pipelines.enrich.entities.errors import EntityConfigError
 from pipelines.enrich.errors import EnrichmentError
 from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
 from pipelines.guard import ExtractionWorker, GuardedExtractor, GuardSettings, WorkerStartError
@@ -59,6 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help=".html .htm .html.gz or .txt files")
     parser.add_argument("--url", help="the URL the input was fetched from (used for ids and relative links)")
     parser.add_argument("--no-entities", action="store_true", help="skip entity tagging (no models are loaded)")
+    parser.add_argument("--entity-model", action="append", default=[], metavar="LANG=MODEL",
+                        help="spaCy model for a language, or LANG=none (as in presspipe run; repeatable)")
+    parser.add_argument("--entity-list", action="append", default=[], metavar="PATH",
+                        help="JSON-lines watch-list of entities (as in presspipe run; repeatable)")
     parser.add_argument("--extract-timeout-ms", type=int, default=EnrichSettings.extract_timeout_ms,
                         help="per-input limit on parsing and extraction, enforced by killing a worker process; "
                              "0 extracts in this process with no limit (default: %(default)s)")
@@ -88,7 +94,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = replace(EnrichSettings(), extract_timeout_ms=args.extract_timeout_ms,
                        extract_memory_mb=args.extract_memory_mb)
-    tagger = None if args.no_entities else build_tagger(EntityConfig(max_entities=settings.max_entities))
+    try:
+        entity_config = configured(tuple(parse_model_override(text) for text in args.entity_model),
+                                   tuple(str(check_entity_list(Path(path))) for path in args.entity_list),
+                                   settings.max_entities)
+    except EntityConfigError as error:
+        print(f"presspipe enrich: {error}", file=sys.stderr)
+        return 2
+    tagger = None if args.no_entities else build_tagger(entity_config)
     worker = (ExtractionWorker(GuardSettings(settings.extract_timeout_ms / 1000, memory_mb=settings.extract_memory_mb))
               if settings.extract_timeout_ms else None)
     try:

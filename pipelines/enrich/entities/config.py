@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from .errors import EntityConfigError
-from .gazetteer import base_language
-from .spacy_backend import BUNDLED_PREFIX
+from .gazetteer import base_language, read_entity_list
+from .spacy_backend import BUNDLED_PREFIX, bundled_model_path
 
 #: Statistical models of a fresh install: the Hindi model shipped in this package and spaCy's
 #: French pipeline (a declared dependency). Other languages use the gazetteer alone.
@@ -43,3 +44,40 @@ class EntityConfig:
         normalized = {base_language(language): str(model) for language, model in self.models.items()}
         object.__setattr__(self, "models", MappingProxyType(normalized))
         object.__setattr__(self, "entity_lists", tuple(Path(path) for path in self.entity_lists))
+
+
+def parse_model_override(text: str) -> tuple[str, str | None]:
+    """``LANG=MODEL`` → (language, model); ``LANG=none`` → (language, None: the gazetteer alone).
+
+    A model that cannot be found on this machine is refused here, before any worker tries to load it."""
+    language, separator, model = (part.strip() for part in text.partition("="))
+    if not separator or not language or not model:
+        raise EntityConfigError("expected LANG=MODEL or LANG=none")
+    if model.lower() == "none":
+        return base_language(language), None
+    if model.startswith(BUNDLED_PREFIX):
+        bundled_model_path(model[len(BUNDLED_PREFIX):])
+    elif not Path(model).is_dir() and importlib.util.find_spec(model) is None:
+        raise EntityConfigError(f"no installed spaCy package or model directory named {model!r}")
+    return base_language(language), model
+
+
+def check_entity_list(path: Path) -> Path:
+    """``path`` once every line has parsed as a watch-list entry, so a bad list fails a launch, not a worker."""
+    try:
+        for _ in read_entity_list(path):
+            pass
+    except OSError as error:
+        raise EntityConfigError(f"cannot read {path}: {error}") from error
+    return path
+
+
+def configured(models: tuple[tuple[str, str | None], ...], lists: tuple[str, ...], max_entities: int) -> EntityConfig:
+    """The default models with ``models`` applied (None removes a language's model), plus the watch-lists."""
+    chosen = dict(DEFAULT_MODELS)
+    for language, model in models:
+        if model is None:
+            chosen.pop(language, None)
+        else:
+            chosen[language] = model
+    return EntityConfig(models=chosen, entity_lists=tuple(Path(path) for path in lists), max_entities=max_entities)

@@ -69,3 +69,15 @@ def test_a_runaway_page_is_cut_at_the_time_limit_and_the_next_input_goes_on(tmp_
     assert lines[0]["error_type"] == "LimitExceededError" and lines[0]["stage"] == "limits"
     assert "extract_timeout" in lines[0]["error"]
     assert lines[1]["title"] == "A short headline"
+
+
+def test_entity_flags_as_in_the_pipeline(tmp_path, capsys):
+    page = tmp_path / "note.txt"
+    page.write_text("Ferry fares rise\nThe Lindholm Harbour Trust said fares for the morning ferry rise in March.\n",
+                    "utf-8")
+    watch_list = tmp_path / "watch.jsonl"
+    watch_list.write_text('{"id": "WL-7", "label": "ORG", "names": {"en": ["Lindholm Harbour Trust"]}}\n', "utf-8")
+    code, lines = run([str(page), "--entity-list", str(watch_list), "--entity-model", "fr=none"], capsys)
+    assert code == 0
+    assert [(e["text"], e["kb_id"]) for e in lines[0]["entities"]] == [("Lindholm Harbour Trust", "WL-7")]
+    assert run([str(page), "--entity-model", "fr"], capsys)[0] == 2
