@@ -92,6 +92,25 @@ def next_record_start(stream: BinaryIO, after: int, gzipped: bool) -> int | None
         position += SCAN_CHUNK
 
 
+def gzip_member_intact(stream: BinaryIO, offset: int) -> bool:
+    """Whether the gzip member at ``offset`` inflates to its end and its CRC matches.
+
+    warcio hands out a record from a member whose middle is damaged without complaint (deflate decodes the garbage;
+    only the member's trailer tells), and its reader can then lose its place for the next record. ``stream`` must be
+    a handle of its own, so the iterator's position is untouched. Inflates in bounded steps and keeps nothing."""
+    stream.seek(offset)
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    while not inflater.eof:
+        chunk = inflater.unconsumed_tail or stream.read(1 << 16)
+        if not chunk:
+            return False
+        try:
+            inflater.decompress(chunk, 1 << 20)
+        except zlib.error:
+            return False
+    return True
+
+
 class WarcConnector(Connector):
     name = "warc"
 
@@ -127,14 +146,14 @@ class WarcConnector(Connector):
                 continue
             self._unacknowledged[key] = set()
             self._read_to[key] = resume
-            with open(path, "rb") as stream:
+            with open(path, "rb") as stream, open(path, "rb") as verify:
                 gzipped = stream.read(3) == GZIP_MAGIC
-                yield from self._records(path, key, stream, resume, done, gzipped)
+                yield from self._records(path, key, stream, resume, done, gzipped, verify)
             self._finished.add(key)
             self._advance(key)
 
     def _records(self, path: Path, key: str, stream: BinaryIO, start: int, done: frozenset[int],
-                 gzipped: bool) -> Iterator[FetchResult]:
+                 gzipped: bool, verify: BinaryIO) -> Iterator[FetchResult]:
         size = os.fstat(stream.fileno()).st_size
         position: int | None = start
         in_corrupt_stretch = False
@@ -146,6 +165,8 @@ class WarcConnector(Connector):
                 for record in iterator:
                     result = self._one_record(path, record)  # reads the payload before asking for the offset
                     offset = iterator.get_record_offset()
+                    if gzipped and not gzip_member_intact(verify, offset):
+                        raise CorruptRecordError(f"gzip member at offset {offset} is damaged (CRC or deflate data)")
                     last_good, in_corrupt_stretch = offset, False
                     if offset in done:
                         yield FetchSkipped(f"{path}@{offset}", "record already produced")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+
 from connectors.base import FetchFailure, FetchSkipped
 from connectors.state import ConnectorState
 from connectors.warc import WarcConnector
 from schemas import RawArticle
 from tests.unit.connectors.local_site import article_html
-from tests.unit.connectors.warc_files import Capture, corrupt_record, warc_bytes, write
+from tests.unit.connectors.warc_files import Capture, corrupt_record, record_offsets, warc_bytes, write
 
 
 def html_capture(n: int, **kwargs) -> Capture:
@@ -69,6 +71,28 @@ def test_corrupt_record_is_one_failure_and_the_rest_go_on(tmp_path):
     failures = [r for r in out if isinstance(r, FetchFailure)]
     assert len(failures) == 1 and failures[0].error_type == "CorruptRecordError"
     assert str(path) in failures[0].location
+
+
+def test_record_whose_member_decodes_but_fails_its_crc_is_not_passed_on(tmp_path):
+    """Stored (level 0) gzip members: damage in the middle of one still inflates, so warcio reads a record from it
+    with wrong bytes; only the member's CRC tells. That record is one failure, never a published article."""
+    # Story 2 is long (warcio reads a member in blocks, so its header is out before the member's end is checked)
+    # and ends with its headline again, where the damage goes
+    long_story = Capture("https://news.test/2.html", article_html("Story 2") + b"<!--" + b"x" * 200_000 + b"--> Story 2")
+    plain = warc_bytes([html_capture(1), long_story, html_capture(3), html_capture(4)], gzipped=False)
+    offsets = record_offsets(plain) + [len(plain)]
+    members = [gzip.compress(plain[start:end], compresslevel=0) for start, end in zip(offsets, offsets[1:])]
+    damaged = bytearray(members[2])  # record 2 = Story 2
+    body_at = damaged.rindex(b"Story 2")  # stored blocks keep the payload readable
+    damaged[body_at:body_at + 7] = b"STORY 2"
+    members[2] = bytes(damaged)
+    path = write(tmp_path / "s.warc.gz", b"".join(members))
+    with ConnectorState(tmp_path / "state.sqlite") as state:
+        out = results(WarcConnector([path], state))
+    assert [raw.url for raw in articles(out)] == [f"https://news.test/{n}.html" for n in (1, 3, 4)]
+    assert all(b"STORY 2" not in raw.body for raw in articles(out))
+    failures = [r for r in out if isinstance(r, FetchFailure)]
+    assert len(failures) == 1 and failures[0].error_type == "CorruptRecordError"
 
 
 def test_corrupt_record_in_a_plain_warc(tmp_path):
