@@ -198,6 +198,7 @@ class IngestConfig:
 
 
 def parse_entity_model(text: str) -> tuple[str, str | None]:
+    """``--entity_model LANG=MODEL|none``, checked on the launching machine (a ConfigError is exit code 2)."""
     from pipelines.enrich.entities.config import parse_model_override
     from pipelines.enrich.entities.errors import EntityConfigError
 
@@ -208,6 +209,7 @@ def parse_entity_model(text: str) -> tuple[str, str | None]:
 
 
 def check_entity_list(path: str) -> str:
+    """``--entity_list PATH``, parsed once here so that a malformed list stops the launch, not a worker."""
     from pipelines.enrich.entities.config import check_entity_list as check
     from pipelines.enrich.entities.errors import EntityConfigError
 
