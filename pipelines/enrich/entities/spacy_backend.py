@@ -2,9 +2,11 @@
 
 Only the components entity recognition needs run: the ``ner`` pipe and any ``tok2vec`` it listens
 to (``fr_core_news_sm`` also carries a parser, morphologizer and lemmatizer that would triple the
-cost). A pipeline without ``ner`` but with a ``tagger`` whose labels are BIO tags (the shipped Hindi
-model: no transition loop, so about three times faster) is decoded from the tagger's scores by
-:func:`.bio.spans_from_bio_scores`, which yields only well-formed spans.
+cost). A pipeline without ``ner`` but with a ``tagger`` whose labels are BIO tags is decoded from the
+tagger's scores by :func:`.bio.spans_from_bio_scores`, which yields only well-formed spans. Such a
+tagger has no transition loop and runs about three times faster than a ``ner`` pipe of the same
+width; the shipped Hindi model is still a ``ner`` pipe, because every BIO tagger trained so far
+missed persons the seed articles must yield (``training/hindi_ner.py``).
 
 Matrix products go through numpy's BLAS, not thinc's default blis: blis picks a slow generic kernel on CPUs it does
 not know (3x slower than numpy's OpenBLAS on this project's AMD EPYC machines, which makes a CNN tok2vec cost more
@@ -95,8 +97,8 @@ class SpacyRecognizer:
         if self._reads_tags and not any(label.startswith("B-") for label in self._nlp.get_pipe("tagger").labels):
             raise EntityConfigError(f"the tagger of {reference!r} does not predict BIO entity tags")
         self._label_map = label_map
-        # A BIO tagger is run by hand (its scores, not its argmax tags): pipes it listens to go first.
-        self._listened = [(name, component) for name, component in self._nlp.pipeline if name != "tagger"]
+        # A BIO tagger is run by hand (its scores, not its argmax tags): the pipes it listens to go first.
+        self._before_tagger = [component for name, component in self._nlp.pipeline if name != "tagger"]
 
     def find(self, text: str) -> tuple[Mention, ...]:
         """Model mentions with character offsets into ``text``; backend failures raise."""
@@ -104,7 +106,7 @@ class SpacyRecognizer:
             with self._blas.limit(limits=1, user_api="blas"):
                 if self._reads_tags:
                     doc = self._nlp.make_doc(text)
-                    for _, component in self._listened:
+                    for component in self._before_tagger:
                         doc = component(doc)
                     token_spans = bio_tagger_spans(self._nlp.get_pipe("tagger"), [doc])[0]
                 else:
