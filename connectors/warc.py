@@ -25,6 +25,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped, build_raw_article
 from connectors.state import ConnectorState
+from presspipe.compression import gzip_member_intact
 from schemas import RawArticle
 
 log = logging.getLogger(__name__)
@@ -90,25 +91,6 @@ def next_record_start(stream: BinaryIO, after: int, gzipped: bool) -> int | None
         if found != -1:
             return position + found
         position += SCAN_CHUNK
-
-
-def gzip_member_intact(stream: BinaryIO, offset: int) -> bool:
-    """Whether the gzip member at ``offset`` inflates to its end and its CRC matches.
-
-    warcio hands out a record from a member whose middle is damaged without complaint (deflate decodes the garbage;
-    only the member's trailer tells), and its reader can then lose its place for the next record. ``stream`` must be
-    a handle of its own, so the iterator's position is untouched. Inflates in bounded steps and keeps nothing."""
-    stream.seek(offset)
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    while not inflater.eof:
-        chunk = inflater.unconsumed_tail or stream.read(1 << 16)
-        if not chunk:
-            return False
-        try:
-            inflater.decompress(chunk, 1 << 20)
-        except zlib.error:
-            return False
-    return True
 
 
 class WarcConnector(Connector):

@@ -1,4 +1,5 @@
-"""Gunzip with a cap, the one way presspipe inflates untrusted bytes (files, sitemaps, raw article bodies).
+"""Gunzip with a cap, the one way presspipe inflates untrusted bytes (files, sitemaps, raw article bodies), and the
+integrity check of one gzip member in a file (WARC records).
 
 The cap is enforced while inflating, so a gzip bomb costs at most ``limit`` bytes of memory, never its full size.
 """
@@ -6,6 +7,7 @@ The cap is enforced while inflating, so a gzip bomb costs at most ``limit`` byte
 from __future__ import annotations
 
 import zlib
+from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -48,3 +50,22 @@ def gunzip_capped(data: bytes, limit: int) -> bytes:
     if not decompressor.eof:
         raise CorruptGzipError("truncated gzip data")
     return output
+
+
+def gzip_member_intact(stream: BinaryIO, offset: int) -> bool:
+    """Whether the gzip member at ``offset`` inflates to its end and its CRC matches.
+
+    warcio hands out a record from a member whose middle is damaged without complaint (deflate decodes the garbage;
+    only the member's trailer tells), and its reader can then lose its place for the next record. ``stream`` must be
+    a handle of its own, so the iterator's position is untouched. Inflates in bounded steps and keeps nothing."""
+    stream.seek(offset)
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    while not inflater.eof:
+        chunk = inflater.unconsumed_tail or stream.read(1 << 16)
+        if not chunk:
+            return False
+        try:
+            inflater.decompress(chunk, 1 << 20)
+        except zlib.error:
+            return False
+    return True

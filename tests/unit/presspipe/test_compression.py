@@ -26,3 +26,18 @@ def test_corrupt_and_truncated_data(data):
 
 def test_magic_bytes():
     assert is_gzip(gzip.compress(b"")) and not is_gzip(b"<html>")
+
+
+def test_gzip_member_check_reads_one_member_at_an_offset_and_its_crc():
+    import io
+
+    from presspipe.compression import gzip_member_intact
+
+    first, second = gzip.compress(b"first record " * 100, 0), gzip.compress(b"second record " * 100, 0)
+    damaged = bytearray(second)
+    damaged[len(damaged) // 2] ^= 0xFF  # a stored block still inflates; only the CRC tells
+    stream = io.BytesIO(first + bytes(damaged))
+    assert gzip_member_intact(stream, 0)
+    assert not gzip_member_intact(stream, len(first))
+    assert gzip_member_intact(io.BytesIO(first + second), len(first))
+    assert not gzip_member_intact(io.BytesIO(first[:-6]), 0), "a truncated member is not intact"
