@@ -46,7 +46,8 @@ from benchmarks.errors import BenchError
 from benchmarks.figures import Figure, Target, agreement, median, not_available, percentile, table
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
+GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming",
+          "backfill_rss")
 STAGES = ("decode", "extract", "clean", "language", "entities", "encode")
 PLAIN_LOOP = "trafilatura.extract loop"
 

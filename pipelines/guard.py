@@ -157,6 +157,7 @@ class ExtractionWorker:
             raise self._timed_out(deadline)
         if receipt != _ACCEPTED:
             self.kill()
+            self.restarts += 1
             raise ExtractionError(f"extraction worker sent {receipt!r} instead of a receipt")
         return True
 
