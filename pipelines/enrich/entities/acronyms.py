@@ -36,7 +36,8 @@ LETTER_NAMES: dict[str, tuple[str, ...]] = {
 #: Fewest letter names a word must consist of (two-letter chains are too often ordinary words).
 MINIMUM_LETTERS = 3
 
-_DEVANAGARI_WORD = re.compile(r"[\u0900-\u0963\u0966-\u097F]+")
+#: Devanagari letters and signs (without the danda, double danda and digits, which end a word).
+_DEVANAGARI_LETTER = r"[\u0900-\u0963\u0966-\u097F]"
 
 
 def _spellings(name: str) -> set[str]:
@@ -60,6 +61,13 @@ def _acronym_pattern() -> re.Pattern[str]:
     return re.compile(f"(?:{alternatives}){{{MINIMUM_LETTERS},}}")
 
 
+@lru_cache(maxsize=1)
+def _acronym_word_pattern() -> re.Pattern[str]:
+    """The acronym pattern spanning a whole Devanagari run: one regex scan of the text instead of
+    a Python loop over its words (the same matches as :func:`is_letter_name_acronym` per run)."""
+    return re.compile(f"(?<!{_DEVANAGARI_LETTER})(?:{_acronym_pattern().pattern})(?!{_DEVANAGARI_LETTER})")
+
+
 def is_letter_name_acronym(word: str) -> bool:
     """Whether ``word`` is entirely a chain of at least :data:`MINIMUM_LETTERS` Latin letter names."""
     return _acronym_pattern().fullmatch(word) is not None
@@ -67,8 +75,6 @@ def is_letter_name_acronym(word: str) -> bool:
 
 def find_acronyms(text: str) -> tuple[Mention, ...]:
     """ORG mentions for every whole Devanagari word of ``text`` that is a letter-name acronym."""
-    mentions = []
-    for match in _DEVANAGARI_WORD.finditer(text):
-        if is_letter_name_acronym(match.group()) and on_word_boundaries(text, match.start(), match.end()):
-            mentions.append(Mention(match.start(), match.end(), "ORG", SOURCE_ACRONYM))
-    return tuple(mentions)
+    return tuple(Mention(match.start(), match.end(), "ORG", SOURCE_ACRONYM)
+                 for match in _acronym_word_pattern().finditer(text)
+                 if on_word_boundaries(text, match.start(), match.end()))

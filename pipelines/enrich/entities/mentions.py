@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 LABELS = ("PERSON", "ORG", "LOC")
 
@@ -29,11 +30,13 @@ class Mention:
         return self.end - self.start
 
 
+@lru_cache(maxsize=8192)
 def is_word_character(character: str) -> bool:
     """Letters, marks and digits belong to words.
 
     Marks matter for Indic scripts: Devanagari vowel signs (``ी``) and the virama (``्``) are
-    category M, so ``भारतीय`` continues past ``भारत`` and is not a match for it.
+    category M, so ``भारतीय`` continues past ``भारत`` and is not a match for it. Cached: it is
+    asked for the same few hundred characters of a script over and over.
     """
     return unicodedata.category(character)[0] in "LMN"
 
@@ -43,21 +46,28 @@ def is_word_character(character: str) -> bool:
 _UNSPACED_SCRIPT_PREFIXES = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
 
 
+@lru_cache(maxsize=8192)
 def _script_is_unspaced(character: str) -> bool:
     return unicodedata.name(character, "").startswith(_UNSPACED_SCRIPT_PREFIXES)
 
 
+@lru_cache(maxsize=8192)
 def _is_hangul(character: str) -> bool:
     return unicodedata.name(character, "").startswith("HANGUL")
 
 
 def on_word_boundaries(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is a whole word sequence, not part of a longer word."""
+    """Whether ``text[start:end]`` is a whole word sequence, not part of a longer word.
+
+    Both edges free is a match in every script; the script exceptions only matter when an edge
+    touches a letter, so they are asked last (most gazetteer candidates in a long text are
+    substrings of words and fail here).
+    """
+    left_ok = start == 0 or not is_word_character(text[start - 1])
+    right_ok = end == len(text) or not is_word_character(text[end])
+    if left_ok and right_ok:
+        return True
     first, last = text[start], text[end - 1]
     if _script_is_unspaced(first) and _script_is_unspaced(last):
         return True
-    left_ok = start == 0 or not is_word_character(text[start - 1])
-    if _is_hangul(last):
-        return left_ok
-    right_ok = end == len(text) or not is_word_character(text[end])
-    return left_ok and right_ok
+    return left_ok and _is_hangul(last)
