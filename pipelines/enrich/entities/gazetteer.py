@@ -219,14 +219,18 @@ def read_entity_list(path: Path) -> Iterable[tuple[str, str, str, str, None]]:
 
 
 class Gazetteer:
-    """An immutable name index; build it once per worker with :func:`build_gazetteer`."""
+    """A name index; build it once per worker with :func:`build_gazetteer`.
+
+    Names are matched with one Aho-Corasick automaton per document language, holding only the
+    names that apply to it, built the first time the language is seen (~0.2 s, ~1.5 MB each). One
+    automaton over all ~125,000 names of every locale was measured 8x slower to scan a 5,000-character
+    Hindi text (1.24 vs 0.16 ms: the large trie misses the CPU cache on every character), and a
+    worker sees only the few dozen languages the language detector can name.
+    """
 
     def __init__(self, entries: Mapping[str, tuple[GazetteerEntry, ...]], languages: frozenset[str]) -> None:
-        self._automaton = ahocorasick.Automaton()
-        for name, name_entries in entries.items():
-            self._automaton.add_word(name, (len(name), name_entries))
-        if entries:
-            self._automaton.make_automaton()
+        self._entries = dict(entries)
+        self._automata: dict[str, ahocorasick.Automaton | None] = {}
         self._size = len(entries)
         self.languages = languages
 
@@ -236,6 +240,20 @@ class Gazetteer:
     def covers(self, language: str) -> bool:
         return base_language(language) in self.languages
 
+    def _automaton_for(self, language: str) -> ahocorasick.Automaton | None:
+        """The automaton of the names ``language`` may match (None if there are none)."""
+        if language in self._automata:
+            return self._automata[language]
+        automaton = ahocorasick.Automaton()
+        for name, name_entries in self._entries.items():
+            applicable = tuple(entry for entry in name_entries if entry.applies_to(language))
+            if applicable:
+                automaton.add_word(name, (len(name), applicable))
+        if len(automaton):
+            automaton.make_automaton()
+        self._automata[language] = automaton if len(automaton) else None
+        return self._automata[language]
+
     def find(self, text: str, language: str) -> tuple[Mention, ...]:
         """All names of ``language`` (and English/``*`` names) found on word boundaries.
 
@@ -243,15 +261,14 @@ class Gazetteer:
         """
         if self._size == 0 or not text:
             return ()
-        language = base_language(language)
+        automaton = self._automaton_for(base_language(language))
+        if automaton is None:
+            return ()
         matches: list[tuple[int, int, tuple[GazetteerEntry, ...]]] = []
         present: set[str] = set()
-        for last_index, (length, name_entries) in self._automaton.iter(text):
+        for last_index, (length, applicable) in automaton.iter(text):
             start, end = last_index - length + 1, last_index + 1
-            if not on_word_boundaries(text, start, end):
-                continue
-            applicable = tuple(entry for entry in name_entries if entry.applies_to(language))
-            if applicable:
+            if on_word_boundaries(text, start, end):
                 matches.append((start, end, applicable))
                 present.update(entry.kb_id for entry in applicable if entry.requires is None)
         found: list[Mention] = []
