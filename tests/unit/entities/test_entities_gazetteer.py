@@ -32,12 +32,28 @@ def test_boundary_rule_on_latin_and_devanagari():
     assert on_word_boundaries("है।भारत", 3, 7)  # the danda is punctuation, a boundary
 
 
+def test_boundary_rule_on_unspaced_scripts_and_hangul():
+    assert on_word_boundaries("我在中国工作", 2, 4)  # Han: no spaces between words, any position
+    assert on_word_boundaries("東京都に住む", 0, 2)
+    assert on_word_boundaries("한국에서 왔다", 0, 2)  # Hangul: a particle may follow the noun
+    assert not on_word_boundaries("대한국", 1, 3)  # but the noun must start a word
+    assert not on_word_boundaries("Koreas", 0, 5)  # Latin still needs both edges
+
+
 def test_french_and_english_names(gazetteer):
     assert ("Allemagne", "LOC", "iso3166:DE") in found(gazetteer, "Elle vit en Allemagne.", "fr")
     assert ("Germany", "LOC", "iso3166:DE") in found(gazetteer, "She lives in Germany.", "en")
     # English names count in every language; French names do not count in English text.
     assert ("Germany", "LOC", "iso3166:DE") in found(gazetteer, "Elle vit en Germany.", "fr")
     assert found(gazetteer, "She said Allemagne.", "en") == set()
+
+
+def test_language_variants_and_unknown_languages(gazetteer):
+    text = "Elle vit en Allemagne."
+    assert found(gazetteer, text, "fr-FR") == found(gazetteer, text, "fr") != set()
+    # a language without names of its own still gets the English and language-neutral ones
+    assert ("Germany", "LOC", "iso3166:DE") in found(gazetteer, "Germany", "xx")
+    assert found(gazetteer, text, "xx") == set()
 
 
 def test_cldr_organisations_and_short_names_filtered(gazetteer):
