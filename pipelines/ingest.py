@@ -92,9 +92,10 @@ class RunSummary:
 
 
 def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan | None,
-                   enrich_resources: Shared | None = None, sole_worker: bool = False) -> None:
+                   enrich_resources: Shared | None = None, planned_progress: bool = False) -> None:
     """Wire the pipeline; ``enrich_resources`` shares loaded models across runs in one process (micro-batches);
-    ``sole_worker``: the enrichment runs in one process only, so its progress lines can speak for the whole plan."""
+    ``planned_progress``: the enrichment runs in this one process only and the plan is the whole run, so its
+    progress lines can give the share of the plan and the time to go."""
     if config.streaming:
         _build_streaming(pipeline, config)
         return
@@ -102,7 +103,7 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
     enriched = records | "Enrich" >> EnrichRecords(config.enrich, config.entity_config(),
                                                    tag_entities=config.tag_entities, shared=enrich_resources,
                                                    progress_s=config.progress_s,
-                                                   planned=plan.total if sole_worker else None)
+                                                   planned=plan.total if planned_progress else None)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
 
     (dead_letters | "DeadLetterPairs" >> beam.Map(dead_letter_pair, config.max_dead_letter_payload_bytes)
@@ -188,7 +189,9 @@ def run_once(options: PipelineOptions, config: IngestConfig, plan: ReadPlan | No
     runner = resolve_runner(options, config.streaming)
     started = time.monotonic()
     pipeline = beam.Pipeline(runner=runner, options=options)
-    build_pipeline(pipeline, config, plan, enrich_resources, sole_worker=is_single_local_worker(options))
+    # A micro-batch (models shared across runs) is one slice of a stream: its progress counts the stream, not the batch.
+    planned_progress = plan is not None and enrich_resources is None and is_single_local_worker(options)
+    build_pipeline(pipeline, config, plan, enrich_resources, planned_progress=planned_progress)
     result = pipeline.run()
     try:
         state = result.wait_until_finish()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
@@ -94,6 +95,7 @@ class _EnrichFn(beam.DoFn):
         self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
 
     def _load_resources(self) -> _EnrichResources:
+        started = time.monotonic()
         tagger = None
         if self.tag_entities:
             from dataclasses import replace
@@ -104,14 +106,22 @@ class _EnrichFn(beam.DoFn):
                                           max_entities=self.settings.max_entities))
         timeout_s = self.settings.extract_timeout_ms / 1000
         guard = GuardSettings(timeout_s, memory_mb=self.settings.extract_memory_mb) if timeout_s > 0 else None
-        return _EnrichResources(tagger, ExtractionWorkerPool(guard) if guard else None, WorkerProgress(self.progress_s, self.planned))
+        resources = _EnrichResources(tagger, ExtractionWorkerPool(guard) if guard else None,
+                                     WorkerProgress(self.progress_s, self.planned))
+        seconds = time.monotonic() - started
+        log.info("enrichment resources loaded in %.1f s (entity tagger: %s, extraction in worker processes: %s)",
+                 seconds, "yes" if tagger else "no", "yes" if guard else "no",
+                 extra={"seconds": round(seconds, 3), "entities": tagger is not None, "guarded": guard is not None})
+        return resources
 
     def setup(self) -> None:
         # One tagger per worker process, however many DoFn instances the runner makes (one per concurrent
-        # bundle processor): the models are the largest objects a worker holds and the slowest to load.
+        # bundle processor) and however many micro-batches reuse ``shared``: the models are the largest objects a
+        # worker holds and the slowest to load. The tag names what is loaded; a value that changes from run to run
+        # (such as a batch's plan) would reload everything for every micro-batch.
         self._resources = self.shared.acquire(self._load_resources, tag=(
             self.tag_entities, self.settings.max_entities, self.settings.extract_timeout_ms,
-            self.settings.extract_memory_mb, self.progress_s, self.planned))
+            self.settings.extract_memory_mb, self.progress_s))
         self._tagger = self._resources.tagger
         # One extraction worker process per DoFn instance (its requests are sequential), back to the pool after.
         self._worker = self._resources.extractors.lease() if self._resources.extractors else None

@@ -77,6 +77,28 @@ def test_streaming_writes_avro_and_kafka_and_stops_on_sigterm(kafka_settings, to
     assert len(read_avro_dir(tmp_path, "dead_letters")) == 1
 
 
+def test_micro_batches_load_the_models_once(kafka_settings, topics):
+    """Every micro-batch is a new Beam run; the entity models and extraction workers must outlive them (a value
+    that changed per batch in their cache key once reloaded everything per batch: seconds of latency each)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "presspipe.cli", "--log-level", "INFO", "--bootstrap-servers",
+         kafka_settings.bootstrap_servers, "--raw-topic", topics.raw, "--articles-topic", topics.articles,
+         "--dlq-topic", topics.dlq, "run", "--mode", "streaming", "--group", "models-once"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        produce(kafka_settings, topics.raw, raw_messages(0, 3))
+        assert len(distinct_ids(kafka_settings, topics.articles, 3)) == 3
+        produce(kafka_settings, topics.raw, raw_messages(3, 5))  # a batch of another size: another plan
+        assert len(distinct_ids(kafka_settings, topics.articles, 8)) == 8
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr[-2000:]
+    assert stderr.count("batch done") >= 2, stderr[-2000:]
+    loads = [line for line in stderr.splitlines() if "enrichment resources loaded" in line]
+    assert len(loads) == 1 and "entity tagger: yes" in loads[0], stderr[-2000:]
+
+
 def test_replay_stops_at_the_end_captured_at_launch(kafka_settings, topics, tmp_path):
     produce(kafka_settings, topics.raw, raw_messages(0, 40))
     keep_writing = threading.Event()
