@@ -17,12 +17,12 @@ Where the names come from (nothing is typed by hand):
 
 Why built at run time instead of shipping a prebuilt JSON: the build reads only installed, pinned
 data packages, so it can never drift from the installed versions and the project redistributes no
-copy of CLDR or of the LGPL iso-codes data. The price: about 2.7 s of CPU once per worker here
-(~125,000 names; ``build_tagger`` in Beam ``setup``, never per element; measured by
-``training/measure_tagging.py``), a third of it unpickling 367 CLDR locale files. Kept that low by
-reading each locale's own CLDR data without Babel's inheritance merge (base locales inherit only
-from root, which names no territory), cleaning each distinct name once and light-weight entries.
-If worker start-up matters more than that, a pickled automaton built by a script is the next step.
+copy of CLDR or of the LGPL iso-codes data. It is built per document language, the first time a
+worker meets the language (its CLDR locales, its iso-codes catalog and the English names: ~0.1–0.2 s
+and a few MB each; ``build_tagger`` in Beam ``setup`` only reads the user lists). Indexing all
+~125,000 names of every locale up front cost ~2.1 s of CPU and ~240 MB per worker, for a worker
+that sees a handful of languages. Base locales are read without Babel's inheritance merge (they
+inherit only from root, which names no territory), and each distinct name is cleaned once.
 
 A name counts in a document of language L when a data package lists it for L, when it is an
 English name (international names often appear untranslated), or when a user list gives it for L
@@ -37,7 +37,7 @@ from __future__ import annotations
 import gettext
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,7 +53,7 @@ ANY_LANGUAGE = "*"
 ENGLISH = "en"
 
 #: CLDR territory codes that are not places one can mention: unknown region, world, outlying
-#: Oceania, Eurozone; private-use codes (X*, Q* ranges except QO handled above) are skipped by rule.
+#: Oceania, Eurozone. The private-use codes are skipped by rule (:func:`_is_pseudo_territory`).
 _NON_PLACE_TERRITORIES = frozenset({"ZZ", "001", "QO", "EZ"})
 #: CLDR territory codes that name organisations.
 _ORGANISATION_TERRITORIES = frozenset({"EU", "UN"})
@@ -64,8 +64,8 @@ _SKIPPED_ZONE_PREFIXES = ("Etc/", "Antarctica/", "America/Indiana/", "America/Ke
 class GazetteerEntry(NamedTuple):
     """What a name refers to and in which document languages it may be matched.
 
-    A NamedTuple rather than a dataclass: ~125,000 are created per build and construction cost
-    dominates the build time.
+    A NamedTuple rather than a dataclass: tens of thousands are created per language indexed and
+    construction cost dominates the indexing time.
     """
 
     label: str
@@ -112,21 +112,28 @@ def _territory_kb_id(code: str) -> str:
 
 
 def _is_pseudo_territory(code: str) -> bool:
-    return code in _NON_PLACE_TERRITORIES or (len(code) == 2 and code[0] in "XQ")
+    """The codes above and ISO 3166's private-use ones (AA, QM-QZ, XA-XZ: CLDR's pseudo-locale "regions" XA, XB),
+    except XK, the user-assigned code CLDR and most data sets give Kosovo. QA is Qatar."""
+    if code in _NON_PLACE_TERRITORIES:
+        return True
+    return len(code) == 2 and (code == "AA" or "QM" <= code <= "QZ" or (code[0] == "X" and code != "XK"))
 
 
-def cldr_names() -> Iterable[tuple[str, str, str, str, None]]:
-    """``(name, label, kb_id, language, None)`` for CLDR territories and exemplar cities of base locales.
+def cldr_names(languages: Collection[str] | None = None) -> Iterable[tuple[str, str, str, str, None]]:
+    """``(name, label, kb_id, language, None)`` for CLDR territories and exemplar cities of base locales
+    (only the locales of ``languages``, if given).
 
     All territory names come before all city names, so a name that is both (``सिंगापुर``) gets the
     territory's ``kb_id``.
     """
     cities: list[tuple[str, str, str, str, None]] = []
     for identifier in _base_locales():
+        language = base_language(identifier)
+        if languages is not None and language not in languages:
+            continue
         # Base locales inherit only from root, which names no territory: reading the locale's own
         # data skips Babel's inheritance merge, most of the build time.
         data = localedata.load(identifier, merge_inherited=False)
-        language = base_language(identifier)
         for code, name in data.get("territories", {}).items():
             if _is_pseudo_territory(code):
                 continue
@@ -138,9 +145,10 @@ def cldr_names() -> Iterable[tuple[str, str, str, str, None]]:
                 cities.append((city, "LOC", f"tz:{zone}", language, None))
     # CLDR omits an exemplar city where it equals the zone id's last part (English "Paris" for
     # Europe/Paris); the id is then the name, as CLDR's own fallback says.
-    for zone in get_global("zone_territories"):
-        if not zone.startswith(_SKIPPED_ZONE_PREFIXES):
-            cities.append((zone.rsplit("/", 1)[-1].replace("_", " "), "LOC", f"tz:{zone}", ENGLISH, None))
+    if languages is None or ENGLISH in languages:
+        for zone in get_global("zone_territories"):
+            if not zone.startswith(_SKIPPED_ZONE_PREFIXES):
+                cities.append((zone.rsplit("/", 1)[-1].replace("_", " "), "LOC", f"tz:{zone}", ENGLISH, None))
     yield from cities
 
 
@@ -152,8 +160,9 @@ def _catalog(locale_directory: Path, domain: str) -> dict[str, str]:
         return gettext.GNUTranslations(handle)._catalog  # msgid -> translation, parsed once
 
 
-def iso_names() -> Iterable[tuple[str, str, str, str, str | None]]:
-    """``(name, label, kb_id, language, requires)`` for ISO 3166 countries and top-level subdivisions.
+def iso_names(languages: Collection[str] | None = None) -> Iterable[tuple[str, str, str, str, str | None]]:
+    """``(name, label, kb_id, language, requires)`` for ISO 3166 countries and top-level subdivisions
+    (English names always; translations only into ``languages``, if given).
 
     English names come from pycountry's records; translations from the iso-codes gettext catalogs
     pycountry ships (``रूसी संघ``, and subdivisions such as ``हनोई`` for Hà Nội). A subdivision only
@@ -178,7 +187,7 @@ def iso_names() -> Iterable[tuple[str, str, str, str, str | None]]:
     locales = Path(pycountry.LOCALES_DIR)
     for locale_directory in sorted(locales.iterdir()):
         language = base_language(locale_directory.name)
-        if language == ENGLISH:
+        if language == ENGLISH or (languages is not None and language not in languages):
             continue
         for english, translated in _catalog(locale_directory, "iso3166-1").items():
             if english in countries and translated != english:
@@ -218,37 +227,45 @@ def read_entity_list(path: Path) -> Iterable[tuple[str, str, str, str, None]]:
                 yield name, label, entity_id, key, None
 
 
+Row = tuple[str, str, str, str, "str | None"]  # (name, label, kb_id, language, requires)
+
+
 class Gazetteer:
     """A name index; build it once per worker with :func:`build_gazetteer`.
 
-    Names are matched with one Aho-Corasick automaton per document language, holding only the
-    names that apply to it, built the first time the language is seen (~0.2 s, ~1.5 MB each). One
-    automaton over all ~125,000 names of every locale was measured 8x slower to scan a 5,000-character
-    Hindi text (1.24 vs 0.16 ms: the large trie misses the CPU cache on every character), and a
-    worker sees only the few dozen languages the language detector can name.
+    The names a document language may match are indexed the first time a worker sees that language:
+    its own CLDR locales and iso-codes catalog, the English names and the user lists, in an
+    Aho-Corasick automaton of its own (see the module docstring for the cost). One automaton over
+    all ~125,000 names was also measured 8x slower to scan a 5,000-character Hindi text (1.24 vs
+    0.16 ms: the large trie misses the CPU cache on every character).
     """
 
-    def __init__(self, entries: Mapping[str, tuple[GazetteerEntry, ...]], languages: frozenset[str]) -> None:
-        self._entries = dict(entries)
+    def __init__(self, user_rows: Iterable[Row], include_data_packages: bool, languages: frozenset[str]) -> None:
+        self._user_rows = tuple(user_rows)
+        self._include_data_packages = include_data_packages
         self._automata: dict[str, ahocorasick.Automaton | None] = {}
-        self._size = len(entries)
         self.languages = languages
-
-    def __len__(self) -> int:
-        return self._size
 
     def covers(self, language: str) -> bool:
         return base_language(language) in self.languages
+
+    def entries_for(self, language: str) -> dict[str, tuple[GazetteerEntry, ...]]:
+        """Every name that counts in a document of ``language``, with its entries in precedence order."""
+        rows: list[Iterable[Row]] = []
+        if self._include_data_packages:
+            wanted = {language, ENGLISH}
+            rows = [cldr_names(wanted), iso_names(wanted)]
+        entries = index_names(self._user_rows, *rows)
+        return {name: applicable for name, name_entries in entries.items()
+                if (applicable := tuple(entry for entry in name_entries if entry.applies_to(language)))}
 
     def _automaton_for(self, language: str) -> ahocorasick.Automaton | None:
         """The automaton of the names ``language`` may match (None if there are none)."""
         if language in self._automata:
             return self._automata[language]
         automaton = ahocorasick.Automaton()
-        for name, name_entries in self._entries.items():
-            applicable = tuple(entry for entry in name_entries if entry.applies_to(language))
-            if applicable:
-                automaton.add_word(name, (len(name), applicable))
+        for name, applicable in self.entries_for(language).items():
+            automaton.add_word(name, (len(name), applicable))
         if len(automaton):
             automaton.make_automaton()
         self._automata[language] = automaton if len(automaton) else None
@@ -259,7 +276,7 @@ class Gazetteer:
 
         Overlapping matches are all returned; the combiner keeps the longest.
         """
-        if self._size == 0 or not text:
+        if not text:
             return ()
         automaton = self._automaton_for(base_language(language))
         if automaton is None:
@@ -280,14 +297,42 @@ class Gazetteer:
 
 
 def build_gazetteer(entity_lists: Iterable[Path] = (), include_data_packages: bool = True) -> Gazetteer:
-    """Index CLDR, ISO and user names. User-list entries come first for a name, so they win."""
+    """The gazetteer of CLDR, ISO and user names; user lists are read (and checked) now, the data
+    packages per language when a document first needs it."""
+    user_rows = [row for path in entity_lists for row in read_entity_list(Path(path))]
+    languages = {row[3] for row in user_rows}
+    if include_data_packages:
+        languages |= data_package_languages()
+    return Gazetteer(user_rows, include_data_packages, frozenset(languages) - {ANY_LANGUAGE})
+
+
+def data_package_languages() -> set[str]:
+    """Languages the data packages name places in: CLDR's base locales, iso-codes' catalogs, English."""
+    languages = {base_language(identifier) for identifier in _base_locales()} | {ENGLISH}
+    for locale_directory in Path(pycountry.LOCALES_DIR).iterdir():
+        if (locale_directory / "LC_MESSAGES" / "iso3166-1.mo").is_file():
+            languages.add(base_language(locale_directory.name))
+    return languages
+
+
+def _precedence(kb_id: str) -> int:
+    """Data-package entries of one name: countries, regions and CLDR's organisations first, then cities, then
+    subdivisions (which also need their country in the document)."""
+    return 2 if kb_id.startswith("iso3166-2:") else 1 if kb_id.startswith("tz:") else 0
+
+
+def index_names(user_rows: Iterable[Row], *data_rows: Iterable[Row]) -> dict[str, tuple[GazetteerEntry, ...]]:
+    """Name → entries in precedence order: user lists first (watch-lists are explicit, so they win), then by
+    :func:`_precedence` (``सिंगापुर`` is the country before the city), then in the order the rows give them.
+
+    The order must not depend on which languages were read: a worker indexes one language at a time.
+    """
     by_name: dict[tuple[str, str, str, str | None], set[str]] = {}  # (name, label, kb_id, requires) -> languages
     order: list[tuple[str, str, str, str | None]] = []
     user_keys: set[tuple[str, str, str, str | None]] = set()
-
     cleaned: dict[str, str | None] = {}  # CLDR repeats most names across locales: clean each once
 
-    def add(rows: Iterable[tuple[str, str, str, str, str | None]], from_user: bool) -> None:
+    def add(rows: Iterable[Row], from_user: bool) -> None:
         for raw_name, label, kb_id, language, requires in rows:
             if from_user:
                 name = " ".join(unicodedata.normalize("NFC", raw_name).split())
@@ -303,14 +348,11 @@ def build_gazetteer(entity_lists: Iterable[Path] = (), include_data_packages: bo
             if from_user:
                 user_keys.add(key)
 
-    for path in entity_lists:
-        add(read_entity_list(Path(path)), from_user=True)
-    languages: set[str] = set()
-    if include_data_packages:
-        add(cldr_names(), from_user=False)
-        add(iso_names(), from_user=False)
-        languages = {language for key in order for language in by_name[key]}
+    add(user_rows, from_user=True)
+    for rows in data_rows:
+        add(rows, from_user=False)
 
+    order.sort(key=lambda key: -1 if key in user_keys else _precedence(key[2]))  # stable: row order within a rank
     entries: dict[str, list[GazetteerEntry]] = {}
     language_sets: dict[frozenset[str], frozenset[str]] = {}  # shared instead of one per entry
     for key in order:
@@ -319,4 +361,4 @@ def build_gazetteer(entity_lists: Iterable[Path] = (), include_data_packages: bo
         key_languages = frozenset(by_name[key])
         key_languages = language_sets.setdefault(key_languages, key_languages)
         entries.setdefault(name, []).append(GazetteerEntry(label, kb_id, key_languages, source, requires))
-    return Gazetteer({name: tuple(values) for name, values in entries.items()}, frozenset(languages) - {ANY_LANGUAGE})
+    return {name: tuple(values) for name, values in entries.items()}

@@ -56,6 +56,25 @@ def test_language_variants_and_unknown_languages(gazetteer):
     assert found(gazetteer, text, "xx") == set()
 
 
+def test_countries_come_before_time_zone_cities_and_private_use_codes_are_not_countries(gazetteer):
+    text = "Doha is the capital of Qatar; Pristina that of Kosovo; Hong Kong is not in Macau."
+    mentions = found(gazetteer, text, "en")
+    # QA and XK are real codes (only AA, QM-QZ and the other X* are private use); a name that is both a
+    # country and a time zone's city (Qatar, Hong Kong) is the country.
+    assert {("Qatar", "LOC", "iso3166:QA"), ("Kosovo", "LOC", "iso3166:XK"),
+            ("Hong Kong", "LOC", "iso3166:HK")} <= mentions
+    assert not any(kb_id in ("iso3166:XA", "iso3166:XB", "iso3166:ZZ") for _, _, kb_id in found(
+        gazetteer, "Pseudo-Accents, Pseudo-Bidi and Unknown Region", "en"))
+
+
+def test_names_are_indexed_per_language_when_first_needed():
+    gazetteer = build_gazetteer()
+    assert gazetteer.covers("hi") and gazetteer.covers("vi")
+    hindi = gazetteer.entries_for("hi")
+    assert hindi["रूस"][0].kb_id == "iso3166:RU" and "Allemagne" not in hindi and "Germany" in hindi
+    assert ("Allemagne", "LOC", "iso3166:DE") in found(gazetteer, "Elle vit en Allemagne.", "fr")
+
+
 def test_cldr_organisations_and_short_names_filtered(gazetteer):
     assert ("संयुक्त राष्ट्र", "ORG", "iso3166:UN") in found(gazetteer, "संयुक्त राष्ट्र ने कहा", "hi")
     assert gazetteer.covers("hi") and gazetteer.covers("fr") and gazetteer.covers("en")
