@@ -96,10 +96,7 @@ overall and per-label precision/recall/F1 on the held-out bucket, printed as wel
 
 from __future__ import annotations
 
-import os
-
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[_variable] = "1"
+import training.single_thread  # noqa: F401  (before numpy loads)
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402

@@ -18,10 +18,7 @@ Run: ``.venv/bin/python -m training.plain_baseline [--output DIR]`` (one core; p
 
 from __future__ import annotations
 
-import os
-
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[_variable] = "1"
+import training.single_thread  # noqa: F401  (before numpy loads)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
