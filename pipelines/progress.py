@@ -14,7 +14,8 @@ import threading
 import time
 from typing import Callable
 
-PROGRESS_LOGGER = "presspipe.progress"
+from presspipe.logs import PROGRESS_LOGGER
+
 log = logging.getLogger(PROGRESS_LOGGER)
 
 

@@ -63,12 +63,10 @@ def parse_model_override(text: str) -> tuple[str, str | None]:
 
 
 def check_entity_list(path: Path) -> Path:
-    """``path`` once every line has parsed as a watch-list entry, so a bad list fails a launch, not a worker."""
-    try:
-        for _ in read_entity_list(path):
-            pass
-    except OSError as error:
-        raise EntityConfigError(f"cannot read {path}: {error}") from error
+    """``path`` once every line has parsed as a watch-list entry, so a bad list fails a launch, not a worker
+    (:func:`~.gazetteer.read_entity_list` raises :class:`EntityConfigError` for an unreadable or malformed list)."""
+    for _ in read_entity_list(path):
+        pass
     return path
 
 
