@@ -6,7 +6,7 @@ import random
 
 import spacy
 
-from training.hindi_ner import Sentence, _split_token, augment, bucket_of, to_sentence
+from training.hindi_ner import Sentence, _split_token, augment, bucket_of, to_sentence, with_acronyms
 from training.plain_baseline import plain_doc, presspipe_doc
 
 # Written for these tests (HiNER-like rows: token, tag); not taken from the data set.
@@ -70,3 +70,13 @@ def test_gold_docs_for_the_plain_recipe_and_for_presspipe_tokens():
     assert ours.text == plain.text.rstrip()
     assert [(entity.text, entity.label_) for entity in ours.ents] == [
         ("सुनीता वर्मा", "PERSON"), ("नगर निगम", "ORG"), ("कानपुर", "LOC")]
+
+
+def test_acronym_scoring_merges_as_the_run_time_combiner_does():
+    text = "एपीईसी शिखर सम्मेलन में सीबीआई के अधिकारी पहुंचे।"
+    summit = (0, len("एपीईसी शिखर सम्मेलन"), "ORG")
+    place = (text.index("अधिकारी"), text.index("अधिकारी") + len("अधिकारी"), "LOC")
+    merged = with_acronyms(text, {summit, place})
+    cbi = text.index("सीबीआई")
+    # the ORG span around an acronym gives way to it, an acronym nobody tagged is added, the rest stays
+    assert merged == {(0, len("एपीईसी"), "ORG"), (cbi, cbi + len("सीबीआई"), "ORG"), place}
