@@ -1,7 +1,7 @@
 """Entity-model figures of ``make bench`` (group ``entity_models``).
 
 * ``entities_numpy_blas_mismatching_docs`` -- the spaCy models run on numpy's BLAS (see
-  :mod:`pipelines.enrich.entities.spacy_backend`) only because that returns exactly the mentions thinc's default
+  :mod:`presspipe.pipelines.enrich.entities.spacy_backend`) only because that returns exactly the mentions thinc's default
   (blis) returns: every cleaned body of the corpus in a language with a model is tagged both ways and compared.
 * ``entity_model_ms_per_doc`` -- the same documents, numpy's BLAS against blis.
 * ``hindi_tagging_5000_chars_ms`` -- issue 4's speed target: the default tagger (Hindi model, gazetteer,
@@ -33,8 +33,8 @@ def _cpu_ms(call, repeats: int = REPEATS) -> float:
 
 def blas_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure]:
     """Tag every body that has a model both ways; count documents whose mentions differ."""
-    from pipelines.enrich.entities.config import DEFAULT_MODELS
-    from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
+    from presspipe.pipelines.enrich.entities.config import DEFAULT_MODELS
+    from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer
 
     results = []
     for language, reference in DEFAULT_MODELS.items():
@@ -65,7 +65,7 @@ def hindi_tagging_figure(typical_extract_ms: float) -> Figure:
 
     if not SEEDS.is_dir():
         return not_available(name, "ms", f"the Hindi seed articles are not at {SEEDS}")
-    from pipelines.enrich.entities import build_tagger
+    from presspipe.pipelines.enrich.entities import build_tagger
 
     tagger = build_tagger()
     article = hindi_article()

@@ -13,9 +13,9 @@ import apache_beam as beam
 from kafka import TopicPartition
 
 from benchmarks.figures import Figure, Target
-from pipelines.io.kafka import ReadFromKafkaBounded, ReadPlan, new_consumer, plan_bounded_read
-from pipelines.runners import resolve_runner
-from presspipe.settings import KafkaSettings
+from presspipe.pipelines.io.kafka import ReadFromKafkaBounded, ReadPlan, new_consumer, plan_bounded_read
+from presspipe.pipelines.runners import resolve_runner
+from presspipe.core.settings import KafkaSettings
 
 PLAIN_CONSUMER = "plain kafka-python consumer loop"
 

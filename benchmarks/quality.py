@@ -22,10 +22,10 @@ from pathlib import Path
 
 import trafilatura
 
-from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.normalize import normalize_paragraph
-from pipelines.enrich.record import _WORD, EnrichSettings, Provenance, enrich_article
-from schemas.records import RawArticle, Source
+from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.normalize import normalize_paragraph
+from presspipe.pipelines.enrich.record import _WORD, EnrichSettings, Provenance, enrich_article
+from presspipe.schemas.records import RawArticle, Source
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "html"
 

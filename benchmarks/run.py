@@ -11,7 +11,7 @@ Prints one JSON object per figure (see :mod:`benchmarks.figures`), then a human 
 * ``entity_models`` -- the spaCy models on numpy's BLAS against blis (mismatching documents must be 0, and the
   time of each), and the Hindi tagging of a 5,000-character article against a typical page's extraction (see
   :mod:`benchmarks.entities`).
-* ``end_to_end`` -- embedded broker → Beam in-process runner → Avro files, wall clock of ``pipelines.ingest.run``
+* ``end_to_end`` -- embedded broker → Beam in-process runner → Avro files, wall clock of ``presspipe.pipelines.ingest.run``
   (planning, model loading and the Avro write included) against a plain trafilatura loop run just before.
 * ``scaling`` -- ``benchmarks.scaling`` when present, else the bounded run with 1 and 2 DirectRunner worker processes.
 * ``streaming`` -- produce at a steady rate into a streaming run, produce→sink latency p50/p99.
@@ -75,7 +75,7 @@ FETCHED_AT = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
 def raw_article_for(page: CorpusPage, *, copy: int = 0):
     """The raw record a files/HTTP connector would build for ``page``; ``copy`` makes repeated pages distinct."""
-    from connectors.base import build_raw_article
+    from presspipe.connectors.base import build_raw_article
 
     url = page.url if copy == 0 else f"{page.url}?copy={copy}"
     return build_raw_article(connector="files", source_name="bench", body=page.body, content_type=page.content_type,
@@ -104,16 +104,16 @@ class StagedResult:
 
 def enrich_staged(message: bytes, headers: dict[str, bytes], *, settings, tagger, detector,
                   clock: Callable[[], float] = time.perf_counter) -> StagedResult:
-    """The DoFn's work for one message through the public stage functions of ``pipelines.enrich.record``, timed.
+    """The DoFn's work for one message through the public stage functions of ``presspipe.pipelines.enrich.record``, timed.
 
-    Composes the stages exactly as :func:`~pipelines.enrich.record.enrich_article` does (the smoke test checks
+    Composes the stages exactly as :func:`~presspipe.pipelines.enrich.record.enrich_article` does (the smoke test checks
     the articles are equal), plus the raw-message decode before and the article encode after.
     """
-    from pipelines.enrich.decode import RawDecodeError, decode_raw_article
-    from pipelines.enrich.errors import EnrichmentError
-    from pipelines.enrich.record import (Provenance, assemble_article, clean_document, declared_language_of,
+    from presspipe.pipelines.enrich.decode import RawDecodeError, decode_raw_article
+    from presspipe.pipelines.enrich.errors import EnrichmentError
+    from presspipe.pipelines.enrich.record import (Provenance, assemble_article, clean_document, declared_language_of,
                                          decode_document, detect_language, extract_document, tag_entities)
-    from presspipe import __version__
+    from presspipe.core.version import __version__
 
     seconds: dict[str, float] = {}
     stage = "decode"
@@ -163,13 +163,13 @@ class LoopResult:
 
 def build_models(entities: bool):
     """The per-worker objects the DoFn builds in ``setup``: the entity tagger and the language detector."""
-    from pipelines.enrich.language import default_detector
-    from pipelines.enrich.record import EnrichSettings
+    from presspipe.pipelines.enrich.language import default_detector
+    from presspipe.pipelines.enrich.record import EnrichSettings
 
     settings = EnrichSettings()
     tagger = None
     if entities:
-        from pipelines.enrich.entities import build_tagger
+        from presspipe.pipelines.enrich.entities import build_tagger
 
         tagger = build_tagger()
     return settings, tagger, default_detector(settings.language.seed, settings.language.backend)
@@ -178,7 +178,7 @@ def build_models(entities: bool):
 def enrichment_loop(pages: Sequence[CorpusPage], *, entities: bool, log: Callable[[str], None]) -> LoopResult:
     import trafilatura
 
-    from connectors.base import AVRO_CONTENT_TYPE
+    from presspipe.connectors.base import AVRO_CONTENT_TYPE
 
     settings, tagger, detector = build_models(entities)
     messages = [raw_article_for(page).encode() for page in pages]
@@ -255,7 +255,7 @@ def stage_figures(loop: LoopResult) -> list[Figure]:
 
 def langdetect_rs_figures(bodies: Sequence[str]) -> list[Figure]:
     """Exact agreement of langdetect_rs with langdetect on the samples ``identify_language`` feeds them."""
-    from pipelines.enrich.language import LanguageSettings, default_detector, rust_backend_available
+    from presspipe.pipelines.enrich.language import LanguageSettings, default_detector, rust_backend_available
 
     names = ("langdetect_rs_mismatching_docs", "language_detector_ms_per_doc")
     if not rust_backend_available():
@@ -290,8 +290,8 @@ class BrokerTopics:
 
 
 def fresh_topics(bootstrap_servers: str, label: str, partitions: int = 2) -> BrokerTopics:
-    from pipelines.io.kafka import create_topics
-    from presspipe.settings import KafkaSettings
+    from presspipe.pipelines.io.kafka import create_topics
+    from presspipe.core.settings import KafkaSettings
 
     stem = f"bench-{label}-{uuid.uuid4().hex[:8]}"
     topics = BrokerTopics(bootstrap_servers, f"{stem}.raw", f"{stem}.articles", f"{stem}.dlq")
@@ -302,8 +302,8 @@ def fresh_topics(bootstrap_servers: str, label: str, partitions: int = 2) -> Bro
 
 def produce_pages(topics: BrokerTopics, pages: Iterable[CorpusPage], *, copy_offset: int = 0) -> int:
     """Produce raw records for ``pages`` as the files connector would; returns how many the broker acknowledged."""
-    from connectors.base import ConnectorReport, RawArticleProducer
-    from presspipe.settings import KafkaSettings
+    from presspipe.connectors.base import ConnectorReport, RawArticleProducer
+    from presspipe.core.settings import KafkaSettings
 
     producer = RawArticleProducer(KafkaSettings(bootstrap_servers=topics.bootstrap_servers), topics.raw)
     report = ConnectorReport()
@@ -338,7 +338,7 @@ def pipeline_argv(topics: BrokerTopics, output_dir: Path, docs: int, *, entities
 
 def timed_bounded_run(argv: list[str], expected: int) -> float:
     """Docs/s of an in-process bounded run, wall clock of the whole ``run`` (plan, models, write)."""
-    from pipelines.ingest import run
+    from presspipe.pipelines.ingest import run
 
     started = time.perf_counter()
     summary = run(argv)
@@ -416,7 +416,7 @@ def external_scaling_figures(items: list[dict], produced: int) -> list[Figure]:
 
 def streaming_figures(bootstrap: str, pages: Sequence[CorpusPage], config: BenchConfig, work: Path) -> list[Figure]:
     names = (("streaming_latency_p50_s", Target(max_value=2.0)), ("streaming_latency_p99_s", None))
-    if importlib.util.find_spec("pipelines.io.kafka_streaming") is None or \
+    if importlib.util.find_spec("presspipe.pipelines.io.kafka_streaming") is None or \
             importlib.util.find_spec("benchmarks.streaming") is None:
         return [not_available(name, "s", "streaming mode (pipelines/io/kafka_streaming.py) does not exist yet", target)
                 for name, target in names]
@@ -474,7 +474,7 @@ def load_models_only(entities: bool) -> None:
     """What a worker holds before its first record: the pipeline's modules and models (the RSS floor)."""
     import apache_beam  # noqa: F401  (the pipeline process imports Beam too)
 
-    import pipelines.ingest  # noqa: F401
+    import presspipe.pipelines.ingest  # noqa: F401
 
     build_models(entities)
 
@@ -497,7 +497,7 @@ def backfill_figures(bootstrap: str, config: BenchConfig, work: Path, log: Calla
                         env)
     argv = topics.argv() + ["--output", f"avro:{work / 'backfill'}"] + ([] if config.entities else ["--no_entities"])
     log(f"backfill: running the pipeline over {produced} records")
-    peak = peak_rss_mb([python, "-m", "pipelines.ingest", *argv], env)
+    peak = peak_rss_mb([python, "-m", "presspipe.pipelines.ingest", *argv], env)
     return [Figure("backfill_peak_rss_mb", peak, "MB", floor, "process with the same modules and models loaded",
                    Target(max_value=1536), note=f"{produced} records, bounded run, FnApiRunner in process, "
                                                 f"entities {'on' if config.entities else 'off'}")]
@@ -579,8 +579,8 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
 def kafka_read_group(bootstrap: str, records: int) -> list[Figure]:
     """Raw-sized records (3 KB) on a 4-partition topic, read by Beam and by a plain consumer loop."""
     from benchmarks.kafka_read import kafka_read_figures
-    from pipelines.io.kafka import create_topics, new_producer
-    from presspipe.settings import KafkaSettings
+    from presspipe.pipelines.io.kafka import create_topics, new_producer
+    from presspipe.core.settings import KafkaSettings
 
     settings = KafkaSettings(bootstrap)
     topic = f"bench-read-{uuid.uuid4().hex[:8]}"

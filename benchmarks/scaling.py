@@ -131,7 +131,7 @@ def portable_job_service(log_dir: Path) -> Iterator[LocalEngine]:
 
 
 def _timed_run(bootstrap_servers: str, raw_topic: str, dlq_topic: str, chunk_records: int, flags: Sequence[str]):
-    from pipelines import ingest
+    from presspipe.pipelines import ingest
 
     out_dir = tempfile.mkdtemp(prefix="presspipe-scaling-")
     try:
@@ -191,10 +191,10 @@ def load_copies(bootstrap_servers: str, raw_topic: str, inputs: Sequence[Path], 
 
     The same articles repeated: enough volume to time the engines; ids repeat, which the pipeline does not mind.
     """
-    from connectors.base import ConnectorReport, RawArticleProducer
-    from connectors.files import FilesConnector
-    from presspipe.settings import KafkaSettings
-    from schemas import RawArticle
+    from presspipe.connectors.base import ConnectorReport, RawArticleProducer
+    from presspipe.connectors.files import FilesConnector
+    from presspipe.core.settings import KafkaSettings
+    from presspipe.schemas import RawArticle
 
     articles = [item for item in FilesConnector(list(inputs)).fetch() if isinstance(item, RawArticle)]
     producer = RawArticleProducer(KafkaSettings(bootstrap_servers=bootstrap_servers), raw_topic)
@@ -213,9 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m benchmarks.scaling [COPIES]``: embedded broker, COPIES × (samples + HTML fixtures), then the figures."""
     import json
 
-    from pipelines.io.kafka import create_topics
+    from presspipe.pipelines.io.kafka import create_topics
     from presspipe.broker import running_broker
-    from presspipe.settings import KafkaSettings
+    from presspipe.core.settings import KafkaSettings
 
     copies = int((argv if argv is not None else sys.argv[1:] or ["15"])[0])
     repo = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Streaming latency: records produced at a steady rate into a running ``--mode streaming`` pipeline, and the time
 from each produce to its article in the Kafka sink.
 
-The pipeline runs as its own process (``python -m pipelines.ingest --mode streaming``), as a user would run it; it is
+The pipeline runs as its own process (``python -m presspipe.pipelines.ingest --mode streaming``), as a user would run it; it is
 started before the first record, given time to reach its steady state (models loaded, partitions assigned), and
 stopped with SIGTERM once every produced record came out (or the deadline passed). Latency of one record: the
 sink record's Kafka timestamp (set by the sink's producer when it sends) minus the raw record's timestamp (set by
@@ -42,12 +42,12 @@ def measure_streaming_latency(bootstrap: str, pages: Sequence[CorpusPage], *, ra
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
     from benchmarks.run import REPOSITORY, fresh_topics, raw_article_for
-    from connectors.base import AVRO_CONTENT_TYPE
-    from schemas import Article, default_registry
+    from presspipe.connectors.base import AVRO_CONTENT_TYPE
+    from presspipe.schemas import Article, default_registry
 
     topics = fresh_topics(bootstrap, "streaming", partitions=2)
     work.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "pipelines.ingest", *topics.argv(), "--mode", "streaming", "--from", "latest",
+    argv = [sys.executable, "-m", "presspipe.pipelines.ingest", *topics.argv(), "--mode", "streaming", "--from", "latest",
             "--group", f"{topics.raw}.bench",
             "--output", f"kafka:{topics.articles}"] + ([] if entities else ["--no_entities"])
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
@@ -102,7 +102,7 @@ def measure_streaming_latency(bootstrap: str, pages: Sequence[CorpusPage], *, ra
 def _warm_up(producer, consumer, process: subprocess.Popen, raw_topic: str, page: CorpusPage, log) -> int:
     """Send one record at a time until one comes out: the pipeline then runs in its steady state."""
     from benchmarks.run import raw_article_for
-    from connectors.base import AVRO_CONTENT_TYPE
+    from presspipe.connectors.base import AVRO_CONTENT_TYPE
 
     deadline = time.monotonic() + WARM_UP_TIMEOUT_S
     sent = 0

@@ -21,10 +21,10 @@ from typing import IO, Callable, Iterator, Mapping
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from presspipe import __version__
-from presspipe.settings import KafkaSettings
-from schemas import Hints, RawArticle, Source, raw_article_id
-from schemas.records import utc_now
+from presspipe.core.version import __version__
+from presspipe.core.settings import KafkaSettings
+from presspipe.schemas import Hints, RawArticle, Source, raw_article_id
+from presspipe.schemas.records import utc_now
 
 log = logging.getLogger(__name__)
 

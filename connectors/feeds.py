@@ -17,11 +17,11 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped
-from connectors.http_client import FetchError, PoliteClient
-from connectors.pages import PageFetcher, PageLead
-from connectors.state import ConnectorState, PendingGroups
-from schemas import Hints, RawArticle
+from presspipe.connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped
+from presspipe.connectors.http_client import FetchError, PoliteClient
+from presspipe.connectors.pages import PageFetcher, PageLead
+from presspipe.connectors.state import ConnectorState, PendingGroups
+from presspipe.schemas import Hints, RawArticle
 
 
 # feedparser flags these but parses the document fine (a wrong declared encoding is common in real feeds).

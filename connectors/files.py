@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from presspipe.compression import CorruptGzipError, InflateLimitError, gunzip_capped
-from connectors.base import Connector, FetchFailure, FetchResult, build_raw_article
-from schemas import Hints
+from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped
+from presspipe.connectors.base import Connector, FetchFailure, FetchResult, build_raw_article
+from presspipe.schemas import Hints
 
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".html.gz": "text/html", ".txt": "text/plain"}
 SUPPORTED_SUFFIXES = (*CONTENT_TYPES, ".jsonl")

@@ -20,10 +20,10 @@ from datetime import datetime
 from itertools import islice
 from typing import Iterable, Iterator
 
-from connectors.base import FetchFailure, FetchResult, FetchSkipped, build_raw_article
-from connectors.http_client import FetchError, FetchedResponse, PoliteClient
-from connectors.state import ConnectorState, PendingGroups, Validators, content_hash
-from schemas import Hints, RawArticle
+from presspipe.connectors.base import FetchFailure, FetchResult, FetchSkipped, build_raw_article
+from presspipe.connectors.http_client import FetchError, FetchedResponse, PoliteClient
+from presspipe.connectors.state import ConnectorState, PendingGroups, Validators, content_hash
+from presspipe.schemas import Hints, RawArticle
 
 log = logging.getLogger(__name__)
 

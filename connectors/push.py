@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
-from connectors.base import ConnectorReport, DeliveryError, Progress, RawArticleProducer, build_raw_article
-from connectors.state import ConnectorState, Validators, content_hash
-from schemas import Hints, RawArticle
+from presspipe.connectors.base import ConnectorReport, DeliveryError, Progress, RawArticleProducer, build_raw_article
+from presspipe.connectors.state import ConnectorState, Validators, content_hash
+from presspipe.schemas import Hints, RawArticle
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped
-from connectors.http_client import FetchError, PoliteClient
-from connectors.pages import PageFetcher, PageLead
-from connectors.state import ConnectorState, PendingGroups, Validators
-from presspipe.compression import InflateError, gunzip_capped, is_gzip
-from schemas import Hints, RawArticle
+from presspipe.connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped
+from presspipe.connectors.http_client import FetchError, PoliteClient
+from presspipe.connectors.pages import PageFetcher, PageLead
+from presspipe.connectors.state import ConnectorState, PendingGroups, Validators
+from presspipe.core.compression import InflateError, gunzip_capped, is_gzip
+from presspipe.schemas import Hints, RawArticle
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"

@@ -23,10 +23,10 @@ from typing import BinaryIO, Iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped, build_raw_article
-from connectors.state import ConnectorState
-from presspipe.compression import gzip_member_intact
-from schemas import RawArticle
+from presspipe.connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped, build_raw_article
+from presspipe.connectors.state import ConnectorState
+from presspipe.core.compression import gzip_member_intact
+from presspipe.schemas import RawArticle
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 trafilatura and lxml run pathological pages for minutes, in C as well as in Python; a thread cannot be stopped, so
 the only interruption that always works is killing a process. :class:`ExtractionWorker` is one long-lived child
-process that runs :func:`pipelines.enrich.record.extract_document` for its parent, one request at a time, over a
+process that runs :func:`presspipe.pipelines.enrich.record.extract_document` for its parent, one request at a time, over a
 socket pair. When an answer does not come within the limit the parent SIGKILLs the child, raises
 ``LimitExceededError("extract_timeout")`` (a dead letter at stage ``limits``) and starts a fresh child for the next
 article. A child that dies on an article (segfault, out of memory) costs that article, as an ``ExtractionError``;
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from pipelines.enrich.errors import ExtractionError, LimitExceededError
+from presspipe.pipelines.enrich.errors import ExtractionError, LimitExceededError
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class ExtractionWorker:
             filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "pipelines.guard", str(theirs.fileno()), str(os.getpid()),
+                [sys.executable, "-m", "presspipe.pipelines.guard", str(theirs.fileno()), str(os.getpid()),
                  str(self.settings.memory_mb)],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=environment, cwd=_PROJECT_ROOT)
         except OSError as error:
@@ -264,7 +264,7 @@ def serve(fd: int, parent_pid: int, memory_mb: int = 0) -> None:
     parent's next request goes to a fresh child (the receipt protocol makes that transparent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the whole group; the parent decides
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
-    from pipelines.enrich.record import extract_document
+    from presspipe.pipelines.enrich.record import extract_document
 
     if memory_mb:
         limit = memory_mb * 1024 * 1024

@@ -1,7 +1,7 @@
 """The ingestion pipeline: raw topic → decode → enrich → Avro files and/or Kafka, failures → dead-letter topic.
 
 ``build_pipeline`` wires the transforms; ``run`` plans the read, runs, commits offsets after the outputs are durable
-and returns a ``RunSummary``; ``main`` is ``python -m pipelines.ingest`` and ``presspipe run``.
+and returns a ``RunSummary``; ``main`` is ``python -m presspipe.pipelines.ingest`` and ``presspipe run``.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 from apache_beam.utils.shared import Shared
 
-from pipelines.io.avro import WriteDatumsToAvro, WriteWindowedAvro
-from pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBounded, ReadPlan, StartPosition, \
+from presspipe.pipelines.io.avro import WriteDatumsToAvro, WriteWindowedAvro
+from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBounded, ReadPlan, StartPosition, \
     WriteToKafka, commit_offsets, plan_bounded_read
-from pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
-from pipelines.options import ConfigError, IngestConfig, PresspipeOptions
-from pipelines.runners import IN_PROCESS_NAMES, is_single_local_worker, resolve_runner, runner_label
-from pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, \
+from presspipe.pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
+from presspipe.pipelines.options import ConfigError, IngestConfig, PresspipeOptions
+from presspipe.pipelines.runners import IN_PROCESS_NAMES, is_single_local_worker, resolve_runner, runner_label
+from presspipe.pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, \
     dead_letter_pair
-from presspipe import logs
-from schemas.codec import ARTICLE, DEAD_LETTER
+from presspipe.core import logs
+from presspipe.schemas.codec import ARTICLE, DEAD_LETTER
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ def summarize(result, plan: ReadPlan | None, config: IngestConfig, runner: str, 
 
 def print_help() -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.ingest (or presspipe run)",
+        prog="python -m presspipe.pipelines.ingest (or presspipe run)",
         description="The presspipe pipeline. Any Beam flag is accepted as well: --runner, --direct_num_workers, "
                     "--direct_running_mode, --dask-address, --job_endpoint, --environment_type ...")
     PresspipeOptions._add_argparse_args(parser)

@@ -1,6 +1,6 @@
 """The pipeline's configuration in one typed place: Beam ``PipelineOptions`` flags → a frozen ``IngestConfig``.
 
-The flags are what users type (``presspipe run``, ``python -m pipelines.ingest``, a Flex Template's parameters);
+The flags are what users type (``presspipe run``, ``python -m presspipe.pipelines.ingest``, a Flex Template's parameters);
 ``IngestConfig`` is what the code reads, validated once on the launching process and pickled into workers.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipelines.enrich.record import EnrichSettings
-from pipelines.io.kafka import StartPosition, parse_explicit_offsets
-from presspipe.settings import KafkaSettings, Topics, parse_client_option, topic_name
+from presspipe.pipelines.enrich.record import EnrichSettings
+from presspipe.pipelines.io.kafka import StartPosition, parse_explicit_offsets
+from presspipe.core.settings import KafkaSettings, Topics, parse_client_option, topic_name
 
 MODES = ("bounded", "streaming")
 BEAM_DEFAULT_BOOTSTRAP = "localhost:9092"
@@ -137,7 +137,7 @@ class IngestConfig:
 
     def entity_config(self):
         """The tagger's configuration: the default models with ``--entity_model`` applied, plus the watch-lists."""
-        from pipelines.enrich.entities.config import configured
+        from presspipe.pipelines.enrich.entities.config import configured
 
         return configured(self.entity_models, self.entity_lists, self.enrich.max_entities)
 
@@ -199,8 +199,8 @@ class IngestConfig:
 
 def parse_entity_model(text: str) -> tuple[str, str | None]:
     """``--entity_model LANG=MODEL|none``, checked on the launching machine (a ConfigError is exit code 2)."""
-    from pipelines.enrich.entities.config import parse_model_override
-    from pipelines.enrich.entities.errors import EntityConfigError
+    from presspipe.pipelines.enrich.entities.config import parse_model_override
+    from presspipe.pipelines.enrich.entities.errors import EntityConfigError
 
     try:
         return parse_model_override(text)
@@ -210,8 +210,8 @@ def parse_entity_model(text: str) -> tuple[str, str | None]:
 
 def check_entity_list(path: str) -> str:
     """``--entity_list PATH``, parsed once here so that a malformed list stops the launch, not a worker."""
-    from pipelines.enrich.entities.config import check_entity_list as check
-    from pipelines.enrich.entities.errors import EntityConfigError
+    from presspipe.pipelines.enrich.entities.config import check_entity_list as check
+    from presspipe.pipelines.enrich.entities.errors import EntityConfigError
 
     try:
         return str(check(Path(path)))

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Callable
 
-from presspipe.logs import PROGRESS_LOGGER
+from presspipe.core.logs import PROGRESS_LOGGER
 
 log = logging.getLogger(PROGRESS_LOGGER)
 

@@ -40,14 +40,14 @@ from apache_beam import pvalue
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineResult, PipelineRunner, PipelineState, create_runner
 
-from pipelines.options import ConfigError
+from presspipe.pipelines.options import ConfigError
 
 log = logging.getLogger(__name__)
 
 if __name__ == "__main__":
-    # ``python -m pipelines.runners``: hand over to the importable module before this copy defines its option
+    # ``python -m presspipe.pipelines.runners``: hand over to the importable module before this copy defines its option
     # classes a second time (Beam collects every PipelineOptions subclass; duplicate flags would conflict).
-    from pipelines.runners import main as _main
+    from presspipe.pipelines.runners import main as _main
 
     raise SystemExit(_main())
 
@@ -436,19 +436,19 @@ def submit(argv: Sequence[str]) -> PipelineResult:
     """Plan, build and submit the pipeline, and return as soon as the runner accepted it.
 
     For launchers that must not wait: a Dataflow Flex Template launcher has to exit once the job is created, and a
-    streaming job on Flink runs until it is stopped. ``python -m pipelines.ingest`` waits instead, prints the run
+    streaming job on Flink runs until it is stopped. ``python -m presspipe.pipelines.ingest`` waits instead, prints the run
     summary and commits ``--group`` offsets after a bounded run; a detached bounded run cannot do that (nobody is
     there when the outputs are durable), so ``--group`` is refused here for bounded runs.
     """
-    from pipelines import ingest
-    from pipelines.io.kafka import plan_bounded_read
-    from pipelines.options import IngestConfig
+    from presspipe.pipelines import ingest
+    from presspipe.pipelines.io.kafka import plan_bounded_read
+    from presspipe.pipelines.options import IngestConfig
 
     options = ingest.pipeline_options(argv)
     config = IngestConfig.from_options(options)
     if config.group and not config.streaming:
         raise ConfigError("a detached bounded run cannot commit --group offsets after its outputs are durable; "
-                          "run it with python -m pipelines.ingest (which waits), or drop --group")
+                          "run it with python -m presspipe.pipelines.ingest (which waits), or drop --group")
     plan = None if config.streaming else plan_bounded_read(config.kafka, config.topics.raw, config.start, config.until)
     pipeline = beam.Pipeline(runner=resolve_runner(options, config.streaming), options=options)
     ingest.build_pipeline(pipeline, config, plan)
@@ -456,10 +456,10 @@ def submit(argv: Sequence[str]) -> PipelineResult:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m pipelines.runners FLAGS``: submit detached (same flags as ``python -m pipelines.ingest``)."""
+    """``python -m presspipe.pipelines.runners FLAGS``: submit detached (same flags as ``python -m presspipe.pipelines.ingest``)."""
     import sys
 
-    from pipelines.io.kafka import KafkaIOError
+    from presspipe.pipelines.io.kafka import KafkaIOError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

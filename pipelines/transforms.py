@@ -18,15 +18,15 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.utils.shared import Shared
 
-from pipelines.enrich.decode import RawDecodeError, decode_raw_article
-from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
-from pipelines.guard import ExtractionWorkerPool, GuardedExtractor, GuardSettings, WorkerStartError
-from pipelines.io.kafka import METRICS_NAMESPACE, KafkaRecord
-from pipelines.progress import WorkerProgress
-from presspipe import __version__
-from schemas import Article, CodecError, DeadLetter
-from schemas.records import utc_now
+from presspipe.pipelines.enrich.decode import RawDecodeError, decode_raw_article
+from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
+from presspipe.pipelines.guard import ExtractionWorkerPool, GuardedExtractor, GuardSettings, WorkerStartError
+from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaRecord
+from presspipe.pipelines.progress import WorkerProgress
+from presspipe.core.version import __version__
+from presspipe.schemas import Article, CodecError, DeadLetter
+from presspipe.schemas.records import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class _EnrichFn(beam.DoFn):
         if self.tag_entities:
             from dataclasses import replace
 
-            from pipelines.enrich.entities import EntityConfig, build_tagger
+            from presspipe.pipelines.enrich.entities import EntityConfig, build_tagger
 
             tagger = build_tagger(replace(self.entity_config or EntityConfig(),
                                           max_entities=self.settings.max_entities))

@@ -1,3 +1,10 @@
-"""presspipe: an event-driven news article ingestion pipeline (connectors → Kafka → Apache Beam → Avro)."""
+"""presspipe: an event-driven news article ingestion pipeline (connectors → Kafka → Apache Beam → Avro).
 
-__version__ = "0.1.0"
+One import namespace: ``presspipe.core`` (foundations), ``presspipe.schemas`` (contracts), ``presspipe.connectors``
+(sources into Kafka), ``presspipe.pipelines`` (the Beam pipeline) and, on top, the command line
+(``presspipe.cli``). Importing this package imports nothing else, so every layer can import its foundations cheaply.
+"""
+
+from presspipe.core.version import __version__
+
+__all__ = ["__version__"]

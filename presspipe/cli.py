@@ -10,9 +10,10 @@ import argparse
 import sys
 from typing import Sequence
 
-from presspipe import __version__, logs
-from presspipe.commands import broker, connect, demo, enrich, inspect, run, topics
-from presspipe.settings import BOOTSTRAP_ENV, Topics, parse_client_option, topic_name
+from presspipe.core import logs
+from presspipe.core.version import __version__
+from presspipe.commands import MissingExtraError, broker, connect, demo, enrich, inspect, run, topics
+from presspipe.core.settings import BOOTSTRAP_ENV, Topics, parse_client_option, topic_name
 
 COMMANDS = (demo, broker, topics, connect, run, enrich, inspect)
 
@@ -53,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(error))
     try:
         return args.func(args)
+    except MissingExtraError as error:
+        print(f"presspipe: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

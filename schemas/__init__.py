@@ -4,7 +4,7 @@ Every process that reads or writes a presspipe topic goes through this package, 
 place and checked by one compatibility test (tests/unit/test_schema_compatibility.py).
 """
 
-from schemas.codec import (
+from presspipe.schemas.codec import (
     ARTICLE,
     DEAD_LETTER,
     RAW_ARTICLE,
@@ -15,7 +15,7 @@ from schemas.codec import (
     UnknownFingerprintError,
     default_registry,
 )
-from schemas.records import Article, DeadLetter, Entity, Hints, RawArticle, Source, raw_article_id
+from presspipe.schemas.records import Article, DeadLetter, Entity, Hints, RawArticle, Source, raw_article_id
 
 __all__ = [
     "ARTICLE",

@@ -54,7 +54,7 @@ class KnownSchema:
 
 
 def _read_schema_text(relative_path: str) -> str:
-    return resources.files("schemas").joinpath(relative_path).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath(relative_path).read_text(encoding="utf-8")
 
 
 def _parse(schema_json: str) -> Any:
@@ -75,7 +75,7 @@ def current_schema_json(kind: str) -> dict[str, Any]:
 
 def history_schema_texts(kind: str) -> dict[str, str]:
     """Released versions of a record kind, by version label (file stem), oldest first."""
-    folder = resources.files("schemas").joinpath("history", kind)
+    folder = resources.files(__package__).joinpath("history", kind)
     if not folder.is_dir():
         return {}
     entries = sorted((p for p in folder.iterdir() if p.name.endswith(".avsc")), key=lambda p: _version_key(p.name))

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from schemas.codec import ARTICLE, DEAD_LETTER, RAW_ARTICLE, SchemaRegistry, default_registry
+from presspipe.schemas.codec import ARTICLE, DEAD_LETTER, RAW_ARTICLE, SchemaRegistry, default_registry
 
 
 def utc_now() -> datetime:
@@ -60,6 +60,8 @@ class RawArticle:
     headers: Mapping[str, str] = field(default_factory=dict)
     hints: Hints | None = None
     connector_version: str = ""
+    truncated: bool = False
+    truncation_reason: str | None = None
 
     def to_avro(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,8 @@ class RawArticle:
                 "language": self.hints.language,
             },
             "connector_version": self.connector_version,
+            "truncated": self.truncated,
+            "truncation_reason": self.truncation_reason,
         }
 
     @classmethod
@@ -105,6 +109,8 @@ class RawArticle:
                 language=hints.get("language"),
             ),
             connector_version=datum.get("connector_version", ""),
+            truncated=bool(datum.get("truncated", False)),
+            truncation_reason=datum.get("truncation_reason"),
         )
 
     def encode(self, registry: SchemaRegistry | None = None) -> bytes:
@@ -156,6 +162,14 @@ class Article:
     raw_partition: int | None
     raw_offset: int | None
     pipeline_version: str
+    # Added in article v2; every one has a default, as in the schema.
+    http_status: int | None = None
+    truncated: bool = False
+    truncation_reason: str | None = None
+    published_at_precision: str | None = None
+    published_date: str | None = None
+    language_source: str | None = None
+    boilerplate_removed: int = 0
 
     def to_avro(self) -> dict[str, Any]:
         datum = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -169,7 +183,7 @@ class Article:
 
     @classmethod
     def from_avro(cls, datum: Mapping[str, Any]) -> "Article":
-        values = {f.name: datum.get(f.name) for f in fields(cls)}
+        values = {f.name: datum[f.name] for f in fields(cls) if f.name in datum}
         values["source"] = Source(**datum["source"])
         values["paragraphs"] = tuple(datum.get("paragraphs") or ())
         values["authors"] = tuple(datum.get("authors") or ())
@@ -221,7 +235,7 @@ class DeadLetter:
 
     @classmethod
     def from_avro(cls, datum: Mapping[str, Any]) -> "DeadLetter":
-        values = {f.name: datum.get(f.name) for f in fields(cls)}
+        values = {f.name: datum[f.name] for f in fields(cls) if f.name in datum}
         values["payload"] = bytes(values["payload"])
         values["failed_at"] = _as_utc(values["failed_at"])
         return cls(**values)

@@ -42,7 +42,7 @@ def kafka_broker(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def kafka_settings(kafka_broker):
-    from presspipe.settings import KafkaSettings
+    from presspipe.core.settings import KafkaSettings
 
     return KafkaSettings(bootstrap_servers=kafka_broker)
 
@@ -53,8 +53,8 @@ _topic_numbers = itertools.count()
 @pytest.fixture
 def topics(kafka_settings, request):
     """Fresh raw/articles/dlq topics (4 partitions) for one test, so tests never see each other's records."""
-    from pipelines.io.kafka import create_topics
-    from presspipe.settings import Topics
+    from presspipe.pipelines.io.kafka import create_topics
+    from presspipe.core.settings import Topics
 
     stem = f"t{next(_topic_numbers)}-{uuid.uuid4().hex[:8]}"
     names = Topics(raw=f"{stem}.raw", articles=f"{stem}.articles", dlq=f"{stem}.dlq")

@@ -119,16 +119,16 @@ from spacy.training import Example  # noqa: E402
 from spacy.util import compounding, fix_random_seed, minibatch  # noqa: E402
 from thinc.api import NumpyOps, set_current_ops  # noqa: E402
 
-from pipelines.enrich.entities.bio import (  # noqa: E402
+from presspipe.pipelines.enrich.entities.bio import (  # noqa: E402
     DANDA_CHARACTERS,
     add_danda_rules,
     bio_tags_from_spans,
     spans_from_bio_tags,
 )
-from pipelines.enrich.entities.acronyms import LETTER_NAMES, find_acronyms  # noqa: E402
-from pipelines.enrich.entities.combine import combine  # noqa: E402
-from pipelines.enrich.entities.mentions import SOURCE_MODEL, Mention  # noqa: E402
-from pipelines.enrich.entities.spacy_backend import bio_tagger_spans  # noqa: E402
+from presspipe.pipelines.enrich.entities.acronyms import LETTER_NAMES, find_acronyms  # noqa: E402
+from presspipe.pipelines.enrich.entities.combine import combine  # noqa: E402
+from presspipe.pipelines.enrich.entities.mentions import SOURCE_MODEL, Mention  # noqa: E402
+from presspipe.pipelines.enrich.entities.spacy_backend import bio_tagger_spans  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPOSITORY / ".." / "shared" / "data" / "hiner" / "hiner-collapsed-validation.conll"
@@ -450,7 +450,7 @@ def with_acronyms(text: str, spans: set[tuple[int, int, str]]) -> set[tuple[int,
 def evaluate(nlp: Language, sentences: list[Sentence], acronyms: bool = False) -> dict:
     """Exact-match span P/R/F1 on character offsets (independent of tokenisation), overall and per label.
 
-    ``acronyms``: score the model merged with :func:`~pipelines.enrich.entities.acronyms.find_acronyms`
+    ``acronyms``: score the model merged with :func:`~presspipe.pipelines.enrich.entities.acronyms.find_acronyms`
     as the run-time tagger merges them (model selection never uses this)."""
     true_positive: Counter[str] = Counter()
     predicted: Counter[str] = Counter()
@@ -602,7 +602,7 @@ def model_readme(metrics: dict) -> str:
     return f"""# hi_ner: presspipe's Hindi PERSON / ORG / LOC model
 
 A spaCy {metrics['spacy_version']} pipeline (tokenizer + `{settings['head']}` only, no optimizer state)
-loaded by `pipelines.enrich.entities` for Hindi (`EntityConfig.models["hi"] == "bundled:hi_ner"`).
+loaded by `presspipe.pipelines.enrich.entities` for Hindi (`EntityConfig.models["hi"] == "bundled:hi_ner"`).
 
 ## Data and licence
 

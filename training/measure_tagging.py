@@ -21,9 +21,9 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from pipelines.enrich.entities import EntityConfig, EntityTagger, build_tagger  # noqa: E402
-from pipelines.enrich.entities.config import DEFAULT_MODELS  # noqa: E402
-from pipelines.enrich.entities.gazetteer import build_gazetteer  # noqa: E402
+from presspipe.pipelines.enrich.entities import EntityConfig, EntityTagger, build_tagger  # noqa: E402
+from presspipe.pipelines.enrich.entities.config import DEFAULT_MODELS  # noqa: E402
+from presspipe.pipelines.enrich.entities.gazetteer import build_gazetteer  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SEEDS = REPOSITORY / ".." / "shared" / "seeds"

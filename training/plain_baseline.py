@@ -35,7 +35,7 @@ from spacy.training.initialize import init_nlp  # noqa: E402
 from spacy.training.loop import train as train_loop  # noqa: E402
 from spacy.util import load_config  # noqa: E402
 
-from pipelines.enrich.entities.bio import add_danda_rules, bio_tags_from_spans  # noqa: E402
+from presspipe.pipelines.enrich.entities.bio import add_danda_rules, bio_tags_from_spans  # noqa: E402
 
 from training.hindi_ner import (  # noqa: E402
     DEFAULT_DATA,

@@ -41,7 +41,7 @@ def parameter(action: argparse.Action) -> dict:
 
 
 def metadata() -> dict:
-    from pipelines.options import PresspipeOptions
+    from presspipe.pipelines.options import PresspipeOptions
 
     parser = argparse.ArgumentParser(add_help=False)
     PresspipeOptions._add_argparse_args(parser)

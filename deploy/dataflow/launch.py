@@ -8,7 +8,7 @@ added flag needs no change in this file):
 * on/off flags (``--no_entities``): ``--no_entities=true`` → ``--no_entities``; ``false`` → left out;
 * repeatable flags (``--output``, ``--offsets``, ``--kafka_option``): a comma-separated list → one flag per item.
 
-The launcher must exit once the job is created, so the pipeline is submitted with ``pipelines.runners.submit`` (no
+The launcher must exit once the job is created, so the pipeline is submitted with ``presspipe.pipelines.runners.submit`` (no
 waiting); workers run the presspipe worker image given at build time (``PRESSPIPE_WORKER_IMAGE``).
 """
 
@@ -28,7 +28,7 @@ class TemplateParameterError(ValueError):
 
 
 def presspipe_parser() -> argparse.ArgumentParser:
-    from pipelines.options import PresspipeOptions
+    from presspipe.pipelines.options import PresspipeOptions
 
     parser = argparse.ArgumentParser(add_help=False)
     PresspipeOptions._add_argparse_args(parser)
@@ -73,7 +73,7 @@ def with_dataflow_defaults(argv: Sequence[str], environ: dict[str, str] | None =
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from pipelines.runners import main as submit_main
+    from presspipe.pipelines.runners import main as submit_main
 
     try:
         arguments = with_dataflow_defaults(translate(sys.argv[1:] if argv is None else argv))

@@ -47,11 +47,11 @@ case "$MODE" in
       if [[ "${ALLOW_NON_RESTORED_STATE:-0}" == "1" ]]; then FLAGS+=(--allow_non_restored_state); fi
     fi
     # Detached: returns once the job runs; stop it with a savepoint (see deploy/README.md).
-    exec "$PYTHON" -m pipelines.runners "${FLAGS[@]}" "$@"
+    exec "$PYTHON" -m presspipe.pipelines.runners "${FLAGS[@]}" "$@"
     ;;
   replay)
     # Waits for the bounded run, prints the summary and commits --group offsets if given.
-    exec "$PYTHON" -m pipelines.ingest "${FLAGS[@]}" --mode bounded "$@"
+    exec "$PYTHON" -m presspipe.pipelines.ingest "${FLAGS[@]}" --mode bounded "$@"
     ;;
   *) echo "mode must be streaming or replay" >&2; exit 2 ;;
 esac

@@ -17,7 +17,7 @@ import charset_normalizer
 import regex
 from charset_normalizer.md import mess_ratio
 
-from pipelines.enrich.errors import DecodingError
+from presspipe.pipelines.enrich.errors import DecodingError
 
 _META_CHARSET = regex.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{1,40})""", regex.I)
 _META_SCAN_BYTES = 4096

@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from schemas import CodecError, Hints, RawArticle, SchemaRegistry, Source, default_registry, raw_article_id
+from presspipe.schemas import CodecError, Hints, RawArticle, SchemaRegistry, Source, default_registry, raw_article_id
 
 JSON_CONTENT_TYPE = "application/json"
 # JSON may escape half a surrogate pair (\ud800); such a string cannot be encoded as UTF-8 or stored in Avro.

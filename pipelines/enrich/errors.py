@@ -1,7 +1,7 @@
 """The failures of enrichment, one class per kind, each carrying the pipeline stage it happened in.
 
 The pipeline turns any :class:`EnrichmentError` into a dead letter whose ``stage`` is the error's ``stage``; anything
-else escaping :func:`pipelines.enrich.record.enrich_article` is a bug. Stages are the fixed vocabulary in
+else escaping :func:`presspipe.pipelines.enrich.record.enrich_article` is a bug. Stages are the fixed vocabulary in
 :data:`STAGES` so that dead-letter counts by stage stay comparable across releases.
 """
 

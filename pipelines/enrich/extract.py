@@ -20,10 +20,10 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import Extractor
 
-from pipelines.enrich.clean import prune_tree
-from pipelines.enrich.ids import normalize_url
-from pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
-from presspipe.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
+from presspipe.pipelines.enrich.clean import prune_tree
+from presspipe.pipelines.enrich.ids import normalize_url
+from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
+from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
 
 
 @dataclass(frozen=True)

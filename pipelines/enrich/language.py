@@ -24,7 +24,7 @@ import regex
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 
-from pipelines.enrich.errors import LanguageDetectionError
+from presspipe.pipelines.enrich.errors import LanguageDetectionError
 
 UNDETERMINED = "und"
 _LETTER = regex.compile(r"\p{L}")

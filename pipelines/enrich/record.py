@@ -1,6 +1,6 @@
 """``RawArticle`` → ``Article``: the whole enrichment as one pure function, :func:`enrich_article`.
 
-Stages, in order (each a public function, so the benchmark can time them one by one), each raising its own :class:`~pipelines.enrich.errors.EnrichmentError` subclass:
+Stages, in order (each a public function, so the benchmark can time them one by one), each raising its own :class:`~presspipe.pipelines.enrich.errors.EnrichmentError` subclass:
 limits (raw size) → decode (gunzip, charset) → extract (parse once, prune captions/related boxes, trafilatura, or
 plain-text splitting) → clean (normalise paragraphs, drop caption and related-link paragraphs, title and dateline) →
 limits (text length) → language → entities (only when a tagger is given).
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 import regex
 
-import presspipe
-from pipelines.enrich.charset import decode_body
-from pipelines.enrich.clean import clean_paragraphs, trim_edge_furniture
-from pipelines.enrich.dateline import split_dateline
-from pipelines.enrich.errors import EmptyArticleError, EnrichmentError, EntityTaggingError, LimitExceededError
-from pipelines.enrich.extract import (
+from presspipe.core.version import __version__
+from presspipe.pipelines.enrich.charset import decode_body
+from presspipe.pipelines.enrich.clean import clean_paragraphs, trim_edge_furniture
+from presspipe.pipelines.enrich.dateline import split_dateline
+from presspipe.pipelines.enrich.errors import EmptyArticleError, EnrichmentError, EntityTaggingError, LimitExceededError
+from presspipe.pipelines.enrich.extract import (
     ExtractedDocument,
     ExtractionOptions,
     extract_html,
@@ -33,16 +33,16 @@ from pipelines.enrich.extract import (
     parse_html,
     refuse_binary,
 )
-from pipelines.enrich.ids import article_id, content_hash, normalize_url
-from pipelines.enrich.language import (
+from presspipe.pipelines.enrich.ids import article_id, content_hash, normalize_url
+from presspipe.pipelines.enrich.language import (
     LanguageDetector,
     LanguageResult,
     LanguageSettings,
     default_detector,
     identify_language,
 )
-from pipelines.enrich.normalize import normalize_paragraph
-from schemas.records import Article, RawArticle, utc_now
+from presspipe.pipelines.enrich.normalize import normalize_paragraph
+from presspipe.schemas.records import Article, RawArticle, utc_now
 
 __all__ = [
     "CleanedBody", "DecodedDocument", "EnrichSettings", "EntityTagger", "Provenance", "article_id", "assemble_article",
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from schemas.records import Entity
+    from presspipe.schemas.records import Entity
 
 
 class EntityTagger(Protocol):
@@ -261,7 +261,7 @@ def enrich_article(
     settings: EnrichSettings = EnrichSettings(),
     tagger: EntityTagger | None = None,
     processed_at: datetime | None = None,
-    pipeline_version: str = presspipe.__version__,
+    pipeline_version: str = __version__,
     detector: LanguageDetector | None = None,
     extract: Callable[..., ExtractedDocument] = extract_document,
 ) -> Article:

@@ -11,7 +11,7 @@ import zlib
 import apache_beam as beam
 from apache_beam.io.avroio import WriteToAvro
 
-from schemas.codec import current_schema_json
+from presspipe.schemas.codec import current_schema_json
 
 
 class WriteDatumsToAvro(beam.PTransform):

@@ -29,7 +29,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError, NoOffsetForPartitionError, OffsetOutOfRangeError
 from kafka.structs import OffsetAndMetadata
 
-from presspipe.settings import KafkaSettings
+from presspipe.core.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 

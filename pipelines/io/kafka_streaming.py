@@ -4,7 +4,7 @@
 start offset for ever, claiming offsets from an ``OffsetRestrictionTracker``, with a watermark taken from record
 timestamps that moves on when the partition is idle and caught up, so an idle partition never holds the pipeline
 back. Partitions added later are read after a restart (the job resumes from committed offsets); the local
-micro-batch mode (``pipelines.ingest.run_micro_batches``) picks them up at its next batch. A partition watcher as a
+micro-batch mode (``presspipe.pipelines.ingest.run_micro_batches``) picks them up at its next batch. A partition watcher as a
 second splittable DoFn in front of the reader was tried: Beam's in-process engines cannot run two chained
 unbounded splittable DoFns, so it could not be tested here and is not shipped.
 
@@ -34,8 +34,8 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from pipelines.io.kafka import METRICS_NAMESPACE, high_watermarks, new_consumer, poll_from
-from presspipe.settings import KafkaSettings
+from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, high_watermarks, new_consumer, poll_from
+from presspipe.core.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,16 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from connectors.base import Connector, ConnectorError, Progress, RawArticleProducer, run_connector
-from connectors.files import FileLimits, FilesConnector
-from connectors.http_client import FetchPolicy, PoliteClient
-from connectors.state import ConnectorState, StateError, default_state_path
-from presspipe.commands import kafka_settings, topics_of
+from typing import TYPE_CHECKING
+
+from presspipe.commands import import_for, kafka_settings, topics_of
+from presspipe.connectors.policy import FetchPolicy
+from presspipe.connectors.state import ConnectorState, StateError, default_state_path
+
+if TYPE_CHECKING:  # kafka-python and the connectors' optional dependencies load when a connector runs
+    from presspipe.connectors.base import Connector, RawArticleProducer
+
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # FileLimits' default; tests/unit/presspipe checks that they agree
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     files = sources.add_parser("files", help=".html .htm .html.gz .txt .jsonl files and folders")
     files.add_argument("paths", nargs="+", type=Path)
-    files.add_argument("--max-file-bytes", type=int, default=FileLimits.max_file_bytes)
+    files.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES)
     files.set_defaults(func=run_files)
 
     feed = sources.add_parser("feed", help="RSS/Atom feeds: fetch the page of every new entry")
@@ -117,11 +122,15 @@ def _open_state(args: argparse.Namespace, connector: str) -> ConnectorState:
 
 
 def _producer(args: argparse.Namespace, **options) -> RawArticleProducer:
+    from presspipe.connectors.base import RawArticleProducer
+
     return RawArticleProducer(kafka_settings(args), topics_of(args).raw, **options)
 
 
 def produce(args: argparse.Namespace, connector: Connector) -> int:
     """Run a connector to completion; print the report; exit 1 if anything failed."""
+    from presspipe.connectors.base import ConnectorError, Progress, run_connector
+
     try:
         producer = _producer(args)
     except ConnectorError as error:
@@ -142,11 +151,15 @@ def _print_report(report) -> None:
 
 
 def run_files(args: argparse.Namespace) -> int:
+    from presspipe.connectors.files import FileLimits, FilesConnector
+
     return produce(args, FilesConnector(args.paths, FileLimits(max_file_bytes=args.max_file_bytes)))
 
 
 def run_feed(args: argparse.Namespace) -> int:
-    from connectors.feeds import FeedsConnector
+    FeedsConnector = import_for("connect feed", "presspipe.connectors.feeds", "connectors").FeedsConnector
+    PoliteClient = import_for("connect feed", "presspipe.connectors.http_client", "connectors").PoliteClient
+    from presspipe.connectors.base import ConnectorError, Progress, run_connector
 
     try:
         state = _open_state(args, "feed")
@@ -171,7 +184,8 @@ def run_feed(args: argparse.Namespace) -> int:
 
 
 def run_sitemap(args: argparse.Namespace) -> int:
-    from connectors.sitemaps import SitemapsConnector
+    SitemapsConnector = import_for("connect sitemap", "presspipe.connectors.sitemaps", "connectors").SitemapsConnector
+    PoliteClient = import_for("connect sitemap", "presspipe.connectors.http_client", "connectors").PoliteClient
 
     try:
         state = _open_state(args, "sitemap")
@@ -184,7 +198,8 @@ def run_sitemap(args: argparse.Namespace) -> int:
 
 
 def run_warc(args: argparse.Namespace) -> int:
-    from connectors.warc import WarcConnector, WarcLimits
+    warc = import_for("connect warc", "presspipe.connectors.warc", "connectors")
+    WarcConnector, WarcLimits = warc.WarcConnector, warc.WarcLimits
 
     try:
         state = _open_state(args, "warc")
@@ -196,7 +211,10 @@ def run_warc(args: argparse.Namespace) -> int:
 
 
 def run_http(args: argparse.Namespace) -> int:
-    from connectors.push import PushConfig, PushServer, PushService, read_token_file
+    push = import_for("connect http", "presspipe.connectors.push", "connectors")
+    PushConfig, PushServer, PushService, read_token_file = (push.PushConfig, push.PushServer, push.PushService,
+                                                            push.read_token_file)
+    from presspipe.connectors.base import ConnectorError, Progress
 
     try:
         token = read_token_file(args.token_file) if args.token_file else None

@@ -12,12 +12,7 @@ from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-from connectors.base import RawArticleProducer, run_connector
-from connectors.files import FilesConnector
-from pipelines import ingest
-from pipelines.io.kafka import create_topics
-from presspipe.broker import BrokerError, running_broker
-from presspipe.settings import KafkaSettings, Topics
+from presspipe.core.settings import KafkaSettings, Topics
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +28,12 @@ def bundled_samples() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from presspipe.broker import BrokerError, running_broker
+    from presspipe.connectors.base import RawArticleProducer, run_connector
+    from presspipe.connectors.files import FilesConnector
+    from presspipe.pipelines import ingest
+    from presspipe.pipelines.io.kafka import create_topics
+
     samples = args.samples or bundled_samples()
     out_dir = (args.output_dir / datetime.now(timezone.utc).strftime("demo-%Y%m%dT%H%M%SZ")).resolve()
     topics = Topics()

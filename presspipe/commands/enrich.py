@@ -17,13 +17,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines.enrich.entities import EntityTagger, build_tagger
-from pipelines.enrich.entities.config import check_entity_list, configured, parse_model_override
-from pipelines.enrich.entities.errors import EntityConfigError
-from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
-from pipelines.guard import ExtractionWorker, GuardedExtractor, GuardSettings, WorkerStartError
-from schemas.records import RawArticle, Source, utc_now
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the enrichment stack (trafilatura, spaCy) is imported when the command runs, not to parse flags
+    from presspipe.pipelines.enrich.entities import EntityTagger
+    from presspipe.pipelines.enrich.record import EnrichSettings
+    from presspipe.schemas.records import RawArticle
+
+DEFAULT_EXTRACT_TIMEOUT_MS = 10_000  # EnrichSettings' defaults; tests/unit/presspipe checks that they agree
+DEFAULT_EXTRACT_MEMORY_MB = 2048
 
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".html.gz": "text/html", ".htm.gz": "text/html",
                  ".txt": "text/plain", ".txt.gz": "text/plain"}
@@ -39,6 +41,8 @@ def content_type_for(path: Path) -> str | None:
 
 def raw_article_for(path: Path, body: bytes, url: str | None) -> RawArticle:
     """An in-memory RawArticle as the files connector would build it (gzip bodies are gunzipped by enrichment)."""
+    from presspipe.schemas.records import RawArticle, Source, utc_now
+
     content_type = content_type_for(path)
     if content_type is None:
         raise ValueError(f"unsupported file type (expected one of {', '.join(sorted(CONTENT_TYPES))})")
@@ -65,16 +69,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="spaCy model for a language, or LANG=none (as in presspipe run; repeatable)")
     parser.add_argument("--entity-list", action="append", default=[], metavar="PATH",
                         help="JSON-lines watch-list of entities (as in presspipe run; repeatable)")
-    parser.add_argument("--extract-timeout-ms", type=int, default=EnrichSettings.extract_timeout_ms,
+    parser.add_argument("--extract-timeout-ms", type=int, default=DEFAULT_EXTRACT_TIMEOUT_MS,
                         help="per-input limit on parsing and extraction, enforced by killing a worker process; "
                              "0 extracts in this process with no limit (default: %(default)s)")
-    parser.add_argument("--extract-memory-mb", type=int, default=EnrichSettings.extract_memory_mb,
+    parser.add_argument("--extract-memory-mb", type=int, default=DEFAULT_EXTRACT_MEMORY_MB,
                         help="address-space limit of that worker process in MB, 0 for none (default: %(default)s)")
     parser.set_defaults(func=run)
 
 
 def _enrich_one(path: Path, url: str | None, settings: EnrichSettings, tagger: EntityTagger | None,
                 extract) -> dict:
+    from presspipe.pipelines.enrich.errors import EnrichmentError
+    from presspipe.pipelines.enrich.record import Provenance, enrich_article
+
     try:
         raw = raw_article_for(path, path.read_bytes(), url)
         article = enrich_article(raw, provenance=Provenance(), settings=settings, tagger=tagger, extract=extract)
@@ -86,6 +93,12 @@ def _enrich_one(path: Path, url: str | None, settings: EnrichSettings, tagger: E
 
 
 def run(args: argparse.Namespace) -> int:
+    from presspipe.pipelines.enrich.entities import build_tagger
+    from presspipe.pipelines.enrich.entities.config import check_entity_list, configured, parse_model_override
+    from presspipe.pipelines.enrich.entities.errors import EntityConfigError
+    from presspipe.pipelines.enrich.record import EnrichSettings, extract_document
+    from presspipe.pipelines.guard import ExtractionWorker, GuardedExtractor, GuardSettings, WorkerStartError
+
     if args.url is not None and len(args.paths) > 1:
         print("presspipe enrich: --url names one input; give exactly one PATH with it", file=sys.stderr)
         return 2

@@ -6,9 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import fastavro
-
-from schemas.records import dumps_json
+from presspipe.schemas.records import dumps_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import fastavro
+
     failed = 0
     for path in args.files:
         try:

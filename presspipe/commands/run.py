@@ -1,4 +1,4 @@
-"""``presspipe run`` and ``presspipe replay``: the Beam pipeline, with the same flags as ``python -m pipelines.ingest``.
+"""``presspipe run`` and ``presspipe replay``: the Beam pipeline, with the same flags as ``python -m presspipe.pipelines.ingest``.
 
 Everything after the command is passed to the pipeline's option parser, so Beam flags (``--runner``,
 ``--direct_num_workers`` ...) work unchanged.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from pipelines import ingest
 from presspipe.commands import global_pipeline_flags
 
 
@@ -17,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run", help="run the pipeline (--mode bounded|streaming, --from, --output avro:DIR|kafka:TOPIC, --group)",
         description="Runs the pipeline. Flags: --mode bounded|streaming, --from earliest|latest|committed, "
                     "--offsets T:P:O, --since/--until ISO, --output avro:DIR|kafka:TOPIC (repeatable), --group G, "
-                    "--runner R and any Beam flag. See python -m pipelines.ingest --help.")
+                    "--runner R and any Beam flag. See python -m presspipe.pipelines.ingest --help.")
     run_parser.set_defaults(pipeline_args=[])
     run_parser.set_defaults(func=run)
     replay = subparsers.add_parser("replay", help="bounded run over a time range: --since ISO [--until ISO] --output …")
@@ -28,9 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from presspipe.pipelines import ingest  # Beam loads when a pipeline runs, not for every command
+
     return ingest.main(global_pipeline_flags(args) + list(args.pipeline_args))
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    from presspipe.pipelines import ingest
+
     window = ["--mode", "bounded", "--since", args.since] + (["--until", args.until] if args.until else [])
     return ingest.main(global_pipeline_flags(args) + window + list(args.pipeline_args))

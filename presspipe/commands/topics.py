@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines.io.kafka import KafkaIOError, create_topics
 from presspipe.commands import kafka_settings, topics_of
 
 
@@ -20,6 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from presspipe.pipelines.io.kafka import KafkaIOError, create_topics
+
     topics = topics_of(args)
     try:
         created = create_topics(kafka_settings(args), [topics.raw, topics.articles, topics.dlq], args.partitions,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import RawArticleProducer, build_raw_article, run_connector
-from connectors.files import FilesConnector
-from pipelines import ingest
-from pipelines.io.kafka import plan_bounded_read, StartPosition
-from schemas import Article, DeadLetter
+from presspipe.connectors.base import RawArticleProducer, build_raw_article, run_connector
+from presspipe.connectors.files import FilesConnector
+from presspipe.pipelines import ingest
+from presspipe.pipelines.io.kafka import plan_bounded_read, StartPosition
+from presspipe.schemas import Article, DeadLetter
 from tests.support.kafka import consume_all, produce, read_avro_dir
 
 pytestmark = pytest.mark.integration
@@ -139,7 +139,7 @@ def test_cli_demo_runs_and_stops_everything(tmp_path, monkeypatch):
 
 
 def test_workers_log_progress_while_a_bounded_run_goes(kafka_settings, topics, tmp_path, caplog):
-    from pipelines.progress import PROGRESS_LOGGER
+    from presspipe.pipelines.progress import PROGRESS_LOGGER
 
     stories = [build_raw_article(connector="test", source_name="t", content_type="text/plain", url=f"https://p.test/{i}",
                                  body=f"Harbour report {i}.\n\nThe ferry left on time again today.".encode())

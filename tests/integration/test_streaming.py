@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from connectors.base import build_raw_article
-from pipelines import ingest
-from pipelines.io.kafka import committed_offsets
+from presspipe.connectors.base import build_raw_article
+from presspipe.pipelines import ingest
+from presspipe.pipelines.io.kafka import committed_offsets
 from tests.conftest import REPO_ROOT
 from tests.support.kafka import consume_all, produce, read_avro_dir
 
@@ -29,7 +29,7 @@ def raw_messages(start: int, count: int):
 
 def start_streaming(settings, topics, group, *extra):
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.ingest", "--mode", "streaming", "--group", group,
+        [sys.executable, "-m", "presspipe.pipelines.ingest", "--mode", "streaming", "--group", group,
          "--bootstrap-servers", settings.bootstrap_servers, "--raw_topic", topics.raw, "--articles_topic",
          topics.articles, "--dlq_topic", topics.dlq, "--no_entities", *extra],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -134,9 +134,9 @@ def test_unbounded_reader_follows_the_topic_on_a_portable_engine(kafka_settings,
     script = f"""
 import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-from pipelines.io.kafka import WriteToKafka
-from pipelines.io.kafka_streaming import ReadFromKafkaStreaming
-from presspipe.settings import KafkaSettings
+from presspipe.pipelines.io.kafka import WriteToKafka
+from presspipe.pipelines.io.kafka_streaming import ReadFromKafkaStreaming
+from presspipe.core.settings import KafkaSettings
 settings = KafkaSettings({kafka_settings.bootstrap_servers!r})
 with beam.Pipeline(runner=FnApiRunner()) as pipeline:
     read = pipeline | ReadFromKafkaStreaming(settings, {topics.raw!r})

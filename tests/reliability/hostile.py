@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from connectors.base import AVRO_CONTENT_TYPE, build_raw_article
-from schemas import RawArticle
+from presspipe.connectors.base import AVRO_CONTENT_TYPE, build_raw_article
+from presspipe.schemas import RawArticle
 
 FETCHED_AT = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
 AVRO_HEADERS = [("content-type", AVRO_CONTENT_TYPE)]

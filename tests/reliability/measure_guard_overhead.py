@@ -20,9 +20,9 @@ import time
 
 from pathlib import Path
 
-from pipelines.enrich.errors import EmptyArticleError
-from pipelines.enrich.record import DecodedDocument, EnrichSettings, extract_document
-from pipelines.guard import ExtractionWorker, GuardSettings
+from presspipe.pipelines.enrich.errors import EmptyArticleError
+from presspipe.pipelines.enrich.record import DecodedDocument, EnrichSettings, extract_document
+from presspipe.pipelines.guard import ExtractionWorker, GuardSettings
 from tests.reliability.hostile import ENGLISH, article_page
 
 SETTINGS = EnrichSettings()
@@ -72,10 +72,10 @@ def main(rounds: int = 200) -> None:
 
 
 def measure_pipeline(documents: int = 300, repeats: int = 3) -> None:
-    from pipelines import ingest
-    from pipelines.io.kafka import create_topics
+    from presspipe.pipelines import ingest
+    from presspipe.pipelines.io.kafka import create_topics
     from presspipe.broker import running_broker
-    from presspipe.settings import KafkaSettings
+    from presspipe.core.settings import KafkaSettings
     from tests.reliability.hostile import raw
     from tests.support.kafka import produce
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.enrich.errors import EmptyArticleError, ExtractionError, LimitExceededError
-from pipelines.enrich.record import DecodedDocument, EnrichSettings, Provenance, enrich_article, extract_document
-from pipelines.guard import EXTRACT_TIMEOUT, ExtractionWorker, ExtractionWorkerPool, GuardedExtractor, GuardSettings
+from presspipe.pipelines.enrich.errors import EmptyArticleError, ExtractionError, LimitExceededError
+from presspipe.pipelines.enrich.record import DecodedDocument, EnrichSettings, Provenance, enrich_article, extract_document
+from presspipe.pipelines.guard import EXTRACT_TIMEOUT, ExtractionWorker, ExtractionWorkerPool, GuardedExtractor, GuardSettings
 from tests.reliability.hostile import ENGLISH, article_page, raw
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +124,7 @@ def test_enrich_article_through_the_guard_equals_in_process():
 
 
 def test_worker_exits_when_its_parent_is_killed():
-    script = ("from pipelines.guard import ExtractionWorker, GuardSettings\n"
+    script = ("from presspipe.pipelines.guard import ExtractionWorker, GuardSettings\n"
               "import sys, time\n"
               "worker = ExtractionWorker(GuardSettings(60.0)); worker.start()\n"
               "print(worker.pid, flush=True); time.sleep(600)\n")
@@ -150,8 +150,8 @@ def test_runs_sharing_resources_reuse_one_worker_and_dead_letter_a_runaway(monke
     from apache_beam.testing.util import assert_that, equal_to
     from apache_beam.utils.shared import Shared
 
-    from pipelines.io.kafka import KafkaRecord
-    from pipelines.transforms import DEAD_LETTERS, EnrichRecords
+    from presspipe.pipelines.io.kafka import KafkaRecord
+    from presspipe.pipelines.transforms import DEAD_LETTERS, EnrichRecords
 
     starts = []
     original_start = ExtractionWorker.start
@@ -201,7 +201,7 @@ def test_page_needing_more_memory_than_the_cap_is_a_limits_dead_letter_and_the_n
 def test_pipeline_flag_reaches_the_worker_settings():
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipelines.options import IngestConfig
+    from presspipe.pipelines.options import IngestConfig
 
     config = IngestConfig.from_options(PipelineOptions(["--extract_memory_mb", "512"]))
     assert config.enrich.extract_memory_mb == 512

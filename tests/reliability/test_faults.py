@@ -20,14 +20,14 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
-from connectors.base import Connector, RawArticleProducer, run_connector
-from pipelines import ingest
-from pipelines.options import ConfigError
-from pipelines.io.kafka import KafkaIOError, OffsetBelowLogStartError, committed_offsets, create_topics, \
+from presspipe.connectors.base import Connector, RawArticleProducer, run_connector
+from presspipe.pipelines import ingest
+from presspipe.pipelines.options import ConfigError
+from presspipe.pipelines.io.kafka import KafkaIOError, OffsetBelowLogStartError, committed_offsets, create_topics, \
     plan_bounded_read, StartPosition
 from presspipe.broker import start_broker, stop_broker
-from presspipe.settings import KafkaSettings
-from schemas import Article, DeadLetter
+from presspipe.core.settings import KafkaSettings
+from presspipe.schemas import Article, DeadLetter
 from tests.reliability.hostile import ENGLISH, article_page, raw
 from tests.support.kafka import consume_all, produce, read_avro_dir
 
@@ -49,7 +49,7 @@ def pipeline_flags(settings: KafkaSettings, topics, *extra: str) -> list[str]:
 
 
 def start_streaming(settings: KafkaSettings, topics, group: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "pipelines.ingest", *pipeline_flags(settings, topics),
+    command = [sys.executable, "-m", "presspipe.pipelines.ingest", *pipeline_flags(settings, topics),
                "--mode", "streaming", "--group", group, "--output", f"kafka:{topics.articles}"]
     return subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
@@ -74,7 +74,7 @@ def wait_for_urls(settings: KafkaSettings, topic: str, wanted: set[str], process
 
 
 def extraction_workers_of(parent_pid: int, patience_s: float) -> list[int]:
-    """Live ``pipelines.guard`` processes started by ``parent_pid`` (it passes its pid on their command line),
+    """Live ``presspipe.pipelines.guard`` processes started by ``parent_pid`` (it passes its pid on their command line),
     after waiting up to ``patience_s`` for them to notice that their parent is gone."""
     deadline = time.monotonic() + patience_s
     while True:
@@ -85,7 +85,7 @@ def extraction_workers_of(parent_pid: int, patience_s: float) -> list[int]:
                 state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
             except (FileNotFoundError, NotADirectoryError, PermissionError, ProcessLookupError):
                 continue
-            if b"pipelines.guard" in arguments and str(parent_pid).encode() in arguments and state != "Z":
+            if b"presspipe.pipelines.guard" in arguments and str(parent_pid).encode() in arguments and state != "Z":
                 workers.append(int(entry.name))
         if not workers or time.monotonic() > deadline:
             return workers
@@ -233,7 +233,7 @@ def test_replay_below_the_reported_log_start_fails_clearly(kafka_settings, topic
         plan_bounded_read(kafka_settings, topics.raw, StartPosition("offsets", offsets={(topics.raw, 1): 2}))
     assert f"{topics.raw}:1 start offset 2 is below the log start 5" in str(caught.value)
 
-    from pipelines.io.kafka import commit_offsets
+    from presspipe.pipelines.io.kafka import commit_offsets
     commit_offsets(kafka_settings, "behind", {(topics.raw, p): 1 for p in range(4)})
     assert ingest.main(pipeline_flags(kafka_settings, topics, "--group", "behind")) == 1
     error_output = capsys.readouterr().err
@@ -300,6 +300,6 @@ def test_broker_restart_under_a_running_connector(tmp_path, producer_options):
 
 
 def raw_article_url(value: bytes) -> str:
-    from schemas import RawArticle
+    from presspipe.schemas import RawArticle
 
     return RawArticle.decode(value).url

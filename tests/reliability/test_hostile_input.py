@@ -8,10 +8,10 @@ import tracemalloc
 
 import pytest
 
-from pipelines.enrich.decode import RawDecodeError, decode_raw_article
-from pipelines.enrich.errors import EnrichmentError, LimitExceededError
-from pipelines.enrich.record import EnrichSettings, Provenance, decode_document, enrich_article
-from schemas import Article
+from presspipe.pipelines.enrich.decode import RawDecodeError, decode_raw_article
+from presspipe.pipelines.enrich.errors import EnrichmentError, LimitExceededError
+from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, decode_document, enrich_article
+from presspipe.schemas import Article
 from tests.reliability.hostile import Case, cases, gzip_bomb, raw
 
 CASE_NAMES = [case.name for case in cases(large_page_bytes=16, bomb_bytes=1 << 20)]
@@ -86,7 +86,7 @@ def test_gzip_bomb_is_refused_without_inflating_it():
 
 @pytest.mark.slow
 def test_entity_count_limit_dead_letters_at_limits():
-    from pipelines.enrich.entities import EntityConfig, build_tagger
+    from presspipe.pipelines.enrich.entities import EntityConfig, build_tagger
 
     crowded = ("Paris, London, Berlin, Madrid, Rome, Vienna and Moscow sent delegations to the summit on the "
                "harbour. The ministers met for two days and agreed on a common statement about ferries.")

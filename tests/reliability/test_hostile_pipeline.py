@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 from kafka import KafkaProducer
 
-from connectors.base import ConnectorReport, RawArticleProducer
-from pipelines import ingest
-from pipelines.options import DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES
-from schemas import Article, DeadLetter
+from presspipe.connectors.base import ConnectorReport, RawArticleProducer
+from presspipe.pipelines import ingest
+from presspipe.pipelines.options import DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES
+from presspipe.schemas import Article, DeadLetter
 from tests.reliability.hostile import ENGLISH, Case, article_page, cases, encoded, raw
 from tests.support.kafka import consume_all, read_avro_dir
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.options import ConfigError, IngestConfig
+from presspipe.pipelines.options import ConfigError, IngestConfig
 
 
 def config_of(*flags: str) -> IngestConfig:
@@ -35,10 +35,10 @@ def test_the_enrich_dofn_builds_its_tagger_and_guard_from_the_settings():
 
     from apache_beam.utils.shared import Shared
 
-    from pipelines.enrich.entities import EntityConfig, TooManyEntitiesError
-    from pipelines.enrich.record import EnrichSettings, extract_document
-    from pipelines.guard import GuardedExtractor
-    from pipelines.transforms import _EnrichFn
+    from presspipe.pipelines.enrich.entities import EntityConfig, TooManyEntitiesError
+    from presspipe.pipelines.enrich.record import EnrichSettings, extract_document
+    from presspipe.pipelines.guard import GuardedExtractor
+    from presspipe.pipelines.transforms import _EnrichFn
 
     fn = _EnrichFn(replace(EnrichSettings(), max_entities=2, extract_timeout_ms=2500),
                    EntityConfig(models={}), tag_entities=True, shared=Shared())

@@ -14,12 +14,12 @@ import httpx
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from connectors.base import RawArticleProducer
-from connectors.push import PushConfig, PushServer, PushService
-from connectors.state import ConnectorState
-from pipelines import ingest
-from pipelines.io import kafka as kafka_io
-from pipelines.options import IngestConfig
+from presspipe.connectors.base import RawArticleProducer
+from presspipe.connectors.push import PushConfig, PushServer, PushService
+from presspipe.connectors.state import ConnectorState
+from presspipe.pipelines import ingest
+from presspipe.pipelines.io import kafka as kafka_io
+from presspipe.pipelines.options import IngestConfig
 from tests.reliability.hostile import ENGLISH, raw
 from tests.support.kafka import produce
 
@@ -76,7 +76,7 @@ def test_connector_command_passes_environment_and_flag_settings_and_logs_no_secr
         built.append(kwargs)
         raise KafkaConnectionError("no broker reachable")
 
-    monkeypatch.setattr("connectors.base.KafkaProducer", unreachable_producer)
+    monkeypatch.setattr("presspipe.connectors.base.KafkaProducer", unreachable_producer)
     page = tmp_path / "page.html"
     page.write_text(f"<html><body><p>{ENGLISH}</p></body></html>")
     caplog.set_level(logging.DEBUG)

@@ -8,7 +8,7 @@ from pathlib import Path
 import fastavro
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from presspipe.settings import KafkaSettings
+from presspipe.core.settings import KafkaSettings
 
 
 def produce(settings: KafkaSettings, topic: str, messages, linger_ms: int = 20) -> None:

@@ -3,14 +3,14 @@
 Typical use (once per worker, e.g. in ``DoFn.setup``)::
 
     tagger = build_tagger()              # EntityConfig() defaults: Hindi + French models, gazetteer
-    entities = tagger.tag(body, "hi")    # tuple[schemas.records.Entity, ...]
+    entities = tagger.tag(body, "hi")    # tuple[presspipe.schemas.records.Entity, ...]
 
 Modules: ``config`` (EntityConfig), ``spacy_backend`` (statistical models), ``gazetteer`` (CLDR,
 ISO and user names), ``combine`` (merging and in-document propagation), ``bio`` (Hindi tokenizer
 rules and BIO decoding shared with ``training/hindi_ner.py``), ``errors``.
 """
 
-from schemas.records import Entity
+from presspipe.schemas.records import Entity
 
 from .config import DEFAULT_MODELS, EntityConfig
 from .errors import EntityConfigError, EntityTaggingError, TooManyEntitiesError

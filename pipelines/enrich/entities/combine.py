@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.records import Entity
+from presspipe.schemas.records import Entity
 
 from .mentions import SOURCE_MODEL, SOURCE_PROPAGATION, SOURCE_USER_LIST, Mention, is_word_character, on_word_boundaries
 

@@ -22,7 +22,7 @@ DEFAULT_MODELS: Mapping[str, str] = MappingProxyType({
 
 @dataclass(frozen=True)
 class EntityConfig:
-    """What :func:`~pipelines.enrich.entities.build_tagger` loads.
+    """What :func:`~presspipe.pipelines.enrich.entities.build_tagger` loads.
 
     ``models`` maps a language (``hi``; region/script suffixes are ignored) to a spaCy package
     name, a model directory, or ``bundled:<name>`` for a model shipped in this package.

@@ -1,13 +1,13 @@
 """Errors raised by entity tagging.
 
-They extend the enrichment error hierarchy (``pipelines.enrich.errors``), so the pipeline
+They extend the enrichment error hierarchy (``presspipe.pipelines.enrich.errors``), so the pipeline
 dead-letters an article with the right ``stage`` without catching unrelated failures:
 tagging failures carry ``stage="entities"``, the entity-count safety limit ``stage="limits"``.
 """
 
 from __future__ import annotations
 
-from pipelines.enrich.errors import EntityTaggingError as _EnrichmentEntityTaggingError
+from presspipe.pipelines.enrich.errors import EntityTaggingError as _EnrichmentEntityTaggingError
 
 
 class EntityTaggingError(_EnrichmentEntityTaggingError):

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
-from schemas.records import Entity
+from presspipe.schemas.records import Entity
 
 from .acronyms import find_acronyms
 from .combine import combine

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from connectors.base import Connector, ConnectorReport, RawArticleProducer, run_connector
-from pipelines import ingest
-from presspipe.settings import KafkaSettings
-from schemas import RawArticle
+from presspipe.connectors.base import Connector, ConnectorReport, RawArticleProducer, run_connector
+from presspipe.pipelines import ingest
+from presspipe.core.settings import KafkaSettings
+from presspipe.schemas import RawArticle
 from tests.support.kafka import consume_all, read_avro_dir
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.feeds import FeedsConnector
-from connectors.http_client import FetchPolicy, PoliteClient
-from connectors.state import ConnectorState
+from presspipe.connectors.feeds import FeedsConnector
+from presspipe.connectors.http_client import FetchPolicy, PoliteClient
+from presspipe.connectors.state import ConnectorState
 from tests.integration.connectors.e2e_support import dead_broker_producer, raw_records, replay, run_into, \
     start_time
 from tests.unit.connectors.local_site import LocalSite, Route, article_html, fixture_text
@@ -88,7 +88,7 @@ def test_unacknowledged_pages_are_not_marked_done(kafka_settings, topics, tmp_pa
         feeds = [site.url("/rss2.xml")]
         serve_feeds(site)
         producer = dead_broker_producer(topics.raw)
-        from connectors.base import run_connector
+        from presspipe.connectors.base import run_connector
 
         try:
             lost = run_connector(FeedsConnector(feeds, client, state), producer)

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.base import Progress, RawArticleProducer
-from connectors.push import PushConfig, PushServer, PushService
-from connectors.state import ConnectorState
+from presspipe.connectors.base import Progress, RawArticleProducer
+from presspipe.connectors.push import PushConfig, PushServer, PushService
+from presspipe.connectors.state import ConnectorState
 from tests.integration.connectors.e2e_support import dead_broker_producer, raw_records, replay, start_time
 from tests.unit.connectors.local_site import article_html
 

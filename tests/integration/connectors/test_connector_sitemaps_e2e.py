@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors.http_client import FetchPolicy, PoliteClient
-from connectors.sitemaps import SitemapsConnector
-from connectors.state import ConnectorState
+from presspipe.connectors.http_client import FetchPolicy, PoliteClient
+from presspipe.connectors.sitemaps import SitemapsConnector
+from presspipe.connectors.state import ConnectorState
 from tests.integration.connectors.e2e_support import raw_records, replay, run_into, start_time
 from tests.unit.connectors.local_site import LocalSite, Route, article_html, fixture_text
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.state import ConnectorState
-from connectors.warc import WarcConnector
+from presspipe.connectors.state import ConnectorState
+from presspipe.connectors.warc import WarcConnector
 from tests.integration.connectors.e2e_support import raw_records, replay, run_into, start_time
 from tests.unit.connectors.local_site import article_html
 from tests.unit.connectors.warc_files import Capture, corrupt_record, warc_bytes, write

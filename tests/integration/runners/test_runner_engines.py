@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.scaling import dask_cluster, portable_job_service
-from connectors.base import RawArticleProducer, run_connector
-from connectors.files import FilesConnector
-from pipelines import ingest
-from pipelines.io.kafka import create_topics
+from presspipe.connectors.base import RawArticleProducer, run_connector
+from presspipe.connectors.files import FilesConnector
+from presspipe.pipelines import ingest
+from presspipe.pipelines.io.kafka import create_topics
 from tests.support.kafka import consume_all, read_avro_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -8,10 +8,10 @@ import pytest
 from benchmarks.corpus import generate_page
 from benchmarks.entities import blas_figures, hindi_tagging_figure
 from benchmarks.run import raw_article_for
-from pipelines.enrich.entities.config import DEFAULT_MODELS
-from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
-from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.record import Provenance, enrich_article
+from presspipe.pipelines.enrich.entities.config import DEFAULT_MODELS
+from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer
+from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.record import Provenance, enrich_article
 
 PAGES = 70  # ten pages per generated language
 

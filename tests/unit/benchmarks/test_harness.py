@@ -13,11 +13,11 @@ from benchmarks.corpus import (LANGUAGES, MAX_PAGE_BYTES, MIN_PAGE_BYTES, STYLES
                                load_corpus)
 from benchmarks.figures import Figure, Target, percentile, table
 from benchmarks.run import FETCHED_AT, enrich_staged, raw_article_for
-from connectors.base import AVRO_CONTENT_TYPE
-from pipelines.enrich.decode import decode_raw_article
-from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.language import default_detector
-from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article
+from presspipe.connectors.base import AVRO_CONTENT_TYPE
+from presspipe.pipelines.enrich.decode import decode_raw_article
+from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.language import default_detector
+from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, enrich_article
 
 
 def test_generated_pages_are_a_pure_function_of_seed_and_index():

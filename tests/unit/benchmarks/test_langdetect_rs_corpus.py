@@ -10,9 +10,9 @@ import pytest
 
 from benchmarks.corpus import fixture_pages, generate_page
 from benchmarks.run import raw_article_for
-from pipelines.enrich.errors import EnrichmentError
-from pipelines.enrich.language import LanguageSettings, default_detector, identify_language, resolve_backend
-from pipelines.enrich.record import EnrichSettings, Provenance, enrich_article
+from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.language import LanguageSettings, default_detector, identify_language, resolve_backend
+from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, enrich_article
 
 SUBSET = 84  # twelve pages per generated language
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.http_client import USER_AGENT, ConnectionFailedError, FetchPolicy, FetchTimeoutError, \
+from presspipe.connectors.http_client import USER_AGENT, ConnectionFailedError, FetchPolicy, FetchTimeoutError, \
     HttpStatusError, PoliteClient, RedirectLoopError, ResponseTooLargeError, RobotsDisallowedError
-from connectors.state import Validators
+from presspipe.connectors.state import Validators
 from tests.unit.connectors.local_site import LocalSite, Route, article_html
 
 

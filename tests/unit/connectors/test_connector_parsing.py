@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors.feeds import NotAFeedError, entry_hints, parse_feed
-from connectors.push import BadRequestError, RateLimiter, parse_html_article, parse_json_article
-from connectors.sitemaps import NotASitemapError, inflate_if_gzip, parse_sitemap, parse_w3c_datetime, url_hints
-from connectors.warc import charset_of, next_record_start, payload_mime
+from presspipe.connectors.feeds import NotAFeedError, entry_hints, parse_feed
+from presspipe.connectors.push import BadRequestError, RateLimiter, parse_html_article, parse_json_article
+from presspipe.connectors.sitemaps import NotASitemapError, inflate_if_gzip, parse_sitemap, parse_w3c_datetime, url_hints
+from presspipe.connectors.warc import charset_of, next_record_start, payload_mime
 from tests.unit.connectors.local_site import fixture_text
 
 BASE = "http://news.test"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from connectors.state import ConnectorState, PendingGroups, Validators, default_state_path
+from presspipe.connectors.state import ConnectorState, PendingGroups, Validators, default_state_path
 
 
 def test_default_state_path_honours_presspipe_home(tmp_path):

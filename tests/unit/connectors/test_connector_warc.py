@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gzip
 
-from connectors.base import FetchFailure, FetchSkipped
-from connectors.state import ConnectorState
-from connectors.warc import WarcConnector
-from schemas import RawArticle
+from presspipe.connectors.base import FetchFailure, FetchSkipped
+from presspipe.connectors.state import ConnectorState
+from presspipe.connectors.warc import WarcConnector
+from presspipe.schemas import RawArticle
 from tests.unit.connectors.local_site import article_html
 from tests.unit.connectors.warc_files import Capture, corrupt_record, record_offsets, warc_bytes, write
 

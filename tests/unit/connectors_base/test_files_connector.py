@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from connectors.base import FetchFailure
-from connectors.files import FileLimits, FilesConnector, InputTooLargeError, read_capped
-from schemas import RawArticle
+from presspipe.connectors.base import FetchFailure
+from presspipe.connectors.files import FileLimits, FilesConnector, InputTooLargeError, read_capped
+from presspipe.schemas import RawArticle
 
 
 def fetch_all(paths, limits=FileLimits()):

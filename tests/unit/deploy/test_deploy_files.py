@@ -22,7 +22,7 @@ import yaml
 from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
 
 import presspipe
-from pipelines.options import PresspipeOptions
+from presspipe.pipelines.options import PresspipeOptions
 from presspipe.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[3]
@@ -157,7 +157,7 @@ def test_pinned_beam_sdk_in_images_matches_the_installed_one():
 
 def test_every_python_module_named_in_deploy_exists():
     modules = {m for path in TEXT_FILES for m in re.findall(r"-m\s+([A-Za-z_][\w.]*)", path.read_text())}
-    assert {"pipelines.runners", "pipelines.ingest", "apache_beam.runners.worker.worker_pool_main"} & modules
+    assert {"presspipe.pipelines.runners", "presspipe.pipelines.ingest", "apache_beam.runners.worker.worker_pool_main"} & modules
     for module in sorted(modules):
         assert importlib.util.find_spec(module) is not None, f"python -m {module} is named in deploy/ but missing"
 
@@ -244,8 +244,8 @@ def test_images_install_every_package_the_project_ships():
     """A package added to pyproject's package list but not copied into the images would be missing at run time."""
     import tomllib
 
-    includes = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
-    packages = {pattern.rstrip("*") for pattern in includes["include"]}
+    package_dirs = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    packages = set(package_dirs.values())
     for dockerfile in DOCKERFILES:
         copied = {source for line in re.findall(r"^COPY\s+(?!--from)(.+)$", dockerfile.read_text(), re.MULTILINE)
                   for source in line.split()[:-1]}

@@ -12,10 +12,10 @@ from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines import ingest
-from pipelines.io.kafka import PartitionRange, ReadPlan
-from pipelines.options import ConfigError, IngestConfig
-from pipelines.runners import PresspipeDaskRunner, dask_client_options, resolve_runner, runner_label, submit
+from presspipe.pipelines import ingest
+from presspipe.pipelines.io.kafka import PartitionRange, ReadPlan
+from presspipe.pipelines.options import ConfigError, IngestConfig
+from presspipe.pipelines.runners import PresspipeDaskRunner, dask_client_options, resolve_runner, runner_label, submit
 
 
 def options(*flags: str) -> PipelineOptions:

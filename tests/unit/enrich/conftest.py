@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.records import RawArticle, Source
+from presspipe.schemas.records import RawArticle, Source
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 SEEDS = REPOSITORY / ".." / "shared" / "seeds"

@@ -4,9 +4,9 @@ import gzip
 
 import pytest
 
-from pipelines.enrich.charset import decode_body, meta_charset
-from pipelines.enrich.errors import DecodingError, LimitExceededError
-from pipelines.enrich.extract import gunzip_if_compressed
+from presspipe.pipelines.enrich.charset import decode_body, meta_charset
+from presspipe.pipelines.enrich.errors import DecodingError, LimitExceededError
+from presspipe.pipelines.enrich.extract import gunzip_if_compressed
 
 RUSSIAN = "Городская администрация утвердила проект нового парка на территории бывшего завода."
 

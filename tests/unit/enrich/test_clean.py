@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from pipelines.enrich.clean import (
+from presspipe.pipelines.enrich.clean import (
     clean_paragraphs,
     is_caption_line,
     is_edge_furniture,

@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from pipelines.enrich.errors import (
+from presspipe.pipelines.enrich.errors import (
     STAGES,
     DecodingError,
     EmptyArticleError,

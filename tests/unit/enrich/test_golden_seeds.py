@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from pipelines.enrich.normalize import normalize_paragraph
-from pipelines.enrich.record import Provenance, enrich_article
+from presspipe.pipelines.enrich.normalize import normalize_paragraph
+from presspipe.pipelines.enrich.record import Provenance, enrich_article
 
 from .conftest import FIXED_TIME, GOLDEN, make_raw
 

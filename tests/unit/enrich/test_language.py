@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.enrich.language import (
+from presspipe.pipelines.enrich.language import (
     Candidate,
     LanguageSettings,
     default_detector,
@@ -75,7 +75,7 @@ def test_text_cap_limits_what_is_examined():
 
 def _bodies():
     """Cleaned bodies of every HTML fixture and seed: the texts the production detector actually sees."""
-    from pipelines.enrich.record import Provenance, enrich_article
+    from presspipe.pipelines.enrich.record import Provenance, enrich_article
 
     from .conftest import FIXED_TIME, HTML_FIXTURES, SEEDS, make_raw
 

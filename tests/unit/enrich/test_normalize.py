@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.enrich.normalize import normalize_paragraph
+from presspipe.pipelines.enrich.normalize import normalize_paragraph
 
 
 @pytest.mark.parametrize(

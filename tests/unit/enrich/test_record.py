@@ -7,15 +7,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipelines.enrich.clean import is_caption_line, is_edge_furniture, is_image_file_line, read_also_kind
-from pipelines.enrich.errors import (
+from presspipe.pipelines.enrich.clean import is_caption_line, is_edge_furniture, is_image_file_line, read_also_kind
+from presspipe.pipelines.enrich.errors import (
     EmptyArticleError,
     EnrichmentError,
     EntityTaggingError,
     LimitExceededError,
 )
-from pipelines.enrich.normalize import normalize_paragraph
-from pipelines.enrich.record import (
+from presspipe.pipelines.enrich.normalize import normalize_paragraph
+from presspipe.pipelines.enrich.record import (
     EnrichSettings,
     Provenance,
     article_id,
@@ -23,7 +23,7 @@ from pipelines.enrich.record import (
     normalize_url,
     word_count,
 )
-from schemas.records import Article, Entity, Hints
+from presspipe.schemas.records import Article, Entity, Hints
 
 from .conftest import FIXED_TIME, HTML_FIXTURES, make_raw
 

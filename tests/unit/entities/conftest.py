@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.enrich.entities import EntityConfig, build_tagger
-from pipelines.enrich.entities.gazetteer import build_gazetteer
+from presspipe.pipelines.enrich.entities import EntityConfig, build_tagger
+from presspipe.pipelines.enrich.entities.gazetteer import build_gazetteer
 
 SEEDS = Path(__file__).resolve().parents[3] / ".." / "shared" / "seeds"
 

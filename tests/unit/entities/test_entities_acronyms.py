@@ -4,9 +4,9 @@ import unicodedata
 
 import pytest
 
-from pipelines.enrich.entities.acronyms import MINIMUM_LETTERS, find_acronyms, is_letter_name_acronym
-from pipelines.enrich.entities.combine import combine
-from pipelines.enrich.entities.mentions import Mention
+from presspipe.pipelines.enrich.entities.acronyms import MINIMUM_LETTERS, find_acronyms, is_letter_name_acronym
+from presspipe.pipelines.enrich.entities.combine import combine
+from presspipe.pipelines.enrich.entities.mentions import Mention
 
 
 @pytest.mark.parametrize("word", ["एपीईसी", "बीबीसी", "सीबीआई", "एलटीटीई", "डब्ल्यूटीए", "एनडीएफ़बी", "जीएमएसी"])

@@ -3,8 +3,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.enrich.entities.combine import combine, resolve_overlaps
-from pipelines.enrich.entities.mentions import Mention
+from presspipe.pipelines.enrich.entities.combine import combine, resolve_overlaps
+from presspipe.pipelines.enrich.entities.mentions import Mention
 
 
 def span(text, needle, label, source="model", kb_id=None, occurrence=0):

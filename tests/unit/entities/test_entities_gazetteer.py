@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from pipelines.enrich.entities import EntityConfigError
-from pipelines.enrich.entities.gazetteer import build_gazetteer
-from pipelines.enrich.entities.mentions import on_word_boundaries
+from presspipe.pipelines.enrich.entities import EntityConfigError
+from presspipe.pipelines.enrich.entities.gazetteer import build_gazetteer
+from presspipe.pipelines.enrich.entities.mentions import on_word_boundaries
 
 
 def found(gazetteer, text, language):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import spacy
 
-from pipelines.enrich.entities import EntityConfigError
-from pipelines.enrich.entities.bio import add_danda_rules, bio_tags_from_spans, spans_from_bio_scores, spans_from_bio_tags
-from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
+from presspipe.pipelines.enrich.entities import EntityConfigError
+from presspipe.pipelines.enrich.entities.bio import add_danda_rules, bio_tags_from_spans, spans_from_bio_scores, spans_from_bio_tags
+from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from pipelines.enrich.entities import (
+from presspipe.pipelines.enrich.entities import (
     EntityConfig,
     EntityConfigError,
     EntityTagger,
@@ -13,8 +13,8 @@ from pipelines.enrich.entities import (
     TooManyEntitiesError,
     build_tagger,
 )
-from pipelines.enrich.entities.spacy_backend import SpacyRecognizer
-from pipelines.enrich.entities.tagger import CompositeTagger
+from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer
+from presspipe.pipelines.enrich.entities.tagger import CompositeTagger
 
 
 def test_default_tagger_covers_hindi_french_english_and_gazetteer_languages(default_tagger):
@@ -84,7 +84,7 @@ def test_hindi_danda_without_space_keeps_offsets(default_tagger):
 def test_errors_join_the_enrichment_hierarchy():
     import pickle
 
-    from pipelines.enrich.errors import EnrichmentError
+    from presspipe.pipelines.enrich.errors import EnrichmentError
 
     error = TooManyEntitiesError(1200, 1000)
     assert isinstance(error, EnrichmentError) and error.stage == "limits"

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from pipelines.enrich.decode import RawDecodeError, decode_raw_article
-from schemas import RawArticle, Source
-from schemas.records import utc_now
+from presspipe.pipelines.enrich.decode import RawDecodeError, decode_raw_article
+from presspipe.schemas import RawArticle, Source
+from presspipe.schemas.records import utc_now
 
 JSON_HEADERS = {"content-type": b"application/json"}
 

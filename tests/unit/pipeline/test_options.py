@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipelines.options import ConfigError, IngestConfig, Output
-from presspipe.settings import Topics, topic_name
+from presspipe.pipelines.options import ConfigError, IngestConfig, Output
+from presspipe.core.settings import Topics, topic_name
 
 
 def config(*flags: str, env=None, monkeypatch=None) -> IngestConfig:

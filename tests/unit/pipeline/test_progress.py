@@ -2,8 +2,8 @@ import logging
 
 import pytest
 
-from pipelines.progress import PROGRESS_LOGGER, WorkerProgress
-from presspipe import logs
+from presspipe.pipelines.progress import PROGRESS_LOGGER, WorkerProgress
+from presspipe.core import logs
 
 
 class FakeClock:

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.io.kafka import PartitionRange, ReadPlan
+from presspipe.pipelines.io.kafka import PartitionRange, ReadPlan
 
 
 @given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 1000)), max_size=6), st.integers(1, 300))

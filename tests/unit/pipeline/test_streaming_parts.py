@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 from apache_beam.transforms.window import IntervalWindow
 from apache_beam.utils.timestamp import Timestamp
 
-from pipelines.io.avro import window_file_name
-from pipelines.io.kafka_streaming import Ack, Position, _PartitionProgress
+from presspipe.pipelines.io.avro import window_file_name
+from presspipe.pipelines.io.kafka_streaming import Ack, Position, _PartitionProgress
 
 
 def chain(progress, offsets, first_previous):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from presspipe.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
+from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
 
 
 @given(st.binary(max_size=5000))
@@ -31,7 +31,7 @@ def test_magic_bytes():
 def test_gzip_member_check_reads_one_member_at_an_offset_and_its_crc():
     import io
 
-    from presspipe.compression import gzip_member_intact
+    from presspipe.core.compression import gzip_member_intact
 
     first, second = gzip.compress(b"first record " * 100, 0), gzip.compress(b"second record " * 100, 0)
     damaged = bytearray(second)

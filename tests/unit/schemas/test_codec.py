@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 import fastavro
 import pytest
 
-from schemas import (ARTICLE, DEAD_LETTER, RAW_ARTICLE, Article, DeadLetter, Entity, Hints, NotSingleObjectError,
+from presspipe.schemas import (ARTICLE, DEAD_LETTER, RAW_ARTICLE, Article, DeadLetter, Entity, Hints, NotSingleObjectError,
                      RawArticle, Source, UndecodableDatumError, UnknownFingerprintError, default_registry)
-from schemas.codec import MARKER, schema_fingerprint
+from presspipe.schemas.codec import MARKER, schema_fingerprint
 
 WHEN = datetime(2024, 5, 21, 8, 30, 15, 123000, tzinfo=timezone.utc)
 
@@ -100,7 +100,7 @@ def test_dead_letter_payload_cap_keeps_the_full_size_and_round_trips():
 
 
 def test_a_dead_letter_written_with_v1_reads_without_truncation_size():
-    from schemas.codec import history_schema_texts
+    from presspipe.schemas.codec import history_schema_texts
 
     assert {"v1", "v2"} <= set(history_schema_texts(DEAD_LETTER))
     writer = fastavro.parse_schema(json.loads(history_schema_texts(DEAD_LETTER)["v1"]))

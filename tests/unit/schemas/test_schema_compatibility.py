@@ -10,7 +10,7 @@ import json
 import fastavro
 import pytest
 
-from schemas.codec import SCHEMA_NAMES, current_schema_json, history_schema_texts
+from presspipe.schemas.codec import SCHEMA_NAMES, current_schema_json, history_schema_texts
 
 SAMPLE_VALUES = {"string": "s", "bytes": b"b", "int": 1, "long": 2, "double": 0.5, "boolean": True}
 

@@ -9,7 +9,7 @@ import logging
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # kafka-python logs every dropped connection at ERROR; presspipe raises on the failures that matter.
 QUIET_LOGGERS = {"kafka": logging.CRITICAL}
-PROGRESS_LOGGER = "presspipe.progress"  # where pipelines.progress logs; defined here so the CLI needs no Beam import
+PROGRESS_LOGGER = "presspipe.progress"  # where presspipe.pipelines.progress logs; defined here so the CLI needs no Beam import
 
 
 def context_of(record: logging.LogRecord) -> dict[str, object]:
