@@ -364,7 +364,7 @@ def scaling_figures(bootstrap: str, pages: Sequence[CorpusPage], config: BenchCo
     topics = fresh_topics(bootstrap, "scaling")
     produced = produce_pages(topics, pages)
     chunk_records = max(1, math.ceil(produced / 8))
-    # benchmarks.scaling starts Dask clusters and loads the models in every worker (minutes): not for --quick.
+    # benchmarks.scaling starts worker processes that each load the models (minutes): not for --quick.
     if not config.quick and importlib.util.find_spec("benchmarks.scaling") is not None:
         from benchmarks.scaling import measure_scaling
 
@@ -382,8 +382,6 @@ SCALING_TARGETS = {
     # benchmarks.scaling figure → (this harness's name, baseline figure, what the baseline is)
     "direct_2_processes_articles_per_second": ("scaling_2_workers_docs_per_s", "direct_1_processes_articles_per_second",
                                                "1 DirectRunner worker process"),
-    "dask_2_workers_articles_per_second": ("scaling_dask_2_workers_docs_per_s", "dask_1_workers_articles_per_second",
-                                           "1 Dask worker process"),
 }
 
 

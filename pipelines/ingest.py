@@ -273,7 +273,7 @@ def print_help() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m presspipe.pipelines.ingest (or presspipe run)",
         description="The presspipe pipeline. Any Beam flag is accepted as well: --runner, --direct_num_workers, "
-                    "--direct_running_mode, --dask-address, --job_endpoint, --environment_type ...")
+                    "--direct_running_mode, --job_endpoint, --environment_type ...")
     PresspipeOptions._add_argparse_args(parser)
     parser.print_help()
 

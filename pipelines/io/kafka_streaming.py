@@ -34,7 +34,8 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, high_watermarks, new_consumer, poll_from
+from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, high_watermarks, new_consumer, poll_from, \
+    topic_partitions
 from presspipe.core.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -168,10 +169,18 @@ class ReadFromKafkaStreaming(beam.PTransform):
         self.idle_lag_s = idle_lag_s
         self.max_records_per_call = max_records_per_call
 
-    def _partitions(self):
-        consumer = new_consumer(self.settings)
+    def _partitions(self) -> list[PartitionDescriptor]:
+        """The topic's partitions at launch, looked up as the bounded read plans them (same errors: a missing topic
+        is a KafkaIOError naming it, not a crash inside the runner)."""
         try:
-            return [PartitionDescriptor(self.topic, p) for p in sorted(consumer.partitions_for_topic(self.topic))]
+            consumer = new_consumer(self.settings)
+        except KafkaError as error:
+            raise KafkaIOError(f"cannot reach Kafka at {self.settings.bootstrap_servers}: {error}") from error
+        try:
+            return [PartitionDescriptor(tp.topic, tp.partition) for tp in topic_partitions(consumer, self.topic)]
+        except KafkaError as error:
+            raise KafkaIOError(f"cannot list the partitions of {self.topic!r} at "
+                               f"{self.settings.bootstrap_servers}: {error}") from error
         finally:
             consumer.close()
 
