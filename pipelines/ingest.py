@@ -156,8 +156,7 @@ def _build_streaming(pipeline: beam.Pipeline, config: IngestConfig) -> None:
                 lambda encoded: (*encoded.kafka_pair(), article_ack(encoded)))
                 | f"WriteArticlesKafka{index}" >> WriteToKafka(config.kafka, output.target, "articles_sent"))
     if config.group:
-        ((read[POSITIONS], *acks) | "ProgressEvents" >> beam.Flatten()
-         | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start))
+        (read[POSITIONS], *acks) | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start)
     else:
         log.warning("streaming without --group: progress is not committed, a restart starts from --from")
 

@@ -279,7 +279,13 @@ class _CommitFn(beam.DoFn):
 
 
 class CommitDurableOffsets(beam.PTransform):
-    """Positions (from the reader) and Acks (from every sink) in; offsets committed for ``group``."""
+    """Positions (from the reader) and Acks (from every sink) in; offsets committed for ``group``.
+
+    The input is the tuple of those PCollections, not their Flatten: the sinks acknowledge in their own windows
+    (the windowed Avro files in fixed windows, Kafka in the reader's global window), and Beam's Flatten requires
+    one windowing of its inputs -- Prism panics on the mismatch, and only warns at construction. Each input is moved
+    into the global window first, then flattened.
+    """
 
     def __init__(self, settings: KafkaSettings, start: StreamStart):
         super().__init__()
@@ -288,8 +294,11 @@ class CommitDurableOffsets(beam.PTransform):
         self.settings = settings
         self.start = start
 
-    def expand(self, events):
-        return (events
-                | "GlobalWindow" >> beam.WindowInto(beam.window.GlobalWindows())
+    def expand(self, streams):
+        if isinstance(streams, beam.PCollection):
+            streams = (streams,)
+        global_streams = [stream | f"GlobalWindow{index}" >> beam.WindowInto(beam.window.GlobalWindows())
+                          for index, stream in enumerate(streams)]
+        return (global_streams | "Events" >> beam.Flatten()
                 | "ByPartition" >> beam.Map(lambda event: ((event.topic, event.partition), event))
                 | "Commit" >> beam.ParDo(_CommitFn(self.settings, self.start)))
