@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench bench-quality train-hi-ner clean
+.PHONY: demo test test-fast bench bench-quality train-hi-ner prism clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/presspipe demo
 
-test: $(STAMP)
+test: $(STAMP) prism
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: $(STAMP)
+bench: $(STAMP) prism
 	$(BIN)/python -m benchmarks.run
 
 bench-quality: $(STAMP)
@@ -29,6 +29,17 @@ bench-quality: $(STAMP)
 
 train-hi-ner: $(STAMP)
 	$(BIN)/python -m training.hindi_ner
+
+# Beam's portable runner in Go (Prism), built once per Beam version from the Go module proxy into the cache that
+# presspipe.pipelines.runners.prism_binary() reads; the portable-runner tests need it (they skip, saying so, without Go).
+prism: $(STAMP)
+	@version=$$($(BIN)/python -c 'import apache_beam; print(apache_beam.__version__)' 2>/dev/null); \
+	target=$${XDG_CACHE_HOME:-$$HOME/.cache}/presspipe/prism/$$version; \
+	if [ -x "$$target/prism" ]; then echo "prism $$version: $$target/prism (cached)"; \
+	elif command -v go >/dev/null 2>&1; then \
+	  echo "building Beam's Prism runner v$$version from the Go module proxy into $$target (once; minutes)"; \
+	  GOFLAGS=-buildvcs=false GOBIN="$$target" go install "github.com/apache/beam/sdks/v2/go/cmd/prism@v$$version"; \
+	else echo "no Go toolchain: Prism is not built and the portable-runner tests skip"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -4,8 +4,14 @@ Beam's ``DirectRunner`` silently prefers PrismRunner (a Go binary it downloads) 
 would run on different engines on a networked laptop and on an offline server. presspipe resolves ``DirectRunner``
 (and the default) to Beam's in-process engines instead -- FnApiRunner for bounded runs (it honours
 ``--direct_num_workers`` and ``--direct_running_mode``) and the BundleBasedDirectRunner for streaming -- and leaves
-``--runner PrismRunner`` (``--prism_location`` names a local binary) to users who want Prism. Every other
-``--runner`` (``FlinkRunner``, ``DataflowRunner``, ``PortableRunner``) is Beam's own, unchanged.
+``--runner PrismRunner`` to users who want Prism. Every other ``--runner`` (``FlinkRunner``, ``DataflowRunner``,
+``PortableRunner``) is Beam's own, unchanged.
+
+Prism is Beam's portable runner written in Go (job server, fusion, splittable DoFns with ``defer_remainder``,
+watermarks, state, timers, bundle finalisation): the one real portable runner that builds here, from the Go module
+proxy (``make prism``; Beam's Flink runner jars are not served by the Maven mirror, see deploy/README.md). Without
+``--prism_location``, Beam downloads the binary from GitHub; presspipe points it at the binary ``make prism`` built
+for the installed Beam version (``prism_binary()``) when there is one.
 
 presspipe maintains no runner of its own, so Dask is refused with a pointer to Flink and Dataflow: Beam's stock
 DaskRunner (2.77) collects a ParDo's outputs before ``finish_bundle`` runs (the Avro and Kafka sinks emit their
@@ -18,6 +24,8 @@ distributed engine to keep correct.
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Sequence
 
 import apache_beam as beam
@@ -36,6 +44,7 @@ if __name__ == "__main__":
     raise SystemExit(_main())
 
 IN_PROCESS_NAMES = {None, "", "direct", "DirectRunner"}
+PRISM_NAMES = {"PrismRunner", "prism"}
 RETIRED_DASK_NAMES = {"dask", "DaskRunner", "apache_beam.runners.dask.dask_runner.DaskRunner"}
 
 
@@ -53,7 +62,43 @@ def resolve_runner(options: PipelineOptions, streaming: bool) -> PipelineRunner:
                           "outputs and mixes tagged outputs); run backfills at scale with --runner FlinkRunner or "
                           "DataflowRunner (deploy/README.md), or locally with --direct_num_workers N "
                           "--direct_running_mode multi_processing")
+    if name in PRISM_NAMES:
+        _use_local_prism(options)
     return create_runner(name)
+
+
+def prism_binary() -> Path | None:
+    """The Prism binary ``make prism`` built for the installed Beam (``$PRESSPIPE_PRISM_BIN`` overrides), or None.
+
+    Prism and the Python SDK talk the Fn API of one Beam release, so the binary is kept per Beam version.
+    """
+    override = os.environ.get("PRESSPIPE_PRISM_BIN")
+    if override:
+        return Path(override)
+    candidate = prism_cache_dir() / "prism"
+    return candidate if candidate.is_file() and os.access(candidate, os.X_OK) else None
+
+
+def prism_cache_dir() -> Path:
+    """``~/.cache/presspipe/prism/<beam version>`` (``$XDG_CACHE_HOME`` respected): where ``make prism`` installs."""
+    import apache_beam
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "presspipe" / "prism" / apache_beam.__version__
+
+
+def _use_local_prism(options: PipelineOptions) -> None:
+    from apache_beam.options.pipeline_options import PrismRunnerOptions
+
+    prism = options.view_as(PrismRunnerOptions)
+    if prism.prism_location:
+        return
+    binary = prism_binary()
+    if binary is not None:
+        prism.prism_location = str(binary)
+    else:
+        log.warning("no local Prism binary (make prism builds one into %s): Beam will try to download it",
+                    prism_cache_dir())
 
 
 def is_single_local_worker(options: PipelineOptions) -> bool:
