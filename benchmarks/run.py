@@ -47,7 +47,7 @@ from benchmarks.figures import Figure, Target, agreement, median, not_available,
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming",
-          "backfill_rss")
+          "portable", "backfill_rss")
 STAGES = ("decode", "extract", "clean", "language", "entities", "encode")
 PLAIN_LOOP = "trafilatura.extract loop"
 
@@ -550,7 +550,8 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
 
             publish(blas_figures(loop.bodies, loop.body_languages))
             publish([hindi_tagging_figure(median(loop.baseline_seconds) * 1000)])
-    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
+    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "portable",
+                                           "backfill_rss")
                        if config.wants(group)]
     if not pipeline_groups:
         return figures
@@ -569,6 +570,10 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             publish(scaling_figures(broker.bootstrap_servers, pipeline_pages, config, work))
         if config.wants("streaming"):
             publish(streaming_figures(broker.bootstrap_servers, pipeline_pages, config, work))
+        if config.wants("portable"):
+            from benchmarks.portable import portable_figures
+
+            publish(portable_figures(broker.bootstrap_servers, pipeline_pages, config, work))
         if config.wants("backfill_rss"):
             publish(backfill_figures(broker.bootstrap_servers, config, work, log))
     return figures
