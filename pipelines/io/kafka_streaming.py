@@ -209,9 +209,13 @@ class _PartitionProgress:
     required: dict[int, int] = field(default_factory=dict)
 
     def add_position(self, position: Position) -> None:
+        if self.next_offset is not None and position.offset < self.next_offset:
+            return  # a replay of a record already committed (a retried bundle): keeping it would grow state for ever
         self.following[position.previous] = position.offset
 
     def add_ack(self, ack: Ack) -> None:
+        if self.next_offset is not None and ack.offset < self.next_offset:
+            return  # as above: runners retry bundles, so sinks acknowledge some records twice
         self.acks[ack.offset] = self.acks.get(ack.offset, 0) + 1
         self.required[ack.offset] = ack.required
 

@@ -44,6 +44,21 @@ def test_acks_before_positions_are_kept():
     assert progress.advance() and progress.next_offset == 4
 
 
+def test_replayed_events_below_the_committed_offset_leave_no_state():
+    """A real runner retries bundles: the reader re-emits positions and sinks re-acknowledge committed records."""
+    progress = _PartitionProgress(next_offset=0)
+    chain(progress, [0, 1], -1)
+    for offset in (0, 1):
+        progress.add_ack(Ack("t", 0, offset, 1))
+    assert progress.advance() and progress.next_offset == 2
+    chain(progress, [0, 1], -1)
+    progress.add_ack(Ack("t", 0, 1, 1))
+    assert not progress.following and not progress.acks and not progress.required
+    chain(progress, [2], 1)
+    progress.add_ack(Ack("t", 0, 2, 1))
+    assert progress.advance() and progress.next_offset == 3
+
+
 def test_window_file_names_are_deterministic_and_late_panes_separate():
     window = IntervalWindow(Timestamp.of(datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc).timestamp()),
                             Timestamp.of(datetime(2024, 5, 1, 12, 1, tzinfo=timezone.utc).timestamp()))
