@@ -73,3 +73,28 @@ def test_every_dofn_of_the_pipeline_pickles_before_setup():
     for fn in dofns:
         restored = pickler.loads(pickler.dumps(fn))
         assert type(restored) is type(fn)
+
+
+def test_prism_uses_the_binary_make_prism_built_unless_told_otherwise(tmp_path, monkeypatch):
+    binary = tmp_path / "prism"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    monkeypatch.setenv("PRESSPIPE_PRISM_BIN", str(binary))
+    chosen = options("--runner", "PrismRunner")
+    resolve_runner(chosen, streaming=False)
+    assert chosen.get_all_options()["prism_location"] == str(binary)
+
+    explicit = options("--runner", "PrismRunner", "--prism_location", "/opt/prism")
+    resolve_runner(explicit, streaming=False)
+    assert explicit.get_all_options()["prism_location"] == "/opt/prism"
+
+
+def test_prism_cache_is_per_beam_version(monkeypatch, tmp_path):
+    import apache_beam
+
+    from presspipe.pipelines.runners import prism_binary, prism_cache_dir
+
+    monkeypatch.delenv("PRESSPIPE_PRISM_BIN", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert prism_cache_dir() == tmp_path / "presspipe" / "prism" / apache_beam.__version__
+    assert prism_binary() is None, "nothing built into an empty cache"
