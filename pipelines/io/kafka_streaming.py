@@ -34,8 +34,8 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, high_watermarks, new_consumer, poll_from, \
-    topic_partitions
+from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, commit_offsets, committed_offsets, \
+    high_watermarks, new_consumer, poll_from, topic_partitions
 from presspipe.core.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,33 @@ def stream_start_offset(settings: KafkaSettings, start: StreamStart, topic: str,
         return high_watermarks(consumer, [tp], consumer.end_offsets([tp]))[tp]
     finally:
         consumer.close()
+
+
+def pin_latest_start(settings: KafkaSettings, group: str, partitions: list[PartitionDescriptor]) -> None:
+    """Commit the current end of every partition the group has no offset for, once, at launch.
+
+    The reader and the committer then both start from the group's offset. Looked up separately, "latest" would mean
+    two different moments -- the reader's start and the committer's first event, which may come later -- and the
+    committer could start past records the reader read but no sink has written yet.
+    """
+    topics = sorted({p.topic for p in partitions})
+    try:
+        committed = {(topic, partition): offset for topic in topics
+                     for partition, offset in committed_offsets(settings, group, topic).items()}
+        unset = [TopicPartition(p.topic, p.partition) for p in partitions
+                 if committed.get((p.topic, p.partition)) is None]
+        if not unset:
+            return
+        consumer = new_consumer(settings)
+        try:
+            ends = high_watermarks(consumer, unset, consumer.end_offsets(unset))
+        finally:
+            consumer.close()
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot pin the start of {topics} for group {group!r} at {settings.bootstrap_servers}: "
+                           f"{error}") from error
+    commit_offsets(settings, group, {(tp.topic, tp.partition): offset for tp, offset in ends.items()})
+    log.info("group %s starts at the current end: %s", group, {f"{tp.topic}:{tp.partition}": o for tp, o in ends.items()})
 
 
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
@@ -185,10 +212,13 @@ class ReadFromKafkaStreaming(beam.PTransform):
             consumer.close()
 
     def expand(self, pbegin):
+        partitions = self._partitions()
+        if self.start.group and self.start.reset == "latest":
+            pin_latest_start(self.settings, self.start.group, partitions)
         reader = _ReadPartitionFn(self.settings, self.start, self.poll_interval_s, self.idle_lag_s,
                                   self.max_records_per_call)
         return (pbegin
-                | "Partitions" >> beam.Create(self._partitions())
+                | "Partitions" >> beam.Create(partitions)
                 | "ReadPartitions" >> beam.ParDo(reader).with_outputs(POSITIONS, main="records"))
 
 
@@ -250,13 +280,9 @@ class _CommitFn(beam.DoFn):
         (topic, partition), event = keyed
         progress = progress_state.read()
         if progress is None:
-            # The reader started this partition where this lookup points (the group's offset when it has one);
-            # for a reader started at "latest" without a committed offset it starts at the first position seen.
-            progress = _PartitionProgress()
-            if isinstance(event, Position) and self.start.reset == "latest" and self._committed(topic, partition) is None:
-                progress.next_offset = event.previous + 1
-            else:
-                progress.next_offset = stream_start_offset(self.settings, self.start, topic, partition)
+            # The reader started this partition where this lookup points: the group's offset, pinned at launch
+            # for --from latest (pin_latest_start), else the log start.
+            progress = _PartitionProgress(next_offset=stream_start_offset(self.settings, self.start, topic, partition))
         if isinstance(event, Position):
             progress.add_position(event)
         else:
@@ -272,9 +298,6 @@ class _CommitFn(beam.DoFn):
             else:
                 self._commits.inc()
         progress_state.write(progress)
-
-    def _committed(self, topic: str, partition: int) -> int | None:
-        return self._consumer.committed(TopicPartition(topic, partition))
 
     def teardown(self):
         consumer = getattr(self, "_consumer", None)

@@ -87,14 +87,15 @@ def test_bounded_run_on_prism_that_fails_commits_nothing(kafka_settings, topics,
     assert set(committed_offsets(kafka_settings, "prism-failed", topics.raw).values()) == {None}
 
 
-def start_streaming(settings, topics, endpoint: str, group: str, out: Path, log: Path) -> subprocess.Popen:
+def start_streaming(settings, topics, endpoint: str, group: str, out: Path, log: Path, *extra: str
+                    ) -> subprocess.Popen:
     """The launcher, whose LOOPBACK SDK harness runs the DoFns: one process, as a user would start it."""
     with open(log, "ab") as stream:
         return subprocess.Popen(
             [sys.executable, "-m", "presspipe.pipelines.ingest", *common_flags(settings, topics), "--mode",
              "streaming", "--group", group, "--output", f"avro:{out}", "--output", f"kafka:{topics.articles}",
              "--window_seconds", "2", "--runner", "PortableRunner", "--job_endpoint", endpoint,
-             "--environment_type", "LOOPBACK"],
+             "--environment_type", "LOOPBACK", *extra],
             cwd=REPO_ROOT, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -165,3 +166,35 @@ def test_streaming_on_prism_survives_a_killed_job_server(kafka_settings, topics,
             stop(launcher)
     print(f"committed before the restart {before_restart}, after {committed}; {len(at_kill)} records out at the kill")
     assert sum(committed.values()) > 0, f"nothing committed (before the restart: {before_restart})"
+
+
+def test_streaming_from_latest_on_prism_starts_at_the_end_pinned_in_the_group(kafka_settings, topics, tmp_path,
+                                                                               prism):
+    """``--from latest`` means the end at launch, for the reader and the committer alike (pinned in the group)."""
+    group, out = "prism-latest", tmp_path / "out"
+    produce(kafka_settings, topics.raw, raw_messages(0, 6))
+    at_launch = defaultdict(int)
+    for partition, _ in raw_coordinates(kafka_settings, topics.raw, 6):
+        at_launch[partition] += 1
+    with prism_job_server(prism, tmp_path / "prism.log") as server:
+        launcher = start_streaming(kafka_settings, topics, server.endpoint, group, out, tmp_path / "run.log",
+                                   "--from", "latest")
+        try:
+            deadline = time.monotonic() + 120
+            while committed_offsets(kafka_settings, group, topics.raw) != {p: at_launch.get(p) for p in range(4)}:
+                assert time.monotonic() < deadline, \
+                    f"start not pinned: {committed_offsets(kafka_settings, group, topics.raw)} != {dict(at_launch)}"
+                time.sleep(0.5)
+            assert wait_for_articles(kafka_settings, topics.articles, 0, timeout_s=5) == set(), "old records read"
+            produce(kafka_settings, topics.raw, raw_messages(6, 5))
+            assert len(wait_for_articles(kafka_settings, topics.articles, 5, timeout_s=120)) == 5
+            new = set(raw_coordinates(kafka_settings, topics.raw, 11)) - {
+                (p, o) for p, count in at_launch.items() for o in range(count)}
+            deadline = time.monotonic() + 60
+            while set(coordinates(read_avro_dir(out, "articles"))) != new:
+                assert time.monotonic() < deadline, "the Avro files hold other records than the new ones"
+                time.sleep(1)
+            assert_commits_cover_only_outputs(
+                kafka_settings, topics, group, new | {(p, o) for p, count in at_launch.items() for o in range(count)})
+        finally:
+            stop(launcher)
