@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     files = sources.add_parser("files", help=".html .htm .html.gz .txt .jsonl files and folders")
     files.add_argument("paths", nargs="+", type=Path)
     files.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES)
+    files.add_argument("--follow-symlinks", action="store_true",
+                       help="follow symbolic links inside the given folders (still only to files inside them)")
     files.set_defaults(func=run_files)
 
     feed = sources.add_parser("feed", help="RSS/Atom feeds: fetch the page of every new entry")
@@ -153,7 +155,8 @@ def _print_report(report) -> None:
 def run_files(args: argparse.Namespace) -> int:
     from presspipe.connectors.files import FileLimits, FilesConnector
 
-    return produce(args, FilesConnector(args.paths, FileLimits(max_file_bytes=args.max_file_bytes)))
+    return produce(args, FilesConnector(args.paths, FileLimits(max_file_bytes=args.max_file_bytes),
+                                        follow_symlinks=args.follow_symlinks))
 
 
 def run_feed(args: argparse.Namespace) -> int:
