@@ -340,12 +340,21 @@ class PushServer:
 
     def _run(self) -> None:
         self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
         try:
             self._loop.run_until_complete(self._serve())
         except OSError as error:
             self._startup_error = error
             self._started.set()
         finally:
+            # What shutdown cancelled (connections cut off at the deadline, lingering reads) runs to its end here,
+            # so closing the loop destroys no pending task (as asyncio.run does).
+            leftovers = asyncio.all_tasks(self._loop)
+            for task in leftovers:
+                task.cancel()
+            if leftovers:
+                self._loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
     async def _serve(self) -> None:
