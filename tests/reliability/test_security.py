@@ -182,6 +182,9 @@ def test_push_token_in_the_query_string_and_control_characters_never_reach_the_l
             assert client.get(f"/healthz?access_token={token}&x=%1b%5b2J").status_code == 200
         for request in (b"GET /a\x1b[2Jb HTTP/1.1\r\n\r\n",
                         b"GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: evil\x1b[2J\x07agent\r\n"
+                        b"Connection: close\r\n\r\n",
+                        # C1 controls pass the parser as UTF-8 text (U+009B is a terminal's CSI, U+0085 a newline)
+                        b"GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: evil\xc2\x9b2J\xc2\x85agent\r\n"
                         b"Connection: close\r\n\r\n"):
             with socket.create_connection(server.server_address, timeout=10) as sock:
                 sock.sendall(request)
@@ -201,5 +204,6 @@ def test_push_token_in_the_query_string_and_control_characters_never_reach_the_l
                    if record.name.split(".")[0] in ("presspipe", "aiohttp", "asyncio", "kafka")]
     text = "\n".join(f"{record.getMessage()} {vars(record)}" for record in server_side)
     assert token not in text and SECRET not in text
-    assert "\x1b" not in text and "\x07" not in text
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text and "\x85" not in text
+    assert any("evil\\x9b2J\\x85agent" in str(getattr(record, "user_agent", "")) for record in access)
     assert not any(record.exc_info for record in server_side), [r.getMessage() for r in server_side if r.exc_info]
