@@ -27,6 +27,7 @@ from presspipe.core.settings import KafkaSettings
 from presspipe.schemas import RawArticle
 
 log = logging.getLogger(__name__)
+LEGACY_REQUEST_TIMEOUT_S = 30.0
 
 
 class PushService:
@@ -94,7 +95,7 @@ class PushRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
-        self.timeout = self.server.service.config.request_timeout_s  # drops slow or stalled clients
+        self.timeout = LEGACY_REQUEST_TIMEOUT_S  # per read, as before (drops stalled clients, not slow ones)
         super().setup()
 
     def log_message(self, format: str, *args) -> None:
