@@ -537,8 +537,10 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             figures.append(figure)
             emit(figure)
 
-    log(f"corpus: {config.docs} generated pages (seed {config.seed}) + fixtures")
-    pages = benchmark_corpus(config.docs, config.seed)
+    pages: list[CorpusPage] = []
+    if any(config.wants(group) for group in GROUPS if group != "push"):  # the push load makes its own requests
+        log(f"corpus: {config.docs} generated pages (seed {config.seed}) + fixtures")
+        pages = benchmark_corpus(config.docs, config.seed)
     loop = None
     if any(config.wants(group) for group in ("enrichment", "stages", "langdetect_rs", "entity_models")):
         loop = enrichment_loop(pages, entities=config.entities or bool(config.only & {"enrichment", "stages"}),
