@@ -249,3 +249,21 @@ def test_real_pages_get_their_publishers_language(shared_dir, key):
     expected = PUBLISHER_PAGES[key]
     assert article.language == expected
     assert article.language_source == ("langdetect" if langdetect_knows(expected) else "lingua")
+
+
+def test_lingua_is_not_loaded_for_pages_that_do_not_need_it():
+    """A worker that only meets languages langdetect knows never imports lingua (nor loads its models)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from presspipe.pipelines.enrich.language import default_detector, identify_language\n"
+        f"result = identify_language({ENGLISH!r}, declared='en', detector=default_detector())\n"
+        "assert result.language == 'en', result\n"
+        "print('lingua' in sys.modules)\n"
+        f"identify_language({ZULU!r}, declared='en', detector=default_detector())\n"
+        "print('lingua' in sys.modules)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert shown == ["False", "True"]
