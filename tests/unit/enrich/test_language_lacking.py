@@ -23,6 +23,7 @@ from presspipe.pipelines.enrich.language import (
 )
 from presspipe.pipelines.enrich.record import Provenance, enrich_article
 from presspipe.pipelines.enrich.second_opinion import LinguaSecondOpinion, lingua_detector
+from presspipe.schemas.records import Article
 
 from .conftest import FIXED_TIME, make_raw
 
@@ -249,6 +250,8 @@ def test_real_pages_get_their_publishers_language(shared_dir, key):
     expected = PUBLISHER_PAGES[key]
     assert article.language == expected
     assert article.language_source == ("langdetect" if langdetect_knows(expected) else "lingua")
+    decoded = Article.decode(article.encode())  # the field survives the wire format
+    assert (decoded.language, decoded.language_source) == (expected, article.language_source)
 
 
 def test_lingua_is_not_loaded_for_pages_that_do_not_need_it():
@@ -267,3 +270,11 @@ def test_lingua_is_not_loaded_for_pages_that_do_not_need_it():
     )
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert shown == ["False", "True"]
+
+
+def test_every_language_offered_to_lingua_is_one_it_knows():
+    """A stand-in table naming a language lingua lacks would fail every page it applies to."""
+    opinion = LinguaSecondOpinion()
+    for stand_in, lacking in CONFUSED_WITH.items():
+        assert all(opinion.knows(code) for code in lacking), stand_in
+        assert not any(langdetect_knows(code) for code in lacking), stand_in
