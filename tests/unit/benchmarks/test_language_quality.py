@@ -8,7 +8,6 @@ langdetect's answer; an English page, which needs neither). No assertion looks a
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
