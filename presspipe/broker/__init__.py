@@ -111,7 +111,7 @@ def start_broker(port: int | None = None, log_path: Path | None = None, *, engin
 def stop_broker(handle: BrokerHandle) -> bool:
     """Stop cleanly (SIGTERM: Kafka's controlled shutdown); kill only after the grace period. True if clean."""
     clean = terminate(handle.pid, STOP_GRACE_S.get(handle.engine, 5.0))
-    if not clean:
+    if not clean and handle.engine == "kafka":  # Tansu holds nothing to save; it often ignores SIGTERM with clients on
         log.warning("broker did not stop within its grace period and was killed",
                     extra={"engine": handle.engine, "pid": handle.pid, "log": str(handle.log_path)})
     return clean
