@@ -29,7 +29,7 @@ from presspipe.broker import start_broker, stop_broker
 from presspipe.core.settings import KafkaSettings
 from presspipe.schemas import Article, DeadLetter
 from tests.reliability.hostile import ENGLISH, article_page, raw
-from tests.support.kafka import consume_all, produce, read_avro_dir
+from tests.support.kafka import consume_all, produce, read_avro_dir, with_large_raw_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -119,7 +119,10 @@ def test_sigkill_mid_run_then_restart_loses_no_id(kafka_settings, topics):
     first = start_streaming(kafka_settings, topics, "killed")
     try:
         wait_for_urls(kafka_settings, topics.articles, {f"https://fault.test/{i}" for i in range(40)}, [first])
-        produce(kafka_settings, topics.raw, waves[1])
+        # The slow page first: whichever batch sees any of the second wave holds it (on Apache Kafka the wave takes
+        # long enough to produce that a batch may be planned over part of it).
+        produce(kafka_settings, topics.raw, waves[1][-1:])
+        produce(kafka_settings, topics.raw, waves[1][:-1])
         time.sleep(1.5)  # the next batch (planned every 0.5 s) is inside the slow page's extraction
         assert extraction_workers_of(first.pid, patience_s=0), "the pipeline extracts in a worker process"
     finally:
@@ -181,6 +184,7 @@ def test_oversized_dead_letter_is_capped_and_a_refused_send_fails_the_run_withou
     dead letter exceeds the producer's 16 MB request limit and kafka-python refuses the send: the bundle fails, so the
     run fails naming the topic, nothing is committed, nothing is skipped, and a rerun stops at the same record. With
     the default cap the letter carries the first 1,000,000 bytes and the full size, and the run completes."""
+    topics = with_large_raw_topic(kafka_settings, topics)
     poison = (b"poison-huge", b"\x00" * (17 * 1024 * 1024))
     produce(kafka_settings, topics.raw, [story(i, "dlq") for i in range(7)])
     big = KafkaProducer(acks="all", max_request_size=32 * 1024 * 1024, **kafka_settings.client_kwargs())
