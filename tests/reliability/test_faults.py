@@ -128,7 +128,7 @@ def test_sigkill_mid_run_then_restart_loses_no_id(kafka_settings, topics):
     finally:
         kill(first)
     committed_at_kill = sum(offset or 0 for offset in committed_offsets(kafka_settings, "killed", topics.raw).values())
-    assert committed_at_kill == 40, "the kill was meant to land inside the second batch"
+    assert committed_at_kill == 40, f"the kill was meant to land inside the second batch: {committed_offsets(kafka_settings, 'killed', topics.raw)}"
     assert not extraction_workers_of(first.pid, patience_s=30), "the killed pipeline left extraction workers behind"
     produce(kafka_settings, topics.raw, waves[2])
 
