@@ -163,7 +163,7 @@ def _build_streaming(pipeline: beam.Pipeline, config: IngestConfig) -> None:
 
 def pipeline_options(argv: Sequence[str]) -> PipelineOptions:
     options = PipelineOptions(list(argv))
-    # Workers in other processes (multi-processing, Dask, portable) must import this project, not pickled globals.
+    # Workers in other processes (multi-processing, portable runners) must import this project, not pickled globals.
     options.view_as(SetupOptions).save_main_session = False
     return options
 
