@@ -155,7 +155,8 @@ def test_streaming_on_prism_survives_a_killed_job_server(kafka_settings, topics,
             # The Avro files of the last window are written once the watermark passes it.
             deadline = time.monotonic() + 60
             while not good <= set(coordinates(read_avro_dir(out, "articles"))):
-                assert time.monotonic() < deadline, "the Avro sink is missing articles"
+                assert time.monotonic() < deadline, \
+                    f"the Avro sink is missing {sorted(good - set(coordinates(read_avro_dir(out, 'articles'))))}"
                 time.sleep(1)
             assert {record.key for record in consume_all(kafka_settings, topics.dlq, expected=1)} == {POISON[0][0]}
             assert set(coordinates(read_avro_dir(out, "dead_letters"))) == poison
