@@ -1,7 +1,8 @@
 """Thin Beam wrappers around the pure enrichment in ``pipelines/enrich/``, with dead-letter outputs.
 
 ``EnrichRecords`` turns raw-topic records into encoded articles (main output) and dead letters (tagged output).
-Every input yields exactly one of the two, which the run summary checks: read = written + dead-lettered.
+Every input yields exactly one of the two. The run checks it where it matters, at the sinks: read = durably
+written + durably dead-lettered (``presspipe.pipelines.ingest``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from presspipe.schemas.records import utc_now
 log = logging.getLogger(__name__)
 
 DEAD_LETTERS = "dead_letters"
+#: What the enrichment step emitted; diagnostics only: a run balances against what its sinks made durable.
+ENRICHED_ARTICLES = "articles"
+ENRICHED_DEAD_LETTERS = "dead_letters"
 DEAD_LETTER_COUNTER_PREFIX = "dead_letters."
 LANGUAGE_COUNTER_PREFIX = "language."
 
@@ -91,8 +95,8 @@ class _EnrichFn(beam.DoFn):
         self.shared = shared
         self.progress_s = progress_s
         self.planned = planned
-        self._articles = Metrics.counter(METRICS_NAMESPACE, "articles")
-        self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
+        self._articles = Metrics.counter(METRICS_NAMESPACE, ENRICHED_ARTICLES)
+        self._dead_letters = Metrics.counter(METRICS_NAMESPACE, ENRICHED_DEAD_LETTERS)
 
     def _load_resources(self) -> _EnrichResources:
         started = time.monotonic()
