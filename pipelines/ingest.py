@@ -27,7 +27,7 @@ from presspipe.pipelines.io.avro import WriteDatumsToAvro, WriteWindowedAvro
 from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBounded, ReadPlan, StartPosition, \
     WriteToKafka, commit_offsets, plan_bounded_read
 from presspipe.pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
-from presspipe.pipelines.options import ConfigError, IngestConfig, PresspipeOptions
+from presspipe.pipelines.options import ConfigError, IngestConfig, PresspipeOptions, check_flags
 from presspipe.pipelines.runners import IN_PROCESS_NAMES, is_single_local_worker, resolve_runner, runner_label
 from presspipe.pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, ENRICHED_ARTICLES, \
     ENRICHED_DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, dead_letter_pair
@@ -239,57 +239,126 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
 
 
 def pipeline_options(argv: Sequence[str]) -> PipelineOptions:
+    """Beam's options for ``argv``; raises ConfigError for a flag neither presspipe nor Beam knows."""
+    check_flags(argv)
     options = PipelineOptions(list(argv))
     # Workers in other processes (multi-processing, Dask, portable) must import this project, not pickled globals.
     options.view_as(SetupOptions).save_main_session = False
     return options
 
 
-def run(argv: Sequence[str], stop: threading.Event | None = None) -> RunSummary:
+class DeadLetterGuardError(RunFailedError):
+    """Too many records dead-lettered for one reason: the pipeline is broken, not the input (see DeadLetterGuard)."""
+
+
+class RunTerminated(BaseException):
+    """SIGTERM during a run that cannot stop gracefully. A BaseException, like KeyboardInterrupt, so that no
+    ``except Exception`` on the way (Beam's, a library's) takes it for a record's failure."""
+
+
+@dataclass
+class RunControl:
+    """What a run shares with whoever stops it (``main``'s SIGTERM handler) and reports on failure.
+
+    ``stop`` asks the run to end; while ``graceful`` is set (a micro-batch stream between and during its batches, a
+    bounded run while it commits) the request waits for that point, otherwise SIGTERM interrupts at once.
+    ``committed`` is every offset this process committed, so a failure can say what is already done.
+    """
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    graceful: bool = False
+    group: str | None = None
+    committed: dict[str, int] = field(default_factory=dict)
+
+    def record_commit(self, group: str, offsets: dict[tuple[str, int], int]) -> dict[str, int]:
+        self.group = group
+        named = {f"{topic}:{partition}": offset for (topic, partition), offset in offsets.items()}
+        self.committed.update(named)
+        return named
+
+    def describe_commits(self) -> str:
+        if not self.committed:
+            return "no offsets were committed"
+        return (f"offsets committed earlier for group {self.group!r} stay committed: "
+                + ", ".join(f"{key}={offset}" for key, offset in sorted(self.committed.items())))
+
+
+def run(argv: Sequence[str], stop: threading.Event | None = None, *, control: RunControl | None = None
+        ) -> RunSummary:
     """Plan, run and commit. Raises ConfigError for bad flags, RunFailedError/KafkaIOError when the run fails.
 
     A streaming run on the in-process engine runs until ``stop`` is set (or Ctrl-C / SIGTERM); see
     ``run_micro_batches``. On other runners it is one unbounded pipeline.
     """
+    control = control or RunControl(stop=stop or threading.Event())
     options = pipeline_options(argv)
     config = IngestConfig.from_options(options)
     if config.streaming and options.view_as(StandardOptions).runner in IN_PROCESS_NAMES:
-        return run_micro_batches(options, config, stop or threading.Event())
+        return run_micro_batches(options, config, control)
     plan = None if config.streaming else plan_bounded_read(config.kafka, config.topics.raw, config.start, config.until)
-    return run_once(options, config, plan)
+    return run_once(options, config, plan, control=control)
 
 
 def run_once(options: PipelineOptions, config: IngestConfig, plan: ReadPlan | None,
-             enrich_resources: Shared | None = None) -> RunSummary:
-    """One pipeline run; for a bounded plan, commits the plan's stop offsets once every output is durable."""
+             enrich_resources: Shared | None = None, control: RunControl | None = None) -> RunSummary:
+    """One pipeline run; for a bounded plan, commits the plan's stop offsets once every output is durable and the
+    counts of every sink balance (and the dead-letter guard holds)."""
+    control = control or RunControl()
     runner = resolve_runner(options, config.streaming)
     started = time.monotonic()
     pipeline = beam.Pipeline(runner=runner, options=options)
     # A micro-batch (models shared across runs) is one slice of a stream: its progress counts the stream, not the batch.
     planned_progress = plan is not None and enrich_resources is None and is_single_local_worker(options)
     build_pipeline(pipeline, config, plan, enrich_resources, planned_progress=planned_progress)
-    result = pipeline.run()
+    result = None
     try:
+        result = pipeline.run()
         state = result.wait_until_finish()
-    except KeyboardInterrupt:
-        if plan is not None:
-            raise
-        # An unbounded pipeline ends when it is stopped; what was acknowledged is committed, the rest is read again.
-        result.cancel()
-        return summarize(result, plan, config, runner_label(runner), time.monotonic() - started)
+    except (KeyboardInterrupt, RunTerminated):
+        if result is not None and plan is None:
+            # An unbounded pipeline ends when it is stopped; what was acknowledged is committed, the rest is read again.
+            result.cancel()
+            return summarize(result, plan, config, runner_label(runner), time.monotonic() - started)
+        if result is not None:
+            _cancel_quietly(result)
+        raise
     if str(state) not in ("DONE", "PipelineState.DONE"):
         raise RunFailedError(f"pipeline ended in state {state}")
     summary = summarize(result, plan, config, runner_label(runner), time.monotonic() - started)
     if not summary.balanced:
-        raise RunFailedError(f"counts do not add up, nothing committed: {summary.imbalance()}")
+        raise RunFailedError(f"counts do not add up, this run committed nothing: {summary.imbalance()}")
+    tripped = config.dead_letter_guard.tripped_by(summary.read, summary.dead_letters_by_cause)
+    if tripped:
+        cause, count = tripped
+        stage, _, error_type = cause.partition("/")
+        raise DeadLetterGuardError(
+            f"{count} of {summary.read} records are dead letters at stage {stage!r} with {error_type}: more than "
+            f"{config.dead_letter_guard.max_share:.0%} for one reason looks like a systematic failure (a bug, a "
+            f"missing model, a broken dependency), not bad input, so this run committed nothing. The dead letters "
+            f"were written; fix the cause and run again, or raise --max_dead_letter_share (1 turns the guard off)")
     if config.group and plan is not None:
         offsets = plan.stop_offsets()
-        commit_offsets(config.kafka, config.group, offsets)
-        summary.committed = {f"{topic}:{partition}": offset for (topic, partition), offset in offsets.items()}
+        graceful, control.graceful = control.graceful, True  # a SIGTERM now waits for the commit to be known
+        try:
+            commit_offsets(config.kafka, config.group, offsets)
+            summary.committed = control.record_commit(config.group, offsets)
+        finally:
+            control.graceful = graceful
+        if control.stop.is_set() and not graceful:
+            raise RunTerminated("stopped by SIGTERM after the commit")
     return summary
 
 
-def run_micro_batches(options: PipelineOptions, config: IngestConfig, stop: threading.Event,
+def _cancel_quietly(result) -> None:
+    """Cancel a run being abandoned (a runner with remote workers keeps going otherwise); in-process runs are
+    already stopped, and their results cannot be cancelled."""
+    try:
+        result.cancel()
+    except (NotImplementedError, RuntimeError) as error:
+        log.debug("cancel of the interrupted run: %s", error)
+
+
+def run_micro_batches(options: PipelineOptions, config: IngestConfig, control: RunControl | threading.Event,
                       poll_interval_s: float = 0.5) -> RunSummary:
     """Streaming on the in-process engine: bounded runs, one after the other, each from the group's committed
     offsets to the end captured when it starts, committed once its output is durable.
@@ -298,10 +367,15 @@ def run_micro_batches(options: PipelineOptions, config: IngestConfig, stop: thre
     stage after stage; the streaming DirectRunner rejects splittable DoFns in Beam 2.77), so locally presspipe
     follows the topic this way. It has the same guarantees as the unbounded pipeline on Flink or Dataflow: at
     least once, resumable from the committed offsets, a crash re-reads only what was not committed. Models are
-    loaded once for the whole run, not per batch.
+    loaded once for the whole run, not per batch. A stop request (SIGTERM, Ctrl-C in ``main``) ends the stream after
+    the current batch.
     """
+    if isinstance(control, threading.Event):
+        control = RunControl(stop=control)
     if not config.group:
         raise ConfigError("streaming needs --group: the committed offsets are its progress")
+    control.graceful = True
+    stop = control.stop
     batch_config = replace(config, mode="bounded")
     batch_options = PipelineOptions.from_dictionary({**options.get_all_options(drop_default=True),
                                                      "streaming": False})
@@ -313,12 +387,14 @@ def run_micro_batches(options: PipelineOptions, config: IngestConfig, stop: thre
         plan = plan_bounded_read(config.kafka, config.topics.raw, start, None)
         if start.kind != "committed":
             # Pin the starting point (e.g. "latest") in the group, so every later batch continues from it.
-            commit_offsets(config.kafka, config.group, {(r.topic, r.partition): r.start for r in plan.ranges})
+            pinned = {(r.topic, r.partition): r.start for r in plan.ranges}
+            commit_offsets(config.kafka, config.group, pinned)
+            control.record_commit(config.group, pinned)
             start = StartPosition("committed", group=config.group)
         if plan.total == 0:
             stop.wait(poll_interval_s)
             continue
-        summary = run_once(batch_options, batch_config, plan, resources)
+        summary = run_once(batch_options, batch_config, plan, resources, control=control)
         total.add(summary)
         log.info("batch done: %s", summary.to_json())
     total.seconds = time.monotonic() - started
@@ -369,28 +445,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not logging.getLogger().handlers:  # not configured by the presspipe CLI
         logs.configure()
-    stop = threading.Event()
+    control = RunControl()
+    previous = None
     if threading.current_thread() is threading.main_thread():
-        # SIGTERM (a deployment stopping the job) ends a streaming run like Ctrl-C: after the current batch.
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        previous = signal.signal(signal.SIGTERM, lambda *_: _on_sigterm(control))
     try:
-        summary = run(argv, stop)
+        summary = run(argv, control=control)
     except KeyboardInterrupt:
-        print("presspipe run: interrupted; uncommitted records will be read again", file=sys.stderr)
+        print(f"presspipe run: interrupted; {control.describe_commits()}; records after them will be read again",
+              file=sys.stderr)
         return 130
+    except RunTerminated:
+        print(f"presspipe run: stopped by SIGTERM; {control.describe_commits()}; records after them will be read "
+              f"again", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except ConfigError as error:
         print(f"presspipe run: {error}", file=sys.stderr)
         return 2
     except (KafkaIOError, RunFailedError) as error:
-        print(f"presspipe run failed: {error}", file=sys.stderr)
+        print(f"presspipe run failed: {error}; {control.describe_commits()}", file=sys.stderr)
         return 1
-    except Exception as error:  # a worker failure surfaces here, wrapped by the runner; nothing was committed
+    except Exception as error:  # a worker failure surfaces here, wrapped by the runner
         log.debug("run failed", exc_info=True)
-        print(f"presspipe run failed (nothing committed): {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"presspipe run failed: {type(error).__name__}: {error}; {control.describe_commits()}",
+              file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     print(summary.human())
     print(summary.to_json())
     return 0
+
+
+def _on_sigterm(control: RunControl) -> None:
+    """SIGTERM (a deployment stopping the job): a micro-batch stream ends after its current batch, a bounded run at
+    once (nothing of it is committed: its commit comes only after all of its output is durable)."""
+    control.stop.set()
+    if not control.graceful:
+        raise RunTerminated("stopped by SIGTERM")
 
 
 if __name__ == "__main__":

@@ -248,7 +248,7 @@ def run_http(args: argparse.Namespace) -> int:
             producer.close()
             state.close()
     _print_report(service.report)
-    return 0
+    return 0 if service.report.ok else 1
 
 
 class _stop_on_signals:

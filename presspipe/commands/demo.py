@@ -7,12 +7,15 @@ articles topic → summary. The broker runs in this process group and is stopped
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 from presspipe.core.settings import KafkaSettings, Topics
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,10 +32,11 @@ def bundled_samples() -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from presspipe.broker import BrokerError, running_broker
-    from presspipe.connectors.base import RawArticleProducer, run_connector
+    from presspipe.connectors.base import ConnectorError, RawArticleProducer, run_connector
     from presspipe.connectors.files import FilesConnector
     from presspipe.pipelines import ingest
-    from presspipe.pipelines.io.kafka import create_topics
+    from presspipe.pipelines.io.kafka import KafkaIOError, create_topics
+    from presspipe.pipelines.options import ConfigError
 
     samples = args.samples or bundled_samples()
     out_dir = (args.output_dir / datetime.now(timezone.utc).strftime("demo-%Y%m%dT%H%M%SZ")).resolve()
@@ -51,8 +55,13 @@ def run(args: argparse.Namespace) -> int:
                   f"({report.fetch_failures} unreadable)")
             summary = ingest.run(["--bootstrap-servers", broker.bootstrap_servers, "--output", f"avro:{out_dir}",
                                   "--output", f"kafka:{topics.articles}"])
-    except BrokerError as error:
-        print(f"presspipe demo: {error}", file=sys.stderr)
+    except (BrokerError, ConnectorError, KafkaIOError, ConfigError, ingest.RunFailedError, OSError) as error:
+        print(f"presspipe demo failed: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a worker failure, wrapped by the runner: one line, the traceback at DEBUG
+        log.debug("demo failed", exc_info=True)
+        print(f"presspipe demo failed: {type(error).__name__}: {error} (--log-level DEBUG shows the traceback)",
+              file=sys.stderr)
         return 1
     print()
     print("demo summary")
