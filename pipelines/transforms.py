@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.utils.shared import Shared
 
 from presspipe.pipelines.enrich.decode import RawDecodeError, decode_raw_article
-from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.errors import ENCODE_STAGE, UNEXPECTED_STAGE, EnrichmentError
 from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
 from presspipe.pipelines.guard import ExtractionWorkerPool, GuardedExtractor, GuardSettings, WorkerStartError
 from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaRecord
@@ -140,10 +140,10 @@ class _EnrichFn(beam.DoFn):
         stage = "decode"
         try:
             raw = decode_raw_article(record.value, record.header_map())
-            stage = "enrich"
+            stage = UNEXPECTED_STAGE
             article = enrich_article(raw, provenance=Provenance(record.topic, record.partition, record.offset),
                                      settings=self.settings, tagger=self._tagger, extract=self._extract)
-            stage = "encode"
+            stage = ENCODE_STAGE
             encoded = EncodedArticle(article, article.encode())
         except (RawDecodeError, EnrichmentError, CodecError) as error:
             yield self._dead_letter(record, getattr(error, "stage", stage), error)

@@ -42,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
     out_dir = (args.output_dir / datetime.now(timezone.utc).strftime("demo-%Y%m%dT%H%M%SZ")).resolve()
     topics = Topics()
     try:
-        with running_broker() as broker:
+        out_dir.mkdir(parents=True, exist_ok=True)  # before the broker and the models: a bad folder fails at once
+    except OSError as error:
+        print(f"presspipe demo: cannot create the output folder {out_dir}: {error}", file=sys.stderr)
+        return 1
+    try:
+        with running_broker() as broker, _quiet_runner_errors():
             print(f"embedded broker on {broker.bootstrap_servers} (in memory; stopped when the demo ends)")
             settings = KafkaSettings.from_env(broker.bootstrap_servers)
             create_topics(settings, [topics.raw, topics.articles, topics.dlq], partitions=2)
@@ -76,3 +81,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"                 {path.name}")
     print(f"  look inside:   presspipe inspect {out_dir}/articles-*.avro")
     return 0 if summary.balanced else 1
+
+
+class _quiet_runner_errors:
+    """Beam logs a failed bundle with its whole traceback at ERROR; the demo says what failed in one line instead
+    (``--log-level DEBUG`` keeps Beam's lines)."""
+
+    LOGGER = "apache_beam.runners.common"
+
+    def __enter__(self):
+        self.logger = logging.getLogger(self.LOGGER)
+        self.previous = self.logger.level
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            self.logger.setLevel(logging.CRITICAL)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.logger.setLevel(self.previous)
