@@ -487,4 +487,7 @@ def _on_sigterm(control: RunControl) -> None:
 
 
 if __name__ == "__main__":
+    # Importing Beam already logged through the root logger (which installs a bare default handler), so main()
+    # cannot tell by the handlers whether anyone configured logging: as the entry point, this module does.
+    logs.configure()
     sys.exit(main())

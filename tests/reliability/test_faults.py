@@ -146,6 +146,40 @@ def test_sigkill_mid_run_then_restart_loses_no_id(kafka_settings, topics):
           f"({len(urls) - len(set(urls))} duplicates), restart summary {summary}")
 
 
+def test_bounded_run_stops_at_once_on_sigterm_and_commits_nothing(kafka_settings, topics):
+    """SIGTERM in the middle of a bounded run (inside a slow page's extraction, seconds of work still ahead):
+    the run stops now, not when the plan is done, commits nothing, says so and exits 143 (128 + SIGTERM)."""
+    slow = [raw(("<html><body>" + f"<p>slow {n} " * 80_000 + "</body></html>").encode(),
+                url=f"https://fault.test/slow-{n}") for n in range(3)]
+    produce(kafka_settings, topics.raw, [story(i, "terminated") for i in range(5)]
+            + [(record.id.encode(), record.encode()) for record in slow])
+    command = [sys.executable, "-m", "presspipe.pipelines.ingest", *pipeline_flags(kafka_settings, topics),
+               "--group", "terminated", "--output", f"kafka:{topics.articles}", "--progress_s", "0.000001"]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        seen = []
+        for line in process.stderr:  # the first progress line: the run is enriching, its slow pages ahead
+            seen.append(line)
+            if "presspipe.progress" in line:
+                break
+        assert process.poll() is None, "".join(seen)[-3000:]
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+        stopped_after_s = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            kill(process)
+    assert process.returncode == 128 + signal.SIGTERM, err[-3000:]
+    assert "stopped by SIGTERM; no offsets were committed" in err, err[-3000:]
+    assert set(committed_offsets(kafka_settings, "terminated", topics.raw).values()) == {None}
+    # Three slow pages are 3 x 10 s of extraction (each stopped at the default time limit): stopping "at once"
+    # means long before that work could have been done.
+    assert stopped_after_s < 10, f"took {stopped_after_s:.1f}s to stop"
+    assert not extraction_workers_of(process.pid, patience_s=30), "extraction workers left behind"
+
+
 def test_member_of_the_group_killed_while_another_runs_loses_nothing(kafka_settings, topics):
     produce(kafka_settings, topics.raw, [story(i, "group") for i in range(60)])
     doomed = start_streaming(kafka_settings, topics, "shared")
