@@ -245,10 +245,22 @@ def run_http(args: argparse.Namespace) -> int:
             server.serve_forever()
         finally:
             server.server_close()  # waits for requests in flight
-            producer.close()
+            _close_producer(producer)
             state.close()
     _print_report(service.report)
-    return 0 if service.report.ok else 1
+    # Rejected requests (401, 413, 429 ...) are the clients' failures; records it could not deliver are the server's.
+    return 0 if service.report.failed_sends == 0 else 1
+
+
+def _close_producer(producer: RawArticleProducer) -> None:
+    """Close after serving; a broker that is gone makes the final flush time out. Every record of a request was
+    acknowledged or answered 503 and counted as a failed send already, so that is a warning, not a crash."""
+    from kafka.errors import KafkaError
+
+    try:
+        producer.close()
+    except KafkaError as error:
+        log.warning("the producer did not close cleanly (broker unreachable?): %s", error)
 
 
 class _stop_on_signals:

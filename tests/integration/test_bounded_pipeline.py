@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from presspipe.connectors.files import FilesConnector
 from presspipe.pipelines import ingest
 from presspipe.pipelines.io.kafka import committed_offsets, plan_bounded_read, StartPosition
 from presspipe.schemas import Article, DeadLetter
+from tests.support.faults import fail_extraction_worker_restarts
 from tests.support.kafka import consume_all, produce, read_avro_dir
 
 pytestmark = pytest.mark.integration
@@ -217,8 +217,6 @@ def test_a_failed_start_of_the_extraction_worker_fails_the_run(kafka_settings, t
     the good article is not dead-lettered."""
     from kafka import KafkaProducer
 
-    from presspipe.pipelines.guard import ExtractionWorker
-
     slow = build_raw_article(connector="test", source_name="t", content_type="text/html", url="https://guard.test/slow",
                              body=("<html><body>" + "<p>word " * 80_000 + "</body></html>").encode())
     producer = KafkaProducer(acks="all", **kafka_settings.client_kwargs())
@@ -226,19 +224,7 @@ def test_a_failed_start_of_the_extraction_worker_fails_the_run(kafka_settings, t
         producer.send(topics.raw, key=key, value=value, partition=0).get(timeout=30)
     producer.close()
 
-    killed, real_start, real_kill = [], ExtractionWorker.start, ExtractionWorker.kill
-
-    def start_fails_after_a_kill(worker):
-        if killed:
-            worker.settings = replace(worker.settings, startup_timeout_s=0.0)
-        return real_start(worker)
-
-    def kill(worker):
-        killed.append(worker.pid)
-        return real_kill(worker)
-
-    monkeypatch.setattr(ExtractionWorker, "start", start_fails_after_a_kill)
-    monkeypatch.setattr(ExtractionWorker, "kill", kill)
+    killed = fail_extraction_worker_restarts(monkeypatch)
     with pytest.raises(Exception, match="extraction worker not ready"):
         run_pipeline(kafka_settings, topics, "--group", "no-worker", "--no_entities", "--extract_timeout_ms", "300")
     assert killed, "the slow page was meant to cost its worker"
