@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--output-dir", type=Path, default=Path("presspipe-output"),
                         help="where the run's Avro files go (a timestamped folder inside it)")
     parser.add_argument("--samples", type=Path, default=None, help="articles to use instead of the bundled samples")
+    parser.add_argument("--engine", choices=("kafka", "tansu"), default=None,
+                        help="the demo's broker: Apache Kafka (temporary data dir) or the in-memory Tansu (no JVM); "
+                             "default: kafka when Java 17+ is found, else tansu")
     parser.set_defaults(func=run)
 
 
@@ -31,7 +34,7 @@ def bundled_samples() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from presspipe.broker import BrokerError, running_broker
+    from presspipe.broker import BrokerError, apache_kafka, default_engine, running_broker
     from presspipe.connectors.base import ConnectorError, RawArticleProducer, run_connector
     from presspipe.connectors.files import FilesConnector
     from presspipe.pipelines import ingest
@@ -41,14 +44,21 @@ def run(args: argparse.Namespace) -> int:
     samples = args.samples or bundled_samples()
     out_dir = (args.output_dir / datetime.now(timezone.utc).strftime("demo-%Y%m%dT%H%M%SZ")).resolve()
     topics = Topics()
+    engine = args.engine
+    if engine is None:
+        # The rule of `presspipe broker start`: the demo runs on what production runs when this machine can.
+        engine, reason = default_engine()
+        if reason:
+            print(f"using Tansu, the in-memory broker without a JVM: {reason}")
+    kind = f"Apache Kafka {apache_kafka.kafka_version()}, temporary data" if engine == "kafka" else "Tansu, in memory"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)  # before the broker and the models: a bad folder fails at once
     except OSError as error:
         print(f"presspipe demo: cannot create the output folder {out_dir}: {error}", file=sys.stderr)
         return 1
     try:
-        with running_broker() as broker, _quiet_runner_errors():
-            print(f"embedded broker on {broker.bootstrap_servers} (in memory; stopped when the demo ends)")
+        with running_broker(engine=engine) as broker, _quiet_runner_errors():
+            print(f"embedded broker on {broker.bootstrap_servers} ({kind}; stopped when the demo ends)")
             settings = KafkaSettings.from_env(broker.bootstrap_servers)
             create_topics(settings, [topics.raw, topics.articles, topics.dlq], partitions=2)
             producer = RawArticleProducer(settings, topics.raw)

@@ -128,6 +128,7 @@ def test_wheel_has_one_top_level_package_with_its_data(wheel):
     assert "presspipe/schemas/article.avsc" in names
     assert any(name.startswith("presspipe/schemas/history/article/") for name in names)
     assert "presspipe/samples/hi-chunav-aayog.html" in names
+    assert {"presspipe/broker/kafka-dist/pom.xml", "presspipe/broker/kafka-dist/log4j2.xml"} <= set(names)
     assert any(name.startswith("presspipe/pipelines/enrich/entities/models/hi_ner/") for name in names)
     assert "presspipe/pipelines/ingest.py" in names and "presspipe/connectors/files.py" in names
 
