@@ -16,6 +16,7 @@ from presspipe.pipelines import ingest
 from presspipe.pipelines.io.kafka import committed_offsets
 from presspipe.schemas import Article, DeadLetter
 from tests.conftest import REPO_ROOT
+from tests.support.faults import produce_atomically
 from tests.support.kafka import consume_all, produce, read_avro_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -99,9 +100,12 @@ def test_killed_streaming_run_resumes_and_loses_nothing(kafka_settings, topics):
         first = committed_offsets(kafka_settings, "killed", topics.raw)
         assert sum(first.values()) == 30, first
 
-        produce(kafka_settings, topics.raw, raw_messages(30, 30) + [slow_page()])
+        # One record batch: the next micro-batch holds all 31 records, in this order. Its first progress line
+        # comes after the first story; the slow page right behind it keeps the batch running for 10 s more.
+        wave = raw_messages(30, 15) + [slow_page()] + raw_messages(45, 15)
+        produce_atomically(kafka_settings, topics.raw, wave, partition=0)
         log.wait_for("read plan", "records=31")
-        log.wait_for("presspipe.progress")  # the batch is enriching; its slow page keeps it going for seconds
+        log.wait_for("presspipe.progress")
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:

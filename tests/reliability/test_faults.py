@@ -189,7 +189,7 @@ def test_a_failing_stream_says_which_offsets_its_earlier_batches_committed(kafka
     claim that nothing was committed: it names the offsets that stay committed."""
     import threading
 
-    from tests.support.faults import fail_extraction_worker_restarts
+    from tests.support.faults import fail_extraction_worker_restarts, produce_atomically
 
     produce(kafka_settings, topics.raw, [story(i, "stream-fails") for i in range(5)])
     killed = fail_extraction_worker_restarts(monkeypatch)
@@ -200,11 +200,8 @@ def test_a_failing_stream_says_which_offsets_its_earlier_batches_committed(kafka
             if time.monotonic() > deadline:
                 return
             time.sleep(0.2)
-        producer = KafkaProducer(acks="all", **kafka_settings.client_kwargs())
-        for key, value in [slow_page(), story(5, "stream-fails")]:
-            producer.send(topics.raw, key=key, value=value, partition=0)
-        producer.flush()
-        producer.close()
+        # one record batch: the next micro-batch holds both, the slow page first
+        produce_atomically(kafka_settings, topics.raw, [slow_page(), story(5, "stream-fails")], partition=0)
 
     writer = threading.Thread(target=second_wave, daemon=True)
     writer.start()

@@ -25,3 +25,20 @@ def fail_extraction_worker_restarts(monkeypatch) -> list[int]:
     monkeypatch.setattr(ExtractionWorker, "start", start)
     monkeypatch.setattr(ExtractionWorker, "kill", kill)
     return killed
+
+
+def produce_atomically(settings, topic: str, messages, partition: int = 0) -> list[int]:
+    """Send (key, value) pairs to one partition as ONE record batch, so a reader sees all of them or none: a
+    micro-batch planned while they arrive cannot take a part of them (batches get predictable boundaries).
+    Together at most Kafka's default message limit (1 MB). Returns their offsets."""
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(acks="all", linger_ms=60_000, batch_size=1_000_000, **settings.client_kwargs())
+    try:
+        futures = [producer.send(topic, key=key, value=value, partition=partition) for key, value in messages]
+        producer.flush()
+        offsets = [future.get(timeout=30).offset for future in futures]
+    finally:
+        producer.close()
+    assert offsets == list(range(offsets[0], offsets[0] + len(offsets))), offsets
+    return offsets
