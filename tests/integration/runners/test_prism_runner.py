@@ -153,7 +153,7 @@ def test_streaming_on_prism_survives_a_killed_job_server(kafka_settings, topics,
             assert len(keys) == len(good), f"{len(keys)} distinct articles of {len(good)}; " + \
                 (tmp_path / "run-2.log").read_text(errors="replace")[-3000:]
             # The Avro files of the last window are written once the watermark passes it.
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while not good <= set(coordinates(read_avro_dir(out, "articles"))):
                 assert time.monotonic() < deadline, \
                     f"the Avro sink is missing {sorted(good - set(coordinates(read_avro_dir(out, 'articles'))))}"
@@ -191,7 +191,7 @@ def test_streaming_from_latest_on_prism_starts_at_the_end_pinned_in_the_group(ka
             assert len(wait_for_articles(kafka_settings, topics.articles, 5, timeout_s=120)) == 5
             new = set(raw_coordinates(kafka_settings, topics.raw, 11)) - {
                 (p, o) for p, count in at_launch.items() for o in range(count)}
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while set(coordinates(read_avro_dir(out, "articles"))) != new:
                 assert time.monotonic() < deadline, "the Avro files hold other records than the new ones"
                 time.sleep(1)
