@@ -183,7 +183,7 @@ def fidelity_counts(built: BuiltWarc, state_path: Path) -> dict[str, object]:
     """Read ``built`` with the WARC connector and enrich every record; the counts of the six items of issue #19."""
     from presspipe.connectors.base import FetchFailure
     from presspipe.connectors.state import ConnectorState
-    from presspipe.connectors.warc import WarcConnector
+    from presspipe.connectors.warc import WarcConnector, file_key
     from presspipe.pipelines.enrich.errors import EnrichmentError
     from presspipe.pipelines.enrich.record import Provenance, enrich_article
     from presspipe.schemas import RawArticle
@@ -199,8 +199,11 @@ def fidelity_counts(built: BuiltWarc, state_path: Path) -> dict[str, object]:
         for result in results:
             if isinstance(result, RawArticle):
                 connector.on_acknowledged(result)
-        counts["warc_status"] = getattr(state, "warc_status", lambda key: None)(
-            __import__("presspipe.connectors.warc", fromlist=["file_key"]).file_key(built.path))
+        # Before issue #19 the state had no status: a file read to its end was "complete" whatever failed in it.
+        status_of = getattr(state, "warc_status", None)
+        key = file_key(built.path)
+        counts["warc_status"] = status_of(key) if status_of else (
+            "complete" if state.warc_progress(key)[1] else "in progress")
     failures = [r for r in results if isinstance(r, FetchFailure)]
     counts["corrupt_fetch_failures"] = sum(r.error_type == "CorruptRecordError" for r in failures)
     counts["corrupt_dead_letters"] = sum(getattr(r, "dead_letter", None) is not None for r in failures)
@@ -230,6 +233,7 @@ def fidelity_counts(built: BuiltWarc, state_path: Path) -> dict[str, object]:
         if article is None:
             continue
         complete_ids[raw.url] = article.id
+        counts["complete_articles_with_http_status_200"] += getattr(article, "http_status", None) == 200
         if page.truth_published:
             published[classify_published(article, page.truth_published)] += 1
         if article.title and page.truth_title:
@@ -241,7 +245,6 @@ def fidelity_counts(built: BuiltWarc, state_path: Path) -> dict[str, object]:
                 counts["body_starts_with_headline"] += 1
     counts["truncated_articles_sharing_complete_id"] = sum(
         1 for article in truncated_articles if article.id in complete_ids.values())
-    counts["articles_with_http_status"] = None
     return {**dict(counts), "published_at": dict(published),
             "published_wrong": sum(n for kind, n in published.items()
                                    if kind in ("midnight_utc", "local_as_utc", "wrong_day", "other", "date_wrong"))}

@@ -328,8 +328,14 @@ def enrich_article(
     The composition of the stage functions above, which the benchmark times one by one. ``extract`` replaces the
     extract stage with a function of the same signature (the pipeline runs it in a time-limited worker process).
     """
-    extracted = extract(decode_document(raw, settings), url=raw.url, settings=settings)
-    cleaned = clean_document(extracted, settings)
+    try:
+        extracted = extract(decode_document(raw, settings), url=raw.url, settings=settings)
+        cleaned = clean_document(extracted, settings)
+    except EmptyArticleError as error:
+        if raw.truncated and not isinstance(error, TruncatedArticleError):
+            raise TruncatedArticleError(f"body truncated ({raw.truncation_reason or 'unspecified'}) before the "
+                                        f"article: {error}") from error
+        raise
     check_truncated(raw, cleaned, settings)
     declared = declared_language_of(raw, extracted)
     detected = detect_language(cleaned.body, declared=declared, settings=settings, detector=detector)
