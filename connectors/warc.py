@@ -225,6 +225,7 @@ class WarcConnector(Connector):
             stream.seek(position)
             iterator = ArchiveIterator(stream, check_digests=False)
             last_good: int | None = None
+            last_good_end: int | None = None
             try:
                 for record in iterator:
                     result = self._one_record(path, record)  # reads the payload before asking for the offset
@@ -237,7 +238,7 @@ class WarcConnector(Connector):
                     if stretch is not None:
                         yield self._failure(path, key, stream, stretch, offset)
                         stretch = None
-                    last_good = offset
+                    last_good, last_good_end = offset, offset + iterator.get_record_length()
                     if offset in done:
                         yield FetchSkipped(f"{path}@{offset}", "record already produced")
                     elif isinstance(result, RawArticle):
@@ -254,7 +255,7 @@ class WarcConnector(Connector):
                 position = None
             except READ_ERRORS as error:
                 if stretch is None:
-                    stretch = (self._stretch_start(stream, error, last_good, position, gzipped), error)
+                    stretch = (self._stretch_start(stream, error, last_good_end, position), error)
                 # Scan on from the last good record (its successor is the damaged one) or, when nothing could be
                 # read from here, from this position.
                 scan_from = last_good if last_good is not None else position
@@ -265,15 +266,15 @@ class WarcConnector(Connector):
             yield self._failure(path, key, stream, stretch, limit)
 
     @staticmethod
-    def _stretch_start(stream: BinaryIO, error: BaseException, last_good: int | None, position: int,
-                       gzipped: bool) -> int:
-        """Where the damaged record starts: known from the error, else the record boundary after the last good one."""
+    def _stretch_start(stream: BinaryIO, error: BaseException, last_good_end: int | None, position: int) -> int:
+        """Where the damaged record starts: known from the error, else where the last good record ended (past the
+        blank lines that separate plain WARC records), else where this attempt started reading."""
         if isinstance(error, CorruptRecordError) and error.offset is not None:
             return error.offset
-        if last_good is not None:
-            following = next_record_start(stream, last_good, gzipped)
-            return following if following is not None else last_good
-        return position
+        if last_good_end is None:
+            return position
+        following = os.pread(stream.fileno(), 64, last_good_end)
+        return last_good_end + len(following) - len(following.lstrip(b"\r\n"))
 
     def _failure(self, path: Path, key: str, stream: BinaryIO, stretch: tuple[int, BaseException],
                  end: int) -> FetchFailure:

@@ -7,11 +7,18 @@ The flags are what users type (``presspipe run``, ``python -m presspipe.pipeline
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    FlinkRunnerOptions,
+    PipelineOptions,
+    StandardOptions,
+    WorkerOptions,
+)
 
 from presspipe.pipelines.enrich.record import EnrichSettings
 from presspipe.pipelines.io.kafka import StartPosition, parse_explicit_offsets
@@ -56,8 +63,11 @@ class PresspipeOptions(PipelineOptions):
                             help="avro:DIR or kafka:TOPIC, repeatable (default: kafka:<articles topic>)")
         parser.add_argument("--group", default=None,
                             help="consumer group whose offsets are committed after the output is durable")
-        parser.add_argument("--chunk_records", "--chunk-records", type=int, default=2000,
-                            help="records per read chunk: the unit of parallelism of a bounded read")
+        parser.add_argument("--chunk_records", "--chunk-records", type=int, default=None,
+                            help="records of one partition per read chunk, the unit of parallelism of a bounded read "
+                                 "(default: planned from the records and the workers -- --direct_num_workers, "
+                                 "Flink's --parallelism, Dataflow's --max_num_workers -- 4 chunks per worker, "
+                                 "at least 16 chunks, at most 2000 records)")
         parser.add_argument("--progress_s", "--progress-s", type=float, default=30.0,
                             help="seconds between progress lines of each worker (logger presspipe.progress); 0: none")
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
@@ -126,7 +136,7 @@ class IngestConfig:
     until: datetime | None
     outputs: tuple[Output, ...]
     group: str | None
-    chunk_records: int
+    chunk_records: int | None  # None: planned from the plan's records and ``workers``
     tag_entities: bool
     window_seconds: int = 60
     enrich: EnrichSettings = field(default_factory=EnrichSettings)
@@ -134,6 +144,7 @@ class IngestConfig:
     progress_s: float = 0.0
     entity_models: tuple[tuple[str, str | None], ...] = ()  # (language, model or None: gazetteer only)
     entity_lists: tuple[str, ...] = ()
+    workers: int | None = None  # what the runner will run bundles on, when the flags say (see planned_workers)
 
     def entity_config(self):
         """The tagger's configuration: the default models with ``--entity_model`` applied, plus the watch-lists."""
@@ -157,7 +168,7 @@ class IngestConfig:
         except ValueError as error:
             raise ConfigError(str(error)) from error
         outputs = tuple(Output.parse(text) for text in flags.output) or (Output("kafka", topics.articles),)
-        if flags.chunk_records < 1:
+        if flags.chunk_records is not None and flags.chunk_records < 1:
             raise ConfigError("--chunk_records must be at least 1")
         if flags.progress_s < 0:
             raise ConfigError(f"--progress_s must not be negative, got {flags.progress_s}")
@@ -184,6 +195,7 @@ class IngestConfig:
             progress_s=flags.progress_s,
             entity_models=tuple(parse_entity_model(text) for text in flags.entity_model),
             entity_lists=tuple(check_entity_list(path) for path in flags.entity_list),
+            workers=planned_workers(options),
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
@@ -195,6 +207,27 @@ class IngestConfig:
                 raise ConfigError("--until, --since and --offsets are for bounded runs (backfills, replays)")
             options.view_as(StandardOptions).streaming = True
         return config
+
+
+def planned_workers(options: PipelineOptions) -> int | None:
+    """How many workers will run bundles at once, from the runner's own flags; None when they do not say.
+
+    In-process runner: ``--direct_num_workers`` (0 is one per core, as Beam reads it). Flink: ``--parallelism``
+    (unset: the cluster's default, not known here). Dataflow: ``--max_num_workers``, else ``--num_workers``.
+    Dask: the cluster's size is not in the flags (None).
+    """
+    runner = options.view_as(StandardOptions).runner or ""
+    name = runner if isinstance(runner, str) else type(runner).__name__
+    if name in ("", "direct", "DirectRunner"):
+        count = options.view_as(DirectOptions).direct_num_workers
+        return count if count and count > 0 else (os.cpu_count() or 1)
+    if "flink" in name.lower():
+        parallelism = options.view_as(FlinkRunnerOptions).parallelism
+        return parallelism if parallelism and parallelism > 0 else None
+    if "dataflow" in name.lower():
+        workers = options.view_as(WorkerOptions)
+        return workers.max_num_workers or workers.num_workers or None
+    return None
 
 
 def parse_entity_model(text: str) -> tuple[str, str | None]:

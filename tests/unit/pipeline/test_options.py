@@ -104,3 +104,21 @@ def test_entity_flags_override_the_default_models_and_add_watch_lists(tmp_path):
     assert dict(entity_config.models) == {"hi": "bundled:hi_ner", "de": "fr_core_news_sm"}
     assert entity_config.entity_lists == (watch_list,) and entity_config.max_entities == 50
     assert dict(config().entity_config().models) == {"hi": "bundled:hi_ner", "fr": "fr_core_news_sm"}
+
+
+@pytest.mark.parametrize("flags, workers", [
+    ((), 1),
+    (("--direct_num_workers", "2"), 2),
+    (("--runner", "DirectRunner", "--direct_num_workers", "3"), 3),
+    (("--runner", "FlinkRunner", "--parallelism", "4"), 4),
+    (("--runner", "FlinkRunner"), None),
+    (("--runner", "DataflowRunner", "--max_num_workers", "10"), 10),
+    (("--runner", "dask"), None),
+])
+def test_workers_come_from_the_runners_own_flags(flags, workers):
+    chosen = config(*flags)
+    assert chosen.workers == workers and chosen.chunk_records is None
+
+
+def test_an_explicit_chunk_size_is_kept():
+    assert config("--chunk_records", "25").chunk_records == 25
