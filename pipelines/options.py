@@ -73,6 +73,10 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
                             help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
+        parser.add_argument("--accept_http_status", "--accept-http-status", action="append", default=[],
+                            metavar="CODE",
+                            help="enrich responses with this HTTP status too (repeatable); by default a status "
+                                 "outside 2xx is a dead letter at stage 'status' (a redirect names its Location)")
         parser.add_argument("--entity_model", "--entity-model", action="append", default=[], metavar="LANG=MODEL",
                             help="spaCy model for a language: an installed package, a model directory or "
                                  "bundled:NAME; LANG=none leaves that language to the gazetteer (repeatable; "
@@ -200,13 +204,25 @@ class IngestConfig:
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
                                   max_entities=flags.max_entities, extract_timeout_ms=flags.extract_timeout_ms,
-                                  extract_memory_mb=flags.extract_memory_mb),
+                                  extract_memory_mb=flags.extract_memory_mb,
+                                  accepted_http_statuses=parse_http_statuses(flags.accept_http_status)),
         )
         if config.streaming:
             if config.until or config.start.kind in ("since", "offsets"):
                 raise ConfigError("--until, --since and --offsets are for bounded runs (backfills, replays)")
             options.view_as(StandardOptions).streaming = True
         return config
+
+
+def parse_http_statuses(texts: list[str]) -> tuple[int, ...]:
+    """``--accept_http_status`` values (each may be a comma-separated list, as a template passes them)."""
+    statuses = []
+    for text in texts:
+        for item in str(text).split(","):
+            if not item.strip().isdigit() or not 100 <= int(item) <= 599:
+                raise ConfigError(f"--accept_http_status must be HTTP status codes (100-599), got {text!r}")
+            statuses.append(int(item))
+    return tuple(dict.fromkeys(statuses))
 
 
 def planned_workers(options: PipelineOptions) -> int | None:

@@ -71,10 +71,11 @@ def test_a_naive_time_takes_the_zone_the_page_declares_elsewhere():
 
 
 def test_the_declared_zone_is_the_one_nearest_in_time():
-    """Published in winter (+01:00), modified in summer (+02:00) and stated once more in winter: the winter one."""
+    """Published in winter, updated in summer (+02:00, stated first) and modified the same winter day (+01:00):
+    the winter offset."""
     found = publication_time(page(
-        json_ld(datePublished="2024-01-10T09:00:00", dateModified="2024-07-01T10:00:00+02:00")
-        + '<meta property="og:updated_time" content="2024-01-10T12:00:00+01:00">'))
+        '<meta property="og:updated_time" content="2024-07-01T10:00:00+02:00">'
+        + json_ld(datePublished="2024-01-10T09:00:00", dateModified="2024-01-10T12:00:00+01:00")))
     assert found.at == datetime(2024, 1, 10, 8, 0, tzinfo=timezone.utc)
 
 

@@ -122,3 +122,20 @@ def test_workers_come_from_the_runners_own_flags(flags, workers):
 
 def test_an_explicit_chunk_size_is_kept():
     assert config("--chunk_records", "25").chunk_records == 25
+
+
+def test_accepted_http_statuses_reach_the_enrichment():
+    assert config().enrich.accepted_http_statuses == ()
+    assert config("--accept_http_status", "404", "--accept-http-status", "410").enrich.accepted_http_statuses == (
+        404, 410)
+
+
+@pytest.mark.parametrize("bad", ["abc", "99", "700", "404,x"])
+def test_bad_http_statuses_are_refused(bad):
+    with pytest.raises(ConfigError):
+        config("--accept_http_status", bad)
+
+
+def test_http_statuses_may_be_a_list():
+    assert config("--accept_http_status", "404,410", "--accept_http_status", "404").enrich.accepted_http_statuses == (
+        404, 410)
