@@ -140,14 +140,24 @@ class _Candidate:
     trust: int  # lower is more trusted
 
 
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+
+
+def _meta_key(name: str) -> str:
+    """Publishers spell one tag several ways (``article:published_time``, ``article:published:time``,
+    ``article_published_time``): compared by their letters only."""
+    return _NOT_LETTERS.sub("", name.lower())
+
+
 def _meta_values(tree: lxml_html.HtmlElement, names: tuple[str, ...]) -> list[tuple[str, str]]:
     """(name, content) of the ``<meta>`` tags named in ``names`` (by name, property or itemprop), in ``names`` order."""
+    wanted = {_meta_key(name): name for name in names}
     found: dict[str, list[str]] = {}
     for meta in tree.xpath(_META_XPATH):
         for attribute in ("property", "name", "itemprop", "http-equiv"):
-            key = (meta.get(attribute) or "").strip().lower()
-            if key in names:
-                found.setdefault(key, []).append(meta.get("content") or "")
+            name = wanted.get(_meta_key(meta.get(attribute) or ""))
+            if name is not None:
+                found.setdefault(name, []).append(meta.get("content") or "")
                 break
     return [(name, value) for name in names for value in found.get(name, [])]
 

@@ -109,3 +109,10 @@ def test_broken_json_ld_and_no_date_give_none():
 def test_the_fallback_keeps_only_the_date():
     found = from_fallback("2024-05-02T00:00:00")
     assert (found.at, found.precision, found.date, found.source) == (None, DATE, "2024-05-02", "fallback")
+
+
+@pytest.mark.parametrize("name", ["article:published_time", "article:published:time", "article_published_time",
+                                  "Article:Published_Time"])
+def test_meta_spellings_publishers_use(name):
+    found = publication_time(page(f'<meta property="{name}" content="2024-10-23T15:48:15+00:00">'))
+    assert found.at == datetime(2024, 10, 23, 15, 48, 15, tzinfo=timezone.utc) and found.source.startswith("meta:")
