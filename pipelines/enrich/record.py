@@ -99,8 +99,8 @@ class EnrichSettings:
     max_entities: int = 1000
     extract_timeout_ms: int = 10_000
     extract_memory_mb: int = 2048  # address-space cap of the extraction worker process (0: none); needs the worker
-    # HTTP statuses outside 2xx whose bodies are still enriched (e.g. 203 is 2xx anyway; a site serving articles with
-    # 404); every other non-2xx status is a dead letter at stage "status".
+    # HTTP statuses outside 2xx whose bodies are still enriched (--accept_http_status, e.g. a site that serves its
+    # articles with 404); every other status outside 2xx is a dead letter at stage "status".
     accepted_http_statuses: tuple[int, ...] = ()
     # A truncated body whose cleaned text has fewer words is a dead letter (TruncatedArticleError), not an article.
     min_truncated_words: int = 100
