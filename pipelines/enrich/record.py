@@ -288,6 +288,7 @@ def assemble_article(
         paragraphs=cleaned.paragraphs,
         language=detected.language,
         language_confidence=detected.confidence,
+        language_source=detected.source,
         declared_language=declared,
         published_at=published.at if published else None,
         fetched_at=raw.fetched_at,
