@@ -23,7 +23,7 @@ def test_every_error_names_a_known_stage():
     assert LimitExceededError("max_dom_nodes", limit=1, actual=2).stage == "limits"
     with pytest.raises(ValueError):
         EnrichmentError("x", stage="somewhere")
-    assert set(STAGES) == {"status", "decode", "extract", "clean", "language", "entities", "limits"}
+    assert set(STAGES) == {"connect", "status", "decode", "extract", "clean", "language", "entities", "limits", "enrich", "encode"}
     assert HttpStatusError("x", status=404).stage == RedirectResponseError("x", status=301, location="/y").stage == "status"
     assert TruncatedArticleError("x").stage == "extract"
 
