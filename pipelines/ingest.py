@@ -220,7 +220,8 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
         read = pipeline | "ReadRaw" >> ReadFromKafkaStreaming(config.kafka, config.topics.raw, start)
         records = read.records
     else:
-        records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records)
+        records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records,
+                                                               workers=config.workers)
     enriched = records | "Enrich" >> EnrichRecords(config.enrich, config.entity_config(),
                                                    tag_entities=config.tag_entities, shared=enrich_resources,
                                                    progress_s=config.progress_s,

@@ -22,6 +22,8 @@ from trafilatura.settings import Extractor
 
 from presspipe.pipelines.enrich.clean import prune_tree
 from presspipe.pipelines.enrich.ids import normalize_url
+from presspipe.pipelines.enrich.published import PublicationTime, from_fallback, publication_time
+from presspipe.pipelines.enrich.titles import site_names, stated_headlines
 from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
 from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
 
@@ -50,6 +52,12 @@ class ExtractedDocument:
     declared_language: str | None = None
     captions_removed: int = 0
     related_blocks_removed: int = 0
+    # What the page states about its publication (precision, date), ``published_at`` being its instant when exact.
+    published: PublicationTime | None = None
+    # The names the page gives its site (og:site_name, JSON-LD publisher): what a title suffix may be stripped of.
+    site_names: tuple[str, ...] = ()
+    # Headlines the page states besides the title (og:title, JSON-LD headline, <h1>): what a body may repeat.
+    headlines: tuple[str, ...] = ()
 
 
 # --- bytes ----------------------------------------------------------------------------------------------------------
@@ -266,8 +274,10 @@ def extract_html(
 ) -> ExtractedDocument:
     """Prune captions and related boxes from ``tree`` (in place), then extract body paragraphs and metadata."""
     page_language = declared_language(tree)
-    text_date = _date_from_page_text(tree) if options.extensive_date_search else None
+    stated_time = publication_time(tree)  # the markup's own statement wins over any guess below
+    text_date = _date_from_page_text(tree) if options.extensive_date_search and stated_time is None else None
     canonical = canonical_url(tree, url)
+    page_site_names, page_headlines = site_names(tree), stated_headlines(tree)
     counts = prune_tree(tree)
     extractor = Extractor(
         output_format="python",
@@ -286,17 +296,22 @@ def extract_html(
         raise ExtractionError(f"trafilatura failed: {type(error).__name__}: {error}") from error
     if document is None or document.body is None:
         raise EmptyArticleError("trafilatura found no article text")
+    published = stated_time or from_fallback(document.date) or from_fallback(
+        text_date.strftime("%Y-%m-%d") if text_date else None)
     return ExtractedDocument(
         paragraphs=tuple(paragraphs_from_body(document.body)),
         title=document.title or None,
         authors=_authors(document.author),
-        published_at=_parse_date(document.date) or text_date,
+        published_at=published.at if published else None,
         site_name=document.sitename or None,
         description=document.description or None,
         canonical_url=canonical,
         declared_language=page_language,
         captions_removed=counts.captions_removed,
         related_blocks_removed=counts.related_blocks_removed,
+        published=published,
+        site_names=tuple(dict.fromkeys((*page_site_names, *((document.sitename,) if document.sitename else ())))),
+        headlines=page_headlines,
     )
 
 
