@@ -595,7 +595,14 @@ def main(argv: list[str] | None = None) -> int:
     defaults = TrainingSettings()
     for name, value in asdict(defaults).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    parser.add_argument("--card-only", action="store_true",
+                        help="rewrite README.md of --output from its metrics.json (and the ablation notes), no training")
     args = parser.parse_args(argv)
+    if args.card_only:
+        metrics = json.loads((args.output / "metrics.json").read_text(encoding="utf-8"))
+        (args.output / "README.md").write_text(model_readme(metrics), encoding="utf-8")
+        print(f"model card written to {args.output / 'README.md'}")
+        return 0
     missing = [name for corpus in CORPORA for name in corpus.files if not (args.data / name).is_file()]
     if missing:
         print(f"error: training data not found in {args.data}: {', '.join(missing)}", file=sys.stderr)

@@ -129,6 +129,8 @@ def test_wheel_has_one_top_level_package_with_its_data(wheel):
     assert any(name.startswith("presspipe/schemas/history/article/") for name in names)
     assert "presspipe/samples/hi-chunav-aayog.html" in names
     assert any(name.startswith("presspipe/pipelines/enrich/entities/models/hi_ner/") for name in names)
+    assert any(name.startswith("presspipe/pipelines/enrich/entities/models/en_ner/") for name in names)
+    assert "presspipe/pipelines/enrich/entities/data/organisation_heads.json" in names
     assert "presspipe/pipelines/ingest.py" in names and "presspipe/connectors/files.py" in names
 
 
