@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench bench-quality train-hi-ner train-en-ner clean
+.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner train-en-ner clean
 
 # Models whose publisher must be checked are installed first, by exact file hash (requirements/pinned-models.txt;
 # --no-deps: their dependencies come with the project below, which then finds the pinned model already installed).
@@ -18,11 +18,16 @@ $(STAMP): pyproject.toml requirements/pinned-models.txt
 demo: $(STAMP)
 	$(BIN)/presspipe demo
 
-test: $(STAMP)
+test: $(STAMP) broker-jars
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) broker-jars
 	$(BIN)/python -m pytest -m "not slow"
+
+# The tests run against Apache Kafka (PRESSPIPE_TEST_BROKER=tansu: the in-memory Tansu). Its jars are resolved through
+# Maven once, into ~/.cache/presspipe/kafka-<version>/libs; later runs find them there and return at once.
+broker-jars: $(STAMP)
+	@if [ "$${PRESSPIPE_TEST_BROKER:-kafka}" = kafka ]; then $(BIN)/presspipe broker fetch >/dev/null; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

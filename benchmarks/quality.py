@@ -22,6 +22,7 @@ from pathlib import Path
 
 import trafilatura
 
+from benchmarks import language_quality
 from presspipe.pipelines.enrich.errors import EnrichmentError
 from presspipe.pipelines.enrich.normalize import normalize_paragraph
 from presspipe.pipelines.enrich.record import _WORD, EnrichSettings, Provenance, enrich_article
@@ -135,8 +136,9 @@ def main() -> int:
     print(f"mean ms/page (steady state): presspipe {mine['mean_millis']} (extraction + cleaning + language), "
           f"trafilatura {theirs['mean_millis']}, trafilatura-tuned {tuned['mean_millis']}")
     ok = mine["leaks"] == 0 and mine["paragraph_recall"] >= 0.98
-    print(f"\nquality bar (0 leaks, paragraph recall >= 0.98): {'met' if ok else 'NOT met'}")
-    return 0 if ok else 1
+    print(f"\nquality bar (0 leaks, paragraph recall >= 0.98): {'met' if ok else 'NOT met'}\n")
+    language_ok = language_quality.main() == 0  # languages on the real pages: benchmarks/language_quality.py
+    return 0 if ok and language_ok else 1
 
 
 if __name__ == "__main__":
