@@ -81,9 +81,9 @@ class PresspipeOptions(PipelineOptions):
                             help="enrich responses with this HTTP status too (repeatable); by default a status "
                                  "outside 2xx is a dead letter at stage 'status' (a redirect names its Location)")
         parser.add_argument("--entity_model", "--entity-model", action="append", default=[], metavar="LANG=MODEL",
-                            help="spaCy model for a language: an installed package, a model directory or "
-                                 "bundled:NAME; LANG=none leaves that language to the gazetteer (repeatable; "
-                                 "defaults: hi=bundled:hi_ner, fr=fr_core_news_sm)")
+                            help="entity model for a language: an installed spaCy package, a model directory, "
+                                 "bundled:NAME or natasha; LANG=none leaves that language to the gazetteer (repeatable; "
+                                 "defaults: en=bundled:en_ner, hi=bundled:hi_ner, fr=fr_core_news_sm, ru=natasha)")
         parser.add_argument("--entity_list", "--entity-list", action="append", default=[], metavar="PATH",
                             help="JSON-lines watch-list, one {id, label, names: {LANG: [...]}} per line; its id "
                                  "becomes the entity's kb_id (repeatable; every worker must be able to read it)")

@@ -101,9 +101,11 @@ def test_entity_flags_override_the_default_models_and_add_watch_lists(tmp_path):
     chosen = config("--entity_model", "fr=none", "--entity_model", "de-AT=fr_core_news_sm",
                     "--entity_list", str(watch_list), "--max_entities", "50")
     entity_config = chosen.entity_config()
-    assert dict(entity_config.models) == {"hi": "bundled:hi_ner", "de": "fr_core_news_sm"}
+    assert dict(entity_config.models) == {"en": "bundled:en_ner", "hi": "bundled:hi_ner", "ru": "natasha",
+                                          "de": "fr_core_news_sm"}
     assert entity_config.entity_lists == (watch_list,) and entity_config.max_entities == 50
-    assert dict(config().entity_config().models) == {"hi": "bundled:hi_ner", "fr": "fr_core_news_sm"}
+    assert dict(config().entity_config().models) == {"en": "bundled:en_ner", "hi": "bundled:hi_ner",
+                                                     "fr": "fr_core_news_sm", "ru": "natasha"}
 
 
 @pytest.mark.parametrize("flags, workers", [
