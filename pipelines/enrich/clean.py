@@ -17,6 +17,7 @@ related headline; every dropped paragraph is counted as a caption or as part of 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import regex
@@ -158,8 +159,24 @@ def _inside(element: lxml_html.HtmlElement, ancestors: set[lxml_html.HtmlElement
     return bool(ancestors) and any(ancestor in ancestors for ancestor in element.iterancestors())
 
 
-def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
-    """Remove caption and related-box elements from ``tree`` in place (the caller owns the tree)."""
+@dataclass(frozen=True)
+class PruneTargets:
+    """Elements of one tree found to be captions, related-article boxes or link-only navigation blocks.
+
+    Outermost elements only (one inside another accepted element goes with it), each counted once.
+    """
+
+    captions: tuple[lxml_html.HtmlElement, ...]
+    related: tuple[lxml_html.HtmlElement, ...]
+    navigation: tuple[lxml_html.HtmlElement, ...]
+
+    @property
+    def counts(self) -> PruneCounts:
+        return PruneCounts(len(self.captions), len(self.related))
+
+
+def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
+    """Find (without changing ``tree``) the caption, related-box and navigation elements :func:`prune_tree` removes."""
     captions: list[lxml_html.HtmlElement] = []
     related: list[lxml_html.HtmlElement] = []
     navigation: list[lxml_html.HtmlElement] = []
@@ -178,21 +195,76 @@ def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
             navigation.append(element)
             navigation_set.add(element)
     captions = list(dict.fromkeys(_caption_target(element) for element in captions))
-    caption_set, removed = set(captions), set(captions) | set(related)
-    removed_captions = removed_related = 0
-    for element in captions + related:
-        # Skip elements already gone with a removed ancestor: each caption or box is counted once.
-        if _inside(element, removed):
-            continue
-        _remove_keeping_tail(element)
-        if element in caption_set:
-            removed_captions += 1
-        else:
-            removed_related += 1
-    for element in navigation:
-        if element.getparent() is not None and not _inside(element, removed):
+    removed = set(captions) | set(related)
+    # An element inside another accepted caption or box goes with it: keep the outermost ones only.
+    outer_captions = tuple(e for e in captions if not _inside(e, removed))
+    outer_related = tuple(e for e in related if not _inside(e, removed) and e not in set(captions))
+    outer_navigation = tuple(e for e in navigation if not _inside(e, removed))
+    return PruneTargets(outer_captions, outer_related, outer_navigation)
+
+
+def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
+    """Remove caption and related-box elements (and navigation blocks) from ``tree`` in place.
+
+    Kept for callers that want a pruned tree; extraction itself no longer prunes before trafilatura (see
+    :func:`prune_extracted`): removing a block changes which container trafilatura picks as the article.
+    """
+    targets = find_prune_targets(tree)
+    for element in targets.captions + targets.related + targets.navigation:
+        if element.getparent() is not None:
             _remove_keeping_tail(element)
-    return PruneCounts(removed_captions, removed_related)
+    return targets.counts
+
+
+_SEGMENT_MIN_CONTAINED_CHARS = 30
+
+
+def _normalised_text(element: lxml_html.HtmlElement) -> str:
+    return " ".join(" ".join(element.itertext()).split())
+
+
+@dataclass(frozen=True)
+class PrunedParagraphs:
+    paragraphs: tuple[str, ...]
+    captions_removed: int
+    related_blocks_removed: int
+    navigation_removed: int
+
+
+def prune_extracted(paragraphs: list[str] | tuple[str, ...], targets: PruneTargets) -> PrunedParagraphs:
+    """Drop the extracted paragraphs that come from a caption, related box or navigation block of the page.
+
+    This is pruning *inside* the content trafilatura chose on the unpruned page, so that it cannot change that
+    choice. A paragraph goes when its whitespace-collapsed text is the text of a target or of one of a target's
+    descendants (a headline link, a list item), or, when longer than 30 characters, lies inside a target's text
+    (trafilatura joins inline pieces differently). A target is counted when at least one paragraph went with it.
+    """
+    exact: dict[str, int] = {}
+    whole: list[tuple[str, int]] = []
+    kinds = ["caption"] * len(targets.captions) + ["related"] * len(targets.related) + ["navigation"] * len(targets.navigation)
+    for index, element in enumerate(targets.captions + targets.related + targets.navigation):
+        text = _normalised_text(element)
+        if not text:
+            continue
+        whole.append((text, index))
+        for descendant in element.iter():
+            if isinstance(descendant.tag, str) and (piece := _normalised_text(descendant)):
+                exact.setdefault(piece, index)
+    if not exact:
+        return PrunedParagraphs(tuple(paragraphs), 0, 0, 0)
+    kept: list[str] = []
+    hit: set[int] = set()
+    for paragraph in paragraphs:
+        text = " ".join(paragraph.split())
+        index = exact.get(text)
+        if index is None and len(text) > _SEGMENT_MIN_CONTAINED_CHARS:
+            index = next((i for whole_text, i in whole if text in whole_text), None)
+        if index is None:
+            kept.append(paragraph)
+        else:
+            hit.add(index)
+    counts = Counter(kinds[i] for i in hit)
+    return PrunedParagraphs(tuple(kept), counts["caption"], counts["related"], counts["navigation"])
 
 
 # --- paragraph pass -------------------------------------------------------------------------------------------------
