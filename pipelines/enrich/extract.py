@@ -303,13 +303,28 @@ def _reads_like_sentence(paragraph: str) -> bool:
     return len(_TOKEN.findall(paragraph)) >= _MIN_RESTORED_WORDS and paragraph.rstrip().endswith(_SENTENCE_FINAL_MARKS)
 
 
-def restore_dropped_paragraphs(precise: list[str], default: list[str]) -> tuple[list[str], int]:
+_MIN_LEAD_PREFIX_WORDS = 6
+_LEAD_PREFIX_WORDS = 20
+
+
+def _is_stated_lead(paragraph: str, description: str | None) -> bool:
+    """The paragraph opens with the words of the page's own description (``og:description``): the article's lead."""
+    if not description:
+        return False
+    lead, stated = _TOKEN.findall(paragraph.casefold()), _TOKEN.findall(description.casefold())
+    size = min(len(lead), len(stated), _LEAD_PREFIX_WORDS)
+    return size >= _MIN_LEAD_PREFIX_WORDS and lead[:size] == stated[:size]
+
+
+def restore_dropped_paragraphs(precise: list[str], default: list[str], *,
+                               description: str | None = None) -> tuple[list[str], int]:
     """Merge a default-mode extraction into a precision-mode one; returns the paragraphs and how many were restored.
 
     The default paragraphs are aligned, in order, to the precise ones (equal, or a fuller version). A default-only
     paragraph is restored when it sits in a gap of at most three paragraphs between two aligned ones, occurs once on
-    the page and reads like a sentence (eight words or more, closed by a sentence mark). Nothing before the first or
-    after the last aligned paragraph is taken: that is where default mode picks up page furniture.
+    the page and reads like a sentence (eight words or more, closed by a sentence mark). Before the first aligned
+    paragraph (where default mode picks up page furniture) only the lead is taken back: a paragraph, at most three
+    before it, that opens with the words of the page's description. Nothing after the last aligned one is taken.
     """
     collapsed_precise = [" ".join(p.split()) for p in precise]
     collapsed_default = [" ".join(p.split()) for p in default]
@@ -336,11 +351,14 @@ def restore_dropped_paragraphs(precise: list[str], default: list[str]) -> tuple[
         for index in gap:
             if occurrences[collapsed_default[index]] == 1 and _reads_like_sentence(collapsed_default[index]):
                 inserted.setdefault(alignment[before], []).append(default[index])
-    result: list[str] = []
+    first = aligned[0]
+    lead = next((index for index in range(max(0, first - _MAX_RESTORED_GAP), first)
+                 if _is_stated_lead(collapsed_default[index], description)), None)
+    result: list[str] = [] if lead is None else [default[lead]]
     for position, paragraph in enumerate(merged):
         result.append(paragraph)
         result.extend(inserted.get(position, ()))
-    return result, sum(map(len, inserted.values()))
+    return result, sum(map(len, inserted.values())) + (lead is not None)
 
 
 def _run_trafilatura(tree: lxml_html.HtmlElement, options: ExtractionOptions, *, url: str | None, precision: bool,
@@ -382,7 +400,7 @@ def extract_html(
         if not paragraphs:
             paragraphs, restored = fallback, len(fallback)
         else:
-            paragraphs, restored = restore_dropped_paragraphs(paragraphs, fallback)
+            paragraphs, restored = restore_dropped_paragraphs(paragraphs, fallback, description=document.description)
     if document is None or not paragraphs:
         raise EmptyArticleError("trafilatura found no article text")
     pruned = prune_extracted(paragraphs, targets)
