@@ -27,6 +27,7 @@ Everything else (GroupByKey semantics, windowing limits, batch only) is Beam's D
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import logging
 import threading
@@ -79,7 +80,7 @@ def resolve_runner(options: PipelineOptions, streaming: bool) -> PipelineRunner:
             raise ConfigError("--runner dask runs bounded pipelines only (Beam's DaskRunner is batch); "
                               "use --mode bounded, or Flink/Dataflow for streaming")
         dask_client_options(options)  # validate the addresses before anything is planned
-        return PresspipeDaskRunner()
+        return dask_runner_class()()
     return create_runner(name)
 
 
@@ -400,34 +401,36 @@ class DaskRunResult(PipelineResult):
         return _CollectedMetrics(self._counters)
 
 
-def _dask_runner_base():
+@functools.cache
+def dask_runner_class() -> type:
+    """``PresspipeDaskRunner``, defined on first use: Dask is an optional extra, so importing this module (as every
+    pipeline run does) must not import it."""
     from apache_beam.runners.dask.dask_runner import DaskRunner
 
-    return DaskRunner
+    class PresspipeDaskRunner(DaskRunner):
+        """Beam's DaskRunner with the translation fixes described in the module docstring."""
 
+        def run_pipeline(self, pipeline, options):
+            from apache_beam.runners.dask.overrides import dask_overrides
+            from distributed import Client
 
-class PresspipeDaskRunner(_dask_runner_base()):
-    """Beam's DaskRunner with the translation fixes described in the module docstring."""
+            client_kwargs, bag_kwargs = dask_client_options(options)
+            pipeline.replace_all(dask_overrides())
+            pool_name = f"presspipe-dofns-{uuid.uuid4().hex}"
+            builder = _GraphBuilder(bag_kwargs, pool_name)
+            pipeline.visit(builder.visitor())
+            collections = builder.collections_to_compute()
+            client = Client(**client_kwargs)
+            try:
+                client.register_plugin(_dofn_pool_plugin(), name=pool_name)
+                futures = client.compute(collections)  # one graph: shared tasks run once
+            except BaseException:
+                client.close()
+                raise
+            log.info("submitted to dask", extra={"scheduler": client.scheduler.address, "collections": len(futures)})
+            return DaskRunResult(client, futures, pool_name)
 
-    def run_pipeline(self, pipeline, options):
-        from apache_beam.runners.dask.overrides import dask_overrides
-        from distributed import Client
-
-        client_kwargs, bag_kwargs = dask_client_options(options)
-        pipeline.replace_all(dask_overrides())
-        pool_name = f"presspipe-dofns-{uuid.uuid4().hex}"
-        builder = _GraphBuilder(bag_kwargs, pool_name)
-        pipeline.visit(builder.visitor())
-        collections = builder.collections_to_compute()
-        client = Client(**client_kwargs)
-        try:
-            client.register_plugin(_dofn_pool_plugin(), name=pool_name)
-            futures = client.compute(collections)  # one graph: shared tasks run once
-        except BaseException:
-            client.close()
-            raise
-        log.info("submitted to dask", extra={"scheduler": client.scheduler.address, "collections": len(futures)})
-        return DaskRunResult(client, futures, pool_name)
+    return PresspipeDaskRunner
 
 
 # ------------------------------------------------------------------------------------------------- detached submission

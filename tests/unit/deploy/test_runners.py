@@ -15,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from presspipe.pipelines import ingest
 from presspipe.pipelines.io.kafka import PartitionRange, ReadPlan
 from presspipe.pipelines.options import ConfigError, IngestConfig
-from presspipe.pipelines.runners import PresspipeDaskRunner, dask_client_options, resolve_runner, runner_label, submit
+from presspipe.pipelines.runners import dask_client_options, dask_runner_class, resolve_runner, runner_label, submit
 
 
 def options(*flags: str) -> PipelineOptions:
@@ -124,7 +124,7 @@ def test_dask_translation_keeps_tags_finish_bundle_outputs_sinks_and_counters(tm
     numbers = list(range(1, 31))
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         opts = PipelineOptions(["--dask_client_address", cluster.scheduler_address])
-        pipeline = beam.Pipeline(runner=PresspipeDaskRunner(), options=opts)
+        pipeline = beam.Pipeline(runner=dask_runner_class()(), options=opts)
         split = (pipeline | beam.Create(numbers) | beam.ParDo(SplitFn()).with_outputs("rejected", main="kept"))
         split.kept | "WriteKept" >> beam.io.WriteToText(str(tmp_path / "kept"), shard_name_template="")
         split.rejected | "WriteRejected" >> beam.io.WriteToText(str(tmp_path / "rejected"), shard_name_template="")
