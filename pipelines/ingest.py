@@ -28,6 +28,7 @@ from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFr
 from presspipe.pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
 from presspipe.pipelines.options import ConfigError, IngestConfig, PresspipeOptions
 from presspipe.pipelines.runners import IN_PROCESS_NAMES, is_single_local_worker, resolve_runner, runner_label
+from presspipe.pipelines.boilerplate_transforms import LearnSiteBoilerplate, RemoveSiteBoilerplate
 from presspipe.pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, \
     dead_letter_pair
 from presspipe.core import logs
@@ -105,6 +106,8 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
                                                    progress_s=config.progress_s,
                                                    planned=plan.total if planned_progress else None)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
+    if config.boilerplate is not None:
+        articles = articles | "SiteBoilerplate" >> RemoveSiteBoilerplate(config.boilerplate)
 
     (dead_letters | "DeadLetterPairs" >> beam.Map(dead_letter_pair, config.max_dead_letter_payload_bytes)
      | "WriteDeadLetters" >> WriteToKafka(config.kafka, config.topics.dlq, "dead_letters_sent"))
@@ -126,6 +129,8 @@ def _build_streaming(pipeline: beam.Pipeline, config: IngestConfig) -> None:
     enriched = read.records | "Enrich" >> EnrichRecords(config.enrich, config.entity_config(),
                                                         tag_entities=config.tag_entities, progress_s=config.progress_s)
     articles, dead_letters = enriched.articles, enriched[DEAD_LETTERS]
+    if config.boilerplate is not None:
+        articles = articles | "SiteBoilerplate" >> LearnSiteBoilerplate(config.boilerplate)
 
     avro_outputs = [output for output in config.outputs if output.kind == "avro"]
     article_sinks, dead_letter_sinks = len(config.outputs), 1 + len(avro_outputs)

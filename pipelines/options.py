@@ -13,6 +13,7 @@ from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from presspipe.pipelines.enrich.boilerplate import BoilerplateSettings
 from presspipe.pipelines.enrich.record import EnrichSettings
 from presspipe.pipelines.io.kafka import StartPosition, parse_explicit_offsets
 from presspipe.core.settings import KafkaSettings, Topics, parse_client_option, topic_name
@@ -63,6 +64,9 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
                             help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
+        parser.add_argument("--boilerplate_min_articles", "--boilerplate-min-articles", type=int, default=3,
+                            help="remove a short paragraph once this many distinct articles of one site contain it "
+                                 "(site-level boilerplate; 0 turns it off)")
         parser.add_argument("--entity_model", "--entity-model", action="append", default=[], metavar="LANG=MODEL",
                             help="spaCy model for a language: an installed package, a model directory or "
                                  "bundled:NAME; LANG=none leaves that language to the gazetteer (repeatable; "
@@ -134,6 +138,7 @@ class IngestConfig:
     progress_s: float = 0.0
     entity_models: tuple[tuple[str, str | None], ...] = ()  # (language, model or None: gazetteer only)
     entity_lists: tuple[str, ...] = ()
+    boilerplate: BoilerplateSettings | None = field(default_factory=BoilerplateSettings)  # None: off
 
     def entity_config(self):
         """The tagger's configuration: the default models with ``--entity_model`` applied, plus the watch-lists."""
@@ -179,6 +184,7 @@ class IngestConfig:
             group=flags.group,
             chunk_records=flags.chunk_records,
             tag_entities=not flags.no_entities,
+            boilerplate=_boilerplate_settings(flags.boilerplate_min_articles),
             window_seconds=flags.window_seconds,
             max_dead_letter_payload_bytes=flags.max_dead_letter_payload_bytes,
             progress_s=flags.progress_s,
@@ -195,6 +201,15 @@ class IngestConfig:
                 raise ConfigError("--until, --since and --offsets are for bounded runs (backfills, replays)")
             options.view_as(StandardOptions).streaming = True
         return config
+
+
+def _boilerplate_settings(min_articles: int) -> BoilerplateSettings | None:
+    if min_articles == 0:
+        return None
+    try:
+        return BoilerplateSettings(min_articles=min_articles)
+    except ValueError as error:
+        raise ConfigError(f"--boilerplate_min_articles: {error}") from error
 
 
 def parse_entity_model(text: str) -> tuple[str, str | None]:

@@ -75,7 +75,7 @@ def site_of(article: Article) -> str:
             domain = registrable_domain(url)
             if domain:
                 return domain
-    return f"{article.source.kind}:{article.source.name}"
+    return f"{article.source.connector}:{article.source.name}"
 
 
 def registrable_domain(url: str) -> str | None:
@@ -110,11 +110,14 @@ def article_fingerprints(paragraphs: Iterable[str], settings: BoilerplateSetting
     return frozenset(fp for fp in (fingerprint(p, settings) for p in paragraphs) if fp is not None)
 
 
-def count_fingerprints(per_article: Iterable[frozenset[str]]) -> Counter:
-    """For one site: in how many of the given articles (already one entry per distinct article) each fingerprint occurs."""
+def count_fingerprints(per_article: Iterable[tuple[str, frozenset[str]]]) -> Counter:
+    """For one site: in how many distinct articles (by id; an article seen twice counts once) each fingerprint occurs."""
     counts: Counter = Counter()
-    for fingerprints in per_article:
-        counts.update(fingerprints)
+    seen: set[str] = set()
+    for article_id, fingerprints in per_article:
+        if article_id not in seen:
+            seen.add(article_id)
+            counts.update(fingerprints)
     return counts
 
 
