@@ -189,7 +189,13 @@ def seed_cases() -> list[Case]:
         golden = json.loads(golden_path.read_text(encoding="utf-8"))
         data = (SEEDS / golden["seed"]).read_bytes()
         lines = data.decode("utf-8").split("\n")
-        kept = [lines[number - 1] for number, decision in golden["lines"] if decision == "keep"]
+        kept = []
+        for number, decision in golden["lines"]:
+            if decision == "keep":
+                line = lines[number - 1]
+                for offset in sorted(golden["edits"].get(str(number), {}).get("insert_space_after", ()), reverse=True):
+                    line = line[: offset + 1] + " " + line[offset + 1:]
+                kept.append(line)
         cases.append(Case("seeds", "seeds", golden["seed"], None, "text/plain", data, "\n".join(kept)))
     return cases
 
