@@ -24,6 +24,8 @@ import regex
 from lxml import etree
 from lxml import html as lxml_html
 
+from presspipe.pipelines.enrich.dateline import split_dateline
+
 # --- tree pass ------------------------------------------------------------------------------------------------------
 
 _CAPTION_CLASS = regex.compile(
@@ -121,6 +123,43 @@ def _is_navigation_block(element: lxml_html.HtmlElement) -> bool:
     return word_chars > 0 and link_word_chars / word_chars >= _MIN_NAV_LINK_DENSITY
 
 
+_LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "aside", "nav"})
+_MAX_LINK_LIST_CHARS = 2500
+_MIN_LINK_LIST_LINKS = 2
+_MIN_LINK_LIST_DENSITY = 0.8
+_MAX_LIST_HEADING_CHARS = 80
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _is_headline_link_list(element: lxml_html.HtmlElement) -> bool:
+    """A list or box of headline links (``Mehr zum Thema``, "More on …", a teaser strip): two or more links, and
+    their text is at least 80% of the block's words. Article prose is never that link-dense; whatever its heading
+    says, in whatever language, the structure gives it away."""
+    if element.tag not in _LINK_LIST_TAGS or _non_space_chars(element) > _MAX_LINK_LIST_CHARS:
+        return False
+    links = [link for link in element.iter("a") if "".join(link.itertext()).strip()]
+    if len(links) < _MIN_LINK_LIST_LINKS:
+        return False
+    word_chars = _word_chars("".join(element.itertext()))
+    link_word_chars = _word_chars("".join(text for link in links for text in link.itertext()))
+    return word_chars > 0 and link_word_chars / word_chars >= _MIN_LINK_LIST_DENSITY
+
+
+def _list_heading(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The short heading right before a headline list (an ``<h2>``–``<h6>`` or a short link-free block)."""
+    previous = element.getprevious()
+    if previous is None or (element.getparent() is not None and (element.getparent().text or "").strip()):
+        return None
+    if (previous.tail or "").strip() or previous.find(".//a") is not None:
+        return None
+    length = _text_length(previous)
+    if not 0 < length <= _MAX_LIST_HEADING_CHARS:
+        return None
+    if previous.tag in _HEADING_TAGS or (previous.tag in ("p", "div", "span", "strong", "b") and len(previous) <= 1):
+        return previous
+    return None
+
+
 def _is_related_box(element: lxml_html.HtmlElement) -> bool:
     if element.tag in _PROTECTED_TAGS or element.tag == "a" or not _RELATED_CLASS.search(_class_and_id(element)):
         return False
@@ -150,6 +189,8 @@ def _remove_keeping_tail(element: lxml_html.HtmlElement) -> None:
 _CANDIDATES = etree.XPath(
     "descendant::figcaption | descendant::*[@class or @id] | descendant::*[descendant::a[" + str(_MIN_NAV_LINKS) + "]]["
     + " or ".join(f"self::{tag}" for tag in sorted(_NAV_TAGS)) + "]"
+    + " | descendant::*[descendant::a[" + str(_MIN_LINK_LIST_LINKS) + "]]["
+    + " or ".join(f"self::{tag}" for tag in sorted(_LINK_LIST_TAGS)) + "]"
 )
 # Either class pattern: an element matching neither (and not a figcaption) is neither a caption nor a related box.
 _CAPTION_OR_RELATED_CLASS = regex.compile(f"(?:{_CAPTION_CLASS.pattern})|(?:{_RELATED_CLASS.pattern})", regex.I)
@@ -190,10 +231,17 @@ def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
             if _is_related_box(element):
                 related.append(element)
                 continue
-        if element.tag in _NAV_TAGS and not _inside(element, navigation_set) and _is_navigation_block(element):
-            # (inside an accepted block it would go with that block: no need to measure it)
+        if _inside(element, navigation_set):
+            continue  # inside an accepted block it goes with that block: no need to measure it
+        if element.tag in _NAV_TAGS and _is_navigation_block(element):
             navigation.append(element)
             navigation_set.add(element)
+        elif _is_headline_link_list(element):
+            related.append(element)
+            navigation_set.add(element)
+            heading = _list_heading(element)
+            if heading is not None:
+                related.append(heading)
     captions = list(dict.fromkeys(_caption_target(element) for element in captions))
     removed = set(captions) | set(related)
     # An element inside another accepted caption or box goes with it: keep the outermost ones only.
@@ -449,8 +497,12 @@ _MAX_FRAGMENT_WORDS = 3
 
 
 def is_edge_furniture(paragraph: str) -> bool:
-    """Bylines, date lines, copyright notices and bare name fragments that extractors leave at the body's edges."""
-    if len(paragraph) > 200:
+    """Bylines, date lines, copyright notices and bare name fragments that extractors leave at the body's edges.
+
+    A paragraph opening with a dateline (``MADRID, EFE – El Gobierno …``) is the story's first paragraph, however
+    short: never furniture.
+    """
+    if len(paragraph) > 200 or split_dateline(paragraph).dateline is not None:
         return False
     if _COPYRIGHT_LINE.search(paragraph):
         return True

@@ -21,7 +21,7 @@ import regex
 from presspipe.core.version import __version__
 from presspipe.pipelines.enrich.charset import decode_body
 from presspipe.pipelines.enrich.clean import clean_paragraphs, trim_edge_furniture
-from presspipe.pipelines.enrich.dateline import split_dateline
+from presspipe.pipelines.enrich.dateline import bare_dateline, split_dateline
 from presspipe.pipelines.enrich.errors import EmptyArticleError, EnrichmentError, EntityTaggingError, LimitExceededError
 from presspipe.pipelines.enrich.extract import (
     ExtractedDocument,
@@ -144,6 +144,7 @@ def _same_text(a: str, b: str) -> bool:
 
 
 _TITLE_REPEAT_WINDOW = 3
+_DATELINE_PARAGRAPHS = 2
 
 
 def _without_title_repeat(paragraphs: tuple[str, ...], title: str | None) -> tuple[str, ...]:
@@ -173,11 +174,20 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
     title = normalize_paragraph(extracted.title) if extracted.title else None
     paragraphs = [p for p in (normalize_paragraph(p) for p in extracted.paragraphs) if p]
     cleaned = clean_paragraphs(paragraphs)
-    paragraphs = list(trim_edge_furniture(_without_title_repeat(cleaned.paragraphs, title)))
+    paragraphs = list(_without_title_repeat(cleaned.paragraphs, title))
     dateline = None
-    if paragraphs:
-        split = split_dateline(paragraphs[0])
-        dateline, paragraphs[0] = split.dateline, split.paragraph
+    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):  # a dateline set as a block of its own
+        if (bare := bare_dateline(paragraphs[index])) is not None:
+            dateline = bare
+            del paragraphs[index]
+            break
+    paragraphs = list(trim_edge_furniture(paragraphs))
+    # A dateline opening one of the first paragraphs (the second when a standfirst comes first).
+    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
+        split = split_dateline(paragraphs[index])
+        if dateline is None and split.dateline is not None:
+            dateline, paragraphs[index] = split.dateline, split.paragraph
+            break
     if not paragraphs:
         raise EmptyArticleError("no article text left after removing captions and related links")
     body = "\n\n".join(paragraphs)
