@@ -16,6 +16,8 @@ true/false positives and false negatives are the shared and unshared shingle cou
 page weighs what a short one does; precision and recall are averaged over the pages, and F1 is computed from those
 averages. A per-page F1 is printed too (the "no page far below trafilatura" check uses it). presspipe's text is the
 dateline (a field of its own in the article) followed by the body: the page shows the dateline as article text.
+presspipe runs as the bounded pipeline does: per-article enrichment, then the site-level boilerplate pass over each
+set (count per site over all its pages, then remove; ``--boilerplate-min-articles 0`` for per-article only).
 
 Output: one JSON object per page and system (``figure: page``), one per set/group and system (``figure: summary``),
 the pages where presspipe scores below plain trafilatura with what it lost or added (``figure: worse``), paragraphs
@@ -42,7 +44,24 @@ import trafilatura
 
 from presspipe.pipelines.enrich.errors import EnrichmentError
 from presspipe.pipelines.enrich.normalize import normalize_paragraph
-from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, enrich_article
+from presspipe.pipelines.enrich.boilerplate import (
+    BoilerplateSettings,
+    article_fingerprints,
+    boilerplate_fingerprints,
+    count_fingerprints,
+    remove_boilerplate,
+    site_of,
+)
+from presspipe.pipelines.enrich.record import (
+    EnrichSettings,
+    Provenance,
+    assemble_article,
+    clean_document,
+    declared_language_of,
+    decode_document,
+    detect_language,
+    extract_document,
+)
 from presspipe.schemas.records import Article, RawArticle, Source
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -209,18 +228,53 @@ class Outcome:
     millis: float
     article: Article | None = None
     error: str | None = None
+    removed: Counter = field(default_factory=Counter)
+
+
+def _text(article: Article) -> str:
+    return (article.dateline + "\n" if article.dateline else "") + article.body
 
 
 def run_presspipe(case: Case, settings: EnrichSettings) -> Outcome:
+    """The per-article enrichment (``enrich_article``'s stages, composed the same way, keeping their counts)."""
     raw = RawArticle(id=case.name, url=case.url, source=Source("files", case.set), fetched_at=_FIXED_TIME,
                      content_type=case.content_type, body=case.body)
     started = time.perf_counter()
     try:
-        article = enrich_article(raw, provenance=Provenance(), settings=settings, processed_at=_FIXED_TIME)
+        extracted = extract_document(decode_document(raw, settings), url=raw.url, settings=settings)
+        cleaned = clean_document(extracted, settings)
+        declared = declared_language_of(raw, extracted)
+        detected = detect_language(cleaned.body, declared=declared, settings=settings)
+        article = assemble_article(raw, extracted, cleaned, declared=declared, detected=detected, entities=(),
+                                   provenance=Provenance(), processed_at=_FIXED_TIME, pipeline_version="bench")
     except EnrichmentError as error:
         return Outcome("", (time.perf_counter() - started) * 1000, error=f"{error.stage}: {error}")
-    text = (article.dateline + "\n" if article.dateline else "") + article.body
-    return Outcome(text, (time.perf_counter() - started) * 1000, article=article)
+    removed = Counter({
+        "caption (tree)": extracted.captions_removed, "related block (tree)": extracted.related_blocks_removed,
+        "navigation block (tree)": extracted.navigation_removed,
+        "caption line": cleaned.captions_removed - extracted.captions_removed,
+        "related/read-also lines": cleaned.related_blocks_removed - extracted.related_blocks_removed,
+        "subscriber line": cleaned.subscriber_lines_removed,
+        "restored by the recall safety net (added)": extracted.paragraphs_restored,
+    })
+    return Outcome(_text(article), (time.perf_counter() - started) * 1000, article=article, removed=+removed)
+
+
+def apply_site_boilerplate(outcomes: list[Outcome], settings: BoilerplateSettings) -> None:
+    """The bounded pipeline's site pass over one set: count per site over all its articles, then remove."""
+    by_site: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.article is not None:
+            by_site[site_of(outcome.article)].append(outcome)
+    for site_outcomes in by_site.values():
+        counts = count_fingerprints((o.article.id, article_fingerprints(o.article.paragraphs, settings))
+                                    for o in site_outcomes)
+        table = boilerplate_fingerprints(counts, settings)
+        for outcome in site_outcomes:
+            article = remove_boilerplate(outcome.article, table, settings)
+            if article is not outcome.article:
+                outcome.removed["site boilerplate"] += article.boilerplate_removed - outcome.article.boilerplate_removed
+                outcome.article, outcome.text = article, _text(article)
 
 
 def run_trafilatura(case: Case, *, precision: bool) -> Outcome:
@@ -279,17 +333,14 @@ class Results:
     paragraph_recall: list[float] = field(default_factory=list)
 
 
-def _removal_counts(article: Article) -> Counter:
-    counts = Counter(captions=article.captions_removed, related=article.related_blocks_removed,
-                     boilerplate=getattr(article, "boilerplate_removed", 0))
-    return +counts
-
-
-def evaluate(cases: list[Case], settings: EnrichSettings, results: Results) -> None:
-    for case in cases:
-        outcomes = {"presspipe": run_presspipe(case, settings),
-                    "trafilatura": run_trafilatura(case, precision=False),
-                    "trafilatura-precision": run_trafilatura(case, precision=True)}
+def evaluate(cases: list[Case], settings: EnrichSettings, results: Results,
+             boilerplate: BoilerplateSettings | None) -> None:
+    runs = [{"presspipe": run_presspipe(case, settings),
+             "trafilatura": run_trafilatura(case, precision=False),
+             "trafilatura-precision": run_trafilatura(case, precision=True)} for case in cases]
+    if boilerplate is not None:
+        apply_site_boilerplate([run["presspipe"] for run in runs], boilerplate)
+    for case, outcomes in zip(cases, runs):
         page_matches = {}
         for system, outcome in outcomes.items():
             match = shingle_match(case.reference, outcome.text)
@@ -302,8 +353,7 @@ def evaluate(cases: list[Case], settings: EnrichSettings, results: Results) -> N
                               "f1": round(match.f1, 4), "millis": round(outcome.millis, 2),
                               **({"error": outcome.error} if outcome.error else {})}, ensure_ascii=False))
         mine = outcomes["presspipe"]
-        if mine.article is not None:
-            results.removed.update(_removal_counts(mine.article))
+        results.removed.update(mine.removed)
         if case.fixture is not None:
             leaks, found = fixture_leaks(case, mine.text)
             results.leaks += leaks
@@ -346,7 +396,9 @@ def report(results: Results) -> int:
     for entry in sorted(results.worse, key=lambda w: w["delta"]):
         print(f"  {entry['set']:<10} {entry['page']:<42} {entry['presspipe_f1']:.3f} vs {entry['trafilatura_f1']:.3f}"
               f"  {entry.get('error') or entry['reason']}")
-    print(f"\nparagraphs/blocks removed per reason: {dict(results.removed)}")
+    print("\nremoved per reason (tree: blocks found in trafilatura's output; lines: paragraphs):")
+    for reason, count in sorted(results.removed.items(), key=lambda item: -item[1]):
+        print(f"  {reason:<45} {count:>6}")
     print("mean ms/page: " + ", ".join(f"{key} {mean(values):.1f}" for key, values in sorted(results.millis.items())))
 
     ok = True
@@ -372,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated subset of {','.join(SETS)}")
     parser.add_argument("--generated", type=int, default=60, help="pages of the generated corpus")
+    parser.add_argument("--boilerplate-min-articles", type=int, default=BoilerplateSettings().min_articles,
+                        help="site pass over each set as the bounded pipeline runs it (0: per-article cleaning only)")
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = set(chosen) - set(SETS)
@@ -390,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         if set_name in ("news-pages", "seeds") and not SHARED.is_dir():
             print(f"# set {set_name} skipped: {SHARED} not found", file=sys.stderr)
             continue
-        evaluate(loaders[set_name](), settings, results)
+        evaluate(loaders[set_name](), settings, results,
+                 BoilerplateSettings(min_articles=args.boilerplate_min_articles) if args.boilerplate_min_articles else None)
     return report(results)
 
 

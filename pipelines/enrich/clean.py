@@ -234,14 +234,16 @@ def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
         if _inside(element, navigation_set):
             continue  # inside an accepted block it goes with that block: no need to measure it
         if element.tag in _NAV_TAGS and _is_navigation_block(element):
-            navigation.append(element)
-            navigation_set.add(element)
+            kind = navigation
         elif _is_headline_link_list(element):
-            related.append(element)
-            navigation_set.add(element)
-            heading = _list_heading(element)
-            if heading is not None:
-                related.append(heading)
+            kind = related
+        else:
+            continue
+        kind.append(element)
+        navigation_set.add(element)
+        heading = _list_heading(element)  # "a short heading followed by a run of links" goes with the run
+        if heading is not None:
+            kind.append(heading)
     captions = list(dict.fromkeys(_caption_target(element) for element in captions))
     removed = set(captions) | set(related)
     # An element inside another accepted caption or box goes with it: keep the outermost ones only.
@@ -371,11 +373,35 @@ _MAX_BARE_MARKER_HEADLINES = 5
 _MAX_BARE_MARKER_HEADLINE_CHARS = 160
 
 
+# Subscriber/paywall furniture: the one class where structure cannot tell (a plain short paragraph), so a phrase list,
+# per language, of what such lines say. Only short paragraphs are tested (an article about subscriptions stays).
+_SUBSCRIBER_PHRASES = (
+    r"reserved\s+for\s+(?:our\s+)?subscribers|for\s+subscribers\s+only|subscribers?\s+only|exclusive\s+to\s+subscribers"
+    r"|already\s+a\s+subscriber|subscribe\s+(?:now\s+)?to\s+(?:continue|keep)\s+reading|to\s+continue\s+reading,?\s+(?:please\s+)?(?:subscribe|log\s*in|sign\s+in)"
+    r"|réservée?\s+aux\s+abonnés|déjà\s+abonné|abonnez-vous\s+pour\s+(?:lire|continuer)"
+    r"|nur\s+für\s+abonnenten|exklusiv\s+für\s+abonnenten|bereits\s+abonnent|jetzt\s+(?:weiter)?lesen\s+mit|für\s+abonnenten\s+(?:freigeschaltet|reserviert)"
+    r"|exclusivo\s+para\s+(?:suscriptores|assinantes|abonados)|solo\s+para\s+suscriptores|ya\s+eres\s+suscriptor|já\s+é\s+assinante"
+    r"|riservat[oa]\s+agli\s+abbonati|solo\s+per\s+(?:gli\s+)?abbonati|sei\s+già\s+abbonato"
+    r"|alleen\s+voor\s+abonnees|kun\s+for\s+abonnenter|for\s+abonnenter|för\s+prenumeranter|er\s+du\s+allerede\s+abonnent"
+    r"|tylko\s+dla\s+(?:subskrybentów|prenumeratorów)|pouze\s+pro\s+předplatitele|pro\s+předplatitele|abonelere\s+özel"
+    r"|только\s+для\s+подписчиков|доступно\s+(?:только\s+)?подписчикам"
+    r"|有料会員|会員限定|この記事は会員|유료\s*회원|구독자\s*전용|订阅用户专享|付费会员|訂閱會員"
+)
+_SUBSCRIBER_LINE = regex.compile(r"(?:" + _SUBSCRIBER_PHRASES + r")", regex.I | regex.V1)
+_MAX_SUBSCRIBER_LINE_CHARS = 200
+
+
+def is_subscriber_line(paragraph: str) -> bool:
+    """A short paywall/subscription line (``Article réservé aux abonnés``, ``Already a subscriber? Log in``)."""
+    return len(paragraph) <= _MAX_SUBSCRIBER_LINE_CHARS and _SUBSCRIBER_LINE.search(paragraph) is not None
+
+
 @dataclass(frozen=True)
 class CleanedParagraphs:
     paragraphs: tuple[str, ...]
     captions_removed: int
     related_blocks_removed: int
+    subscriber_lines_removed: int = 0
 
 
 def is_image_file_line(paragraph: str) -> bool:
@@ -450,7 +476,7 @@ def _count_related_blocks(run: list[str]) -> int:
 def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagraphs:
     """Drop caption, image-file-name and related-link paragraphs from already normalised ``paragraphs``."""
     kept: list[str] = []
-    captions = related = 0
+    captions = related = subscriber = 0
     index = 0
     while index < len(paragraphs):
         paragraph = paragraphs[index]
@@ -459,6 +485,9 @@ def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagrap
             continue
         if is_image_file_line(paragraph) or is_caption_line(paragraph):
             captions += 1
+            continue
+        if is_subscriber_line(paragraph):
+            subscriber += 1
             continue
         kind = read_also_kind(paragraph)
         if kind is not None:
@@ -479,7 +508,7 @@ def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagrap
         kept.append(paragraph)
     run_start = _related_run_start(kept)
     related += _count_related_blocks(kept[run_start:])
-    return CleanedParagraphs(tuple(kept[:run_start]), captions, related)
+    return CleanedParagraphs(tuple(kept[:run_start]), captions, related, subscriber)
 
 
 # --- page furniture at the edges of the body ------------------------------------------------------------------------

@@ -312,6 +312,8 @@ def _is_stated_lead(paragraph: str, description: str | None) -> bool:
     if not description:
         return False
     lead, stated = _TOKEN.findall(paragraph.casefold()), _TOKEN.findall(description.casefold())
+    if len(stated) < len(lead):
+        stated = stated[:-1]  # a description cut to length ends in a partial word
     size = min(len(lead), len(stated), _LEAD_PREFIX_WORDS)
     return size >= _MIN_LEAD_PREFIX_WORDS and lead[:size] == stated[:size]
 

@@ -166,6 +166,7 @@ class CleanedBody:
     body: str
     captions_removed: int
     related_blocks_removed: int
+    subscriber_lines_removed: int = 0  # not an article field: reported by the quality benchmark
 
 
 def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> CleanedBody:
@@ -194,7 +195,8 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
     if len(body) > settings.max_text_chars:
         raise LimitExceededError("max_text_chars", limit=settings.max_text_chars, actual=len(body))
     return CleanedBody(title, dateline, tuple(paragraphs), body, extracted.captions_removed + cleaned.captions_removed,
-                       extracted.related_blocks_removed + cleaned.related_blocks_removed)
+                       extracted.related_blocks_removed + cleaned.related_blocks_removed,
+                       cleaned.subscriber_lines_removed)
 
 
 def tag_entities(body: str, language: str, tagger: EntityTagger) -> tuple["Entity", ...]:
