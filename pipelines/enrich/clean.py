@@ -24,7 +24,6 @@ import regex
 from lxml import etree
 from lxml import html as lxml_html
 
-from presspipe.pipelines.enrich.dateline import split_dateline
 
 # --- tree pass ------------------------------------------------------------------------------------------------------
 
@@ -528,10 +527,9 @@ _MAX_FRAGMENT_WORDS = 3
 def is_edge_furniture(paragraph: str) -> bool:
     """Bylines, date lines, copyright notices and bare name fragments that extractors leave at the body's edges.
 
-    A paragraph opening with a dateline (``MADRID, EFE – El Gobierno …``) is the story's first paragraph, however
-    short: never furniture.
+    (A dateline set as a block of its own, ``BERLIN, dpa –``, is taken as the dateline before this runs.)
     """
-    if len(paragraph) > 200 or split_dateline(paragraph).dateline is not None:
+    if len(paragraph) > 200:
         return False
     if _COPYRIGHT_LINE.search(paragraph):
         return True

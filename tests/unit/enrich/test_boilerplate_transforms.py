@@ -82,3 +82,17 @@ def test_streaming_state_learns_each_site_after_its_warm_up():
             shared = len(spec.before) + len(spec.middle) + len(spec.end)
             expected += [((spec.domain, 0), SETTINGS.min_articles - 1), ((spec.domain, shared), 20 - SETTINGS.min_articles + 1)]
         assert_that(out, equal_to(expected))
+
+
+def test_bounded_counts_distinct_articles_when_a_replay_delivers_one_twice():
+    """A line in two distinct articles stays (N = 3) even when one of them arrives twice."""
+    from .boilerplate_sites import make_article, prose
+
+    rng = random.Random(8)
+    line = "Photo gallery"
+    first = make_article("r1", "https://replay.example/1", [prose(rng, "latin"), line])
+    second = make_article("r2", "https://replay.example/2", [prose(rng, "latin"), line])
+    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+        out = (pipeline | beam.Create([_encoded(a) for a in (first, first, second)], reshuffle=True)
+               | RemoveSiteBoilerplate(SETTINGS) | beam.Map(lambda e: (e.article.id, e.article.boilerplate_removed)))
+        assert_that(out, equal_to([("r1", 0), ("r1", 0), ("r2", 0)]))
