@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench bench-quality train-hi-ner clean
+.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +15,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/presspipe demo
 
-test: $(STAMP)
+test: $(STAMP) broker-jars
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) broker-jars
 	$(BIN)/python -m pytest -m "not slow"
+
+# The tests run against Apache Kafka (PRESSPIPE_TEST_BROKER=tansu: the in-memory Tansu). Its jars are resolved through
+# Maven once, into ~/.cache/presspipe/kafka-<version>/libs; later runs find them there and return at once.
+broker-jars: $(STAMP)
+	@if [ "$${PRESSPIPE_TEST_BROKER:-kafka}" = kafka ]; then $(BIN)/presspipe broker fetch >/dev/null; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -446,7 +446,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         evaluate(loaders[set_name](), settings, results,
                  BoilerplateSettings(min_articles=args.boilerplate_min_articles) if args.boilerplate_min_articles else None)
-    return report(results)
+    status = report(results)
+    if "news-pages" in chosen and SHARED.is_dir():
+        print()
+        language_ok = language_quality.main() == 0  # languages on the real pages: benchmarks/language_quality.py
+        status = status or (0 if language_ok else 1)
+    return status
 
 
 if __name__ == "__main__":

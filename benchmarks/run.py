@@ -17,6 +17,8 @@ Prints one JSON object per figure (see :mod:`benchmarks.figures`), then a human 
 * ``streaming`` -- produce at a steady rate into a streaming run, produce→sink latency p50/p99.
 * ``backfill_rss`` -- peak RSS of a bounded run over ``--backfill-docs`` articles, as a separate process, against
   the RSS of a process that only loads the same models.
+* ``push`` -- the HTTP push endpoint under load (``presspipe connect http``), accepted requests/s and latency
+  p50/p99 at 20 and 200 concurrent clients, beside the pre-#20 standard-library server (see :mod:`benchmarks.push`).
 
 Reproducible: the corpus is a pure function of ``--seed`` (cached, see :mod:`benchmarks.corpus`); timings are not.
 """
@@ -47,7 +49,7 @@ from benchmarks.figures import Figure, Target, agreement, median, not_available,
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming",
-          "backfill_rss")
+          "backfill_rss", "push")
 STAGES = ("decode", "extract", "clean", "language", "entities", "encode")
 PLAIN_LOOP = "trafilatura.extract loop"
 
@@ -535,8 +537,10 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             figures.append(figure)
             emit(figure)
 
-    log(f"corpus: {config.docs} generated pages (seed {config.seed}) + fixtures")
-    pages = benchmark_corpus(config.docs, config.seed)
+    pages: list[CorpusPage] = []
+    if any(config.wants(group) for group in GROUPS if group != "push"):  # the push load makes its own requests
+        log(f"corpus: {config.docs} generated pages (seed {config.seed}) + fixtures")
+        pages = benchmark_corpus(config.docs, config.seed)
     loop = None
     if any(config.wants(group) for group in ("enrichment", "stages", "langdetect_rs", "entity_models")):
         loop = enrichment_loop(pages, entities=config.entities or bool(config.only & {"enrichment", "stages"}),
@@ -552,7 +556,7 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
 
             publish(blas_figures(loop.bodies, loop.body_languages))
             publish([hindi_tagging_figure(median(loop.baseline_seconds) * 1000)])
-    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss")
+    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss", "push")
                        if config.wants(group)]
     if not pipeline_groups:
         return figures
@@ -573,6 +577,12 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             publish(streaming_figures(broker.bootstrap_servers, pipeline_pages, config, work))
         if config.wants("backfill_rss"):
             publish(backfill_figures(broker.bootstrap_servers, config, work, log))
+        if config.wants("push"):
+            from benchmarks.push import push_figures
+
+            log("push: load on the HTTP push endpoint (today's and the pre-#20 server)")
+            publish(push_figures(broker.bootstrap_servers, fresh_topics(broker.bootstrap_servers, "push").raw,
+                                 requests=200 if config.quick else 2000))
     return figures
 
 

@@ -3,26 +3,65 @@
 Each HTML or text file is one raw record; each line of a ``.jsonl`` file is one record
 (``{"url", "html" | "text", "title", "published_at", "authors", "language"}``). Files carry no URL, so their id
 is the hash of their bytes; a JSON line with a ``url`` is keyed by it.
+
+What is read, and what is refused (each refusal is a ``FetchFailure`` naming its real reason; the run goes on):
+
+- Only regular files, checked on the opened descriptor (``fstat`` after ``open``), so a FIFO, a device or a socket
+  is refused by its type, whatever its name or size, and a file swapped for one between listing and opening too.
+  Files on kernel pseudo-filesystems (``/proc``, ``/sys``, ``/dev`` ...) are refused by their filesystem type:
+  they are regular files of size 0 whose content (``/proc/self/environ``: the connector's secrets) is made up on read.
+- Symbolic links are not followed unless ``follow_symlinks``; followed links must still resolve inside one of the
+  given roots, so a link in a watched folder can never publish ``/etc`` or ``/proc``. Loops and dangling links
+  are reported as such. The last path component is opened with ``O_NOFOLLOW`` when links are not followed.
+- A file is read under its cap in one pass (``max_file_bytes + 1`` at most), so a file growing while it is read
+  can never be read past the cap; a ``.gz`` inflates every member, at most ``max_decompressed_bytes`` in total.
+- A file name that is not valid UTF-8 cannot be stored in a record (its path is an Avro string): reported with
+  the undecodable bytes escaped, never a crash.
+- A ``.jsonl`` line that is not a JSON object of the documented fields and types (a number for a date, a
+  non-string title, nesting deep enough to exhaust the parser, a lone surrogate) fails alone.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
 from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped
 from presspipe.connectors.base import Connector, FetchFailure, FetchResult, build_raw_article
-from presspipe.schemas import Hints
+from presspipe.schemas import Hints, RawArticle
 
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".html.gz": "text/html", ".txt": "text/plain"}
 SUPPORTED_SUFFIXES = (*CONTENT_TYPES, ".jsonl")
+# Kernel pseudo-filesystems: their "regular files" are views of kernel and process state, never articles.
+PSEUDO_FILESYSTEMS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "debugfs", "tracefs", "securityfs", "cgroup", "cgroup2", "bpf",
+    "configfs", "efivarfs", "pstore", "mqueue", "hugetlbfs", "binfmt_misc", "fusectl", "autofs", "rpc_pipefs",
+    "nsfs", "selinuxfs",
+})
+MAX_JSON_LINE_FIELD_CHARS = {"title": 2000, "language": 35, "url": 4096}
 
 
 class InputTooLargeError(ValueError):
     """A file (or its decompressed content) over the configured size limit."""
+
+
+class RefusedInputError(ValueError):
+    """An input the connector will not read; ``error_type`` names the reason (SpecialFile, SymlinkOutsideRoots ...)."""
+
+    def __init__(self, error_type: str, reason: str):
+        super().__init__(reason)
+        self.error_type = error_type
+
+
+class BadJsonLineError(ValueError):
+    """A ``.jsonl`` line that is not an article object of the documented shape."""
 
 
 @dataclass(frozen=True)
@@ -31,100 +70,332 @@ class FileLimits:
     max_decompressed_bytes: int = 50 * 1024 * 1024
 
 
-def suffix_of(path: Path) -> str | None:
-    name = path.name.lower()
+def suffix_of(path: Path | str) -> str | None:
+    name = (path.name if isinstance(path, Path) else os.path.basename(path)).lower()
     return next((suffix for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True) if name.endswith(suffix)),
                 None)
 
 
-def discover(paths: list[Path]) -> Iterator[Path | FetchFailure]:
-    """Supported files under the given paths in a stable (sorted) order, so two runs produce the same sequence."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if suffix_of(child):
-                    yield child
-        elif path.is_file():
-            if suffix_of(path):
-                yield path
-            else:
-                yield FetchFailure(str(path), f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)})",
-                                   "UnsupportedFileType")
-        else:
-            yield FetchFailure(str(path), "no such file or directory", "FileNotFoundError")
+def display_path(path: Path | str) -> str:
+    """The path as text that always encodes: undecodable bytes of a file name become ``\\xNN`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def read_capped(path: Path, limits: FileLimits) -> bytes:
-    """File bytes, gunzipped for ``.gz``; refuses to inflate past the limit instead of trusting the header."""
-    size = path.stat().st_size
-    if size > limits.max_file_bytes:
-        raise InputTooLargeError(f"file is {size} bytes, limit max_file_bytes={limits.max_file_bytes}")
-    data = path.read_bytes()
-    if not path.name.lower().endswith(".gz"):
-        return data
+def _name_is_utf8(path: str) -> bool:
     try:
-        return gunzip_capped(data, limits.max_decompressed_bytes)
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+@lru_cache(maxsize=1)
+def _mount_points() -> tuple[tuple[str, str], ...]:
+    """(mount point, filesystem type) pairs, longest mount point first; empty where /proc/self/mounts is absent."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="surrogateescape") as mounts:
+            entries = [line.split()[1:3] for line in mounts if len(line.split()) >= 3]
+    except OSError:
+        return ()
+    decoded = [(point.replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\"), kind)
+               for point, kind in entries]
+    return tuple(sorted(decoded, key=lambda entry: len(entry[0]), reverse=True))
+
+
+def filesystem_type(real_path: str) -> str | None:
+    """The type of the filesystem holding ``real_path`` (an absolute, resolved path), or None if unknown."""
+    for point, kind in _mount_points():
+        if real_path == point or real_path.startswith(point.rstrip("/") + "/"):
+            return kind
+    return None
+
+
+def _within(real_path: str, roots: tuple[str, ...]) -> bool:
+    return any(real_path == root or real_path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def _resolve(path: str) -> str:
+    """The real path of ``path`` following every link; a loop or a dangling link is a ``RefusedInputError``."""
+    try:
+        return str(Path(path).resolve(strict=True))
+    except RuntimeError as error:  # Python < 3.13 reports a loop as RuntimeError
+        raise RefusedInputError("SymlinkLoop", "symbolic link loop") from error
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RefusedInputError("SymlinkLoop", "symbolic link loop") from error
+        if os.path.islink(path):
+            raise RefusedInputError("BrokenSymlink", "symbolic link to a missing file") from error
+        raise
+
+
+def read_capped(path: Path | str, limits: FileLimits, *, follow_symlinks: bool = True) -> bytes:
+    """File bytes, gunzipped for ``.gz``: one open, the type checked on the descriptor, at most the cap read.
+
+    Refuses a non-regular file (FIFOs are opened non-blocking, so opening one never hangs), a file past
+    ``max_file_bytes`` (however it grows while being read) and a ``.gz`` inflating past ``max_decompressed_bytes``.
+    """
+    return _read_file(path, limits, follow_symlinks=follow_symlinks,
+                      gzipped=os.fspath(path).lower().endswith(".gz"))[0]
+
+
+def _read_file(path: Path | str, limits: FileLimits, *, follow_symlinks: bool, gzipped: bool,
+               identity: tuple[int, int] | None = None) -> tuple[bytes, os.stat_result]:
+    """``read_capped`` plus the descriptor's ``fstat``; ``identity`` (device, inode) is the file the walk checked:
+    a different file found at the path when opening (swapped in between) is refused."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP and not follow_symlinks:  # O_NOFOLLOW: the last component is a link
+            raise RefusedInputError("SymlinkNotFollowed",
+                                    "symbolic link (not followed without --follow-symlinks)") from error
+        raise
+    with os.fdopen(descriptor, "rb", buffering=0) as handle:
+        status = os.fstat(descriptor)
+        if identity is not None and (status.st_dev, status.st_ino) != identity:
+            raise RefusedInputError("FileChanged", "the file was replaced between listing and opening")
+        if not stat.S_ISREG(status.st_mode):
+            raise RefusedInputError("SpecialFile", f"{_file_kind(status.st_mode)}, not a regular file")
+        chunks, size = [], 0
+        while size <= limits.max_file_bytes:
+            chunk = handle.read(min(1 << 20, limits.max_file_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    if size > limits.max_file_bytes:
+        raise InputTooLargeError(f"file is over max_file_bytes={limits.max_file_bytes}")
+    data = b"".join(chunks)
+    if not gzipped:
+        return data, status
+    try:
+        return gunzip_capped(data, limits.max_decompressed_bytes), status
     except InflateLimitError as error:
         raise InputTooLargeError(f"decompresses past max_decompressed_bytes={limits.max_decompressed_bytes}") from error
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file to read: its path as listed (named in the record), the checked real path and its (device, inode)."""
+
+    path: str
+    real_path: str
+    identity: tuple[int, int]
+
+
+class FileWalker:
+    """The inputs under the given roots, in a stable (sorted) order, each a ``Candidate`` or a ``FetchFailure``.
+
+    Inside folders only names with a supported suffix are considered (a folder of pages also holds images);
+    named explicitly, anything that cannot be read is reported.
+    """
+
+    def __init__(self, roots: list[Path | str], follow_symlinks: bool = False):
+        self.roots = [os.fspath(root) for root in roots]
+        self.follow_symlinks = follow_symlinks
+        self.real_roots: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[Candidate | FetchFailure]:
+        real_roots = []
+        for root in self.roots:
+            try:
+                real_roots.append(str(Path(root).resolve(strict=True)))
+            except (OSError, RuntimeError):
+                continue  # reported below, with its reason, when the root itself is visited
+        self.real_roots = tuple(real_roots)
+        for root in self.roots:
+            yield from self._visit(root, explicit=True, seen_dirs=set())
+
+    def _failure(self, path: str, error_type: str, reason: str) -> FetchFailure:
+        return FetchFailure(display_path(path), reason, error_type)
+
+    def _visit(self, path: str, *, explicit: bool, seen_dirs: set[tuple[int, int]]) -> Iterator[Candidate | FetchFailure]:
+        if not _name_is_utf8(path):
+            yield self._failure(path, "UndecodableFileName", "the file name is not valid UTF-8")
+            return
+        try:
+            link = os.lstat(path)
+        except FileNotFoundError:
+            yield self._failure(path, "FileNotFoundError", "no such file or directory")
+            return
+        except OSError as error:
+            yield self._failure(path, type(error).__name__, error.strerror or str(error))
+            return
+        is_link = stat.S_ISLNK(link.st_mode)
+        if is_link and not explicit and not (suffix_of(path) or self._points_to_directory(path)):
+            return  # a link to an image or a PDF: as uninteresting as the file itself
+        try:
+            real = _resolve(path) if is_link else str(Path(path).resolve())
+            target = os.stat(real) if is_link else link
+        except RefusedInputError as refused:
+            yield self._failure(path, refused.error_type, str(refused))
+            return
+        except OSError as error:
+            yield self._failure(path, type(error).__name__, error.strerror or str(error))
+            return
+        if is_link and not explicit:
+            if not self.follow_symlinks:
+                yield self._failure(path, "SymlinkNotFollowed",
+                                    "symbolic link (not followed without --follow-symlinks)")
+                return
+            if not _within(real, self.real_roots):
+                yield self._failure(path, "SymlinkOutsideRoots", "symbolic link to a file outside the given paths")
+                return
+        if stat.S_ISDIR(target.st_mode):
+            key = (target.st_dev, target.st_ino)
+            if key in seen_dirs:
+                yield self._failure(path, "SymlinkLoop", "directory already visited (a link back up the tree)")
+                return
+            yield from self._directory(path, seen_dirs | {key})
+            return
+        if not explicit and not suffix_of(path):
+            return
+        if not stat.S_ISREG(target.st_mode):
+            yield self._failure(path, "SpecialFile", f"{_file_kind(target.st_mode)}, not a regular file")
+            return
+        if (kind := filesystem_type(real)) in PSEUDO_FILESYSTEMS:
+            yield self._failure(path, "SpecialFile", f"a file of the kernel's {kind} filesystem, not a document")
+            return
+        if not suffix_of(path):
+            yield self._failure(path, "UnsupportedFileType",
+                                f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)})")
+            return
+        yield Candidate(path, real, (target.st_dev, target.st_ino))
+
+    def _points_to_directory(self, path: str) -> bool:
+        try:
+            return stat.S_ISDIR(os.stat(path).st_mode)
+        except (OSError, RuntimeError):
+            return False
+
+    def _directory(self, path: str, seen_dirs: set[tuple[int, int]]) -> Iterator[Candidate | FetchFailure]:
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as error:
+            yield self._failure(path, type(error).__name__, error.strerror or str(error))
+            return
+        for name in names:
+            yield from self._visit(os.path.join(path, name), explicit=False, seen_dirs=seen_dirs)
+
+
+def discover(paths: list[Path], follow_symlinks: bool = False) -> Iterator[Path | FetchFailure]:
+    """Readable candidate files under ``paths`` (as ``Path``) and the refusals, in a stable order."""
+    for item in FileWalker(paths, follow_symlinks):
+        yield Path(item.path) if isinstance(item, Candidate) else item
 
 
 class FilesConnector(Connector):
     name = "files"
 
-    def __init__(self, paths: list[Path], limits: FileLimits = FileLimits(), source_name: str | None = None):
+    def __init__(self, paths: list[Path], limits: FileLimits = FileLimits(), source_name: str | None = None,
+                 follow_symlinks: bool = False):
         self.paths = paths
         self.limits = limits
-        self.source_name = source_name or ",".join(str(p) for p in paths)
+        self.follow_symlinks = follow_symlinks
+        self.source_name = source_name or ",".join(display_path(p) for p in paths)
 
     def fetch(self) -> Iterator[FetchResult]:
-        for item in discover(self.paths):
+        for item in FileWalker(self.paths, self.follow_symlinks):
             if isinstance(item, FetchFailure):
                 yield item
                 continue
+            location = display_path(item.path)
             try:
-                body = read_capped(item, self.limits)
-            except (OSError, InputTooLargeError, CorruptGzipError) as error:
-                yield FetchFailure(str(item), str(error), type(error).__name__)
+                # The checked real path, opened without following a link and compared with the file the walk saw.
+                body, status = _read_file(item.real_path, self.limits, follow_symlinks=False,
+                                          gzipped=item.path.lower().endswith(".gz"), identity=item.identity)
+            except RefusedInputError as refused:
+                yield FetchFailure(location, str(refused), refused.error_type)
                 continue
-            if suffix_of(item) == ".jsonl":
-                yield from self._json_lines(item, body)
+            except (OSError, InputTooLargeError, CorruptGzipError) as error:
+                reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                yield FetchFailure(location, reason, type(error).__name__)
+                continue
+            fetched_at = datetime.fromtimestamp(int(status.st_mtime), timezone.utc)
+            if suffix_of(item.path) == ".jsonl":
+                yield from self._json_lines(location, body)
             else:
                 yield build_raw_article(connector=self.name, source_name=self.source_name, body=body,
-                                        content_type=CONTENT_TYPES[suffix_of(item)],
-                                        headers={"path": str(item)},
-                                        fetched_at=_mtime(item))
+                                        content_type=CONTENT_TYPES[suffix_of(item.path)],
+                                        headers={"path": location}, fetched_at=fetched_at)
 
-    def _json_lines(self, path: Path, body: bytes) -> Iterator[FetchResult]:
+    def _json_lines(self, location: str, body: bytes) -> Iterator[FetchResult]:
         for number, line in enumerate(body.splitlines(), start=1):
             if not line.strip():
                 continue
-            location = f"{path}:{number}"
+            line_location = f"{location}:{number}"
             try:
-                yield self._json_record(json.loads(line), path, number)
-            except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as error:
-                yield FetchFailure(location, str(error), type(error).__name__)
+                document = json.loads(line)
+            except RecursionError:
+                yield FetchFailure(line_location, "JSON nested too deeply", "BadJsonLineError")
+                continue
+            except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, a number past int's digit limit
+                yield FetchFailure(line_location, f"not valid JSON: {error}", type(error).__name__)
+                continue
+            try:
+                yield self._json_record(document, line_location)
+            except BadJsonLineError as error:
+                yield FetchFailure(line_location, str(error), "BadJsonLineError")
 
-    def _json_record(self, document: object, path: Path, number: int) -> FetchResult:
+    def _json_record(self, document: object, location: str) -> RawArticle:
         if not isinstance(document, dict):
-            raise ValueError("a JSON line must be an object")
+            raise BadJsonLineError("a JSON line must be an object")
         if isinstance(document.get("html"), str):
-            body, content_type = document["html"].encode("utf-8"), "text/html"
+            body, content_type = _utf8(document["html"], "html"), "text/html"
         elif isinstance(document.get("text"), str):
-            body, content_type = document["text"].encode("utf-8"), "text/plain"
+            body, content_type = _utf8(document["text"], "text"), "text/plain"
         else:
-            raise ValueError("a JSON line needs an 'html' or 'text' string")
-        published = document.get("published_at")
+            raise BadJsonLineError("a JSON line needs an 'html' or 'text' string")
         authors = document.get("authors") or []
-        if not isinstance(authors, list):
-            raise ValueError("'authors' must be a list of strings")
+        if not isinstance(authors, list) or not all(isinstance(author, str) for author in authors):
+            raise BadJsonLineError("'authors' must be a list of strings")
+        for author in authors:
+            _utf8(author, "authors")
         return build_raw_article(
             connector=self.name, source_name=self.source_name, body=body, content_type=content_type,
-            url=document.get("url") or None, headers={"path": f"{path}:{number}"},
-            hints=Hints(title=document.get("title"),
-                        published_at=datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None,
-                        authors=tuple(str(a) for a in authors), language=document.get("language")),
+            url=_optional_text(document, "url"), headers={"path": location},
+            hints=Hints(title=_optional_text(document, "title"),
+                        published_at=_published_at(document.get("published_at")),
+                        authors=tuple(author.strip() for author in authors if author.strip()),
+                        language=_optional_text(document, "language")),
         )
 
 
-def _mtime(path: Path) -> datetime:
-    return datetime.fromtimestamp(int(path.stat().st_mtime), timezone.utc)
+def _utf8(value: str, field: str) -> bytes:
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadJsonLineError(f"'{field}' contains a lone surrogate (not encodable as UTF-8)") from error
+
+
+def _optional_text(document: dict, field: str) -> str | None:
+    value = document.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_JSON_LINE_FIELD_CHARS[field]:
+        raise BadJsonLineError(f"'{field}' must be a string of at most {MAX_JSON_LINE_FIELD_CHARS[field]} characters")
+    _utf8(value, field)
+    return value.strip() or None
+
+
+def _published_at(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadJsonLineError("'published_at' must be an ISO 8601 string")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as error:  # OverflowError: year 1 at +14:00 has no UTC instant
+        raise BadJsonLineError("'published_at' must be an ISO 8601 date-time with a UTC instant") from error

@@ -1,37 +1,45 @@
-"""HTTP push endpoint: callers ``POST /articles`` and get ``202`` only once the broker acknowledged the record.
+"""HTTP push endpoint, the contract: what a request must be, what it becomes, and when the caller hears back.
+
+The HTTP server itself is :mod:`presspipe.connectors.push_server` (aiohttp); the Kafka side is
+:mod:`presspipe.connectors.push_producer`. This module has no I/O of its own: the request validation is pure
+functions, and ``PushService`` is the one place that decides between 202, 200, 413 and 503.
 
 Request contract (every answer is JSON with ``Content-Type: application/json``; input is never echoed back):
 
-- ``Content-Type: application/json``: ``{"url", "html" | "text", "title"?, "published_at"? (ISO 8601),
-  "authors"? [str], "language"?}``.
-- ``Content-Type: text/html`` (charset parameter honoured): the page itself, with its URL in ``X-Article-URL``.
-- ``202 {"id", "status": "accepted"}`` after the acknowledgement; ``200 {"id", "status": "duplicate"}`` when the
-  same URL with the same bytes was already accepted (nothing produced); ``400`` bad input; ``401`` missing or wrong
-  bearer token (when a token is configured); ``404``/``405`` other paths or methods; ``411`` no Content-Length;
-  ``413`` body over the limit (not read); ``415`` other content types; ``429`` over the per-client rate;
-  ``503`` broker unreachable or too slow to acknowledge (``Retry-After`` set).
-- ``GET /healthz``: ``200 {"status": "ok"}`` while the server runs.
-
-The server is ``ThreadingHTTPServer`` (one thread per connection); ``shutdown`` stops accepting and waits for
-requests in flight, so SIGTERM never drops an acknowledged answer.
+- ``POST /articles`` with ``Content-Type: application/json``: ``{"url", "html" | "text", "title"?,
+  "published_at"? (ISO 8601), "authors"? [str], "language"?}``; or ``Content-Type: text/html`` (charset parameter
+  honoured): the page itself, with its URL in ``X-Article-URL``. ``Content-Encoding: gzip`` is inflated under the
+  body limit; any other content coding is refused (415).
+- ``202 {"id", "status": "accepted"}`` only once the broker acknowledged the record (``acks=all``);
+  ``200 {"id", "status": "duplicate"}`` when the same URL with the same bytes was already accepted or is being
+  produced right now (atomic per record: simultaneous identical requests produce one copy);
+  ``400`` bad input; ``401`` missing or wrong bearer token; ``404``/``405`` other paths or methods;
+  ``408`` the body did not arrive within the body deadline; ``411`` no ``Content-Length``;
+  ``413`` the body or the record is larger than Kafka can take (never read past the limit); ``414``/``431``
+  request line or headers too long; ``415`` other content types or codings; ``417`` an ``Expect`` other than
+  ``100-continue``; ``429`` over the per-client rate; ``503`` the outcome is unknown (broker unreachable or too slow
+  to acknowledge; the record may or may not be on the topic): **safe to retry** — the id is stable, so a retry
+  that lands twice is one article downstream.
+- ``GET``/``HEAD /healthz`` (liveness) and ``/readyz`` (readiness) report the producer's state, see
+  ``ProducerHealth``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from enum import Enum
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Awaitable, Callable, Mapping, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from presspipe.connectors.base import ConnectorReport, DeliveryError, Progress, RawArticleProducer, build_raw_article
+from presspipe.connectors.base import ConnectorReport, Progress, build_raw_article
 from presspipe.connectors.state import ConnectorState, Validators, content_hash
 from presspipe.schemas import Hints, RawArticle
 
@@ -39,21 +47,68 @@ log = logging.getLogger(__name__)
 
 CONNECTOR_NAME = "http"
 MAX_URL_LENGTH = 4096
+MAX_TITLE_CHARS = 2000
+MAX_AUTHORS = 100
+# What a record adds to the pushed body at most: the X-Article-URL header (the only input outside the body),
+# the charset, the fixed fields of the Avro record, the key and the record headers. The body limit plus this must
+# fit in the producer's max request size, so anything the endpoint accepts, Kafka's client accepts too.
+RECORD_OVERHEAD_BYTES = 16 * 1024
+
+T = TypeVar("T")
+
+
+class PushConfigError(ValueError):
+    """A configuration the endpoint refuses to start with (exit code 2)."""
 
 
 class BadRequestError(ValueError):
     """Input the endpoint refuses with 400; the message is ours, never the caller's text."""
 
 
+class RecordTooLargeError(ValueError):
+    """The record is larger than the producer or the broker accepts (413: retrying cannot help)."""
+
+
+class BrokerUnavailableError(RuntimeError):
+    """The broker did not acknowledge in time or refused for a transient reason (503: unknown, safe to retry)."""
+
+
 @dataclass(frozen=True)
 class PushConfig:
+    """Everything the endpoint enforces; frozen, validated once, the token kept out of ``repr``."""
+
     host: str = "127.0.0.1"
     port: int = 8080
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     max_body_bytes: int = 10 * 1024 * 1024
+    max_record_bytes: int = 16 * 1024 * 1024  # the producer's max_request_size
     rate_limit_per_s: float | None = None
     ack_timeout_s: float = 15.0
-    request_timeout_s: float = 30.0
+    header_timeout_s: float = 10.0  # the request head must be complete this long after connect or the last answer
+    body_timeout_s: float = 30.0  # the whole body must arrive within this deadline (not per read)
+    max_connections: int = 1024
+    backlog: int = 1024
+    shutdown_timeout_s: float = 10.0
+    max_request_line_bytes: int = 8192
+    max_header_bytes: int = 8190  # one header line; a different number from the request line's (414 vs 431)
+    max_headers: int = 64
+    unhealthy_after_s: float = 120.0  # /healthz fails once the producer has been failing this long
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes <= 0:
+            raise PushConfigError("max_body_bytes must be positive")
+        if self.max_body_bytes + RECORD_OVERHEAD_BYTES > self.max_record_bytes:
+            raise PushConfigError(
+                f"max_body_bytes={self.max_body_bytes} does not fit in the producer's max request size "
+                f"({self.max_record_bytes} bytes, {RECORD_OVERHEAD_BYTES} of them kept for the record around the "
+                f"body): lower --max-body-bytes or raise --max-record-bytes (and the broker's message.max.bytes)")
+        for name in ("ack_timeout_s", "header_timeout_s", "body_timeout_s", "shutdown_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise PushConfigError(f"{name} must be positive")
+        if self.max_connections < 1 or self.backlog < 1:
+            raise PushConfigError("max_connections and backlog must be at least 1")
+        if self.max_request_line_bytes == self.max_header_bytes:
+            raise PushConfigError("max_request_line_bytes and max_header_bytes must differ (they tell 414 from 431)")
 
     @property
     def burst(self) -> float:
@@ -65,6 +120,15 @@ def read_token_file(path: Path) -> str:
     if not token:
         raise ValueError(f"token file {path} is empty")
     return token
+
+
+def token_matches(authorization: str | None, token: str | None) -> bool:
+    """Constant-time bearer check; True when no token is configured."""
+    if token is None:
+        return True
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8", "replace"),
+                                                              token.encode("utf-8"))
 
 
 class RateLimiter:
@@ -93,12 +157,29 @@ class RateLimiter:
             return allowed
 
 
+# --- request bodies → records (pure) --------------------------------------------------------------------------------
+
+
+def _text(value: str, field_name: str) -> str:
+    """``value`` if it encodes as UTF-8 (JSON allows lone surrogates such as ``"\\ud800"``; Avro strings do not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadRequestError(f"'{field_name}' contains a lone surrogate (not encodable as UTF-8)") from error
+    return value
+
+
 def _http_url(value: object, field_name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRequestError(f"'{field_name}' must be a non-empty string")
-    url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL_LENGTH:
+    url = _text(value.strip(), field_name)
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and len(url) <= MAX_URL_LENGTH
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+    except ValueError:
+        valid = False
+    if not valid or any(ord(character) < 0x21 or ord(character) == 0x7F for character in url):
         raise BadRequestError(f"'{field_name}' must be an absolute http(s) URL of at most {MAX_URL_LENGTH} characters")
     return url
 
@@ -109,26 +190,33 @@ def _optional_string(document: Mapping, name: str, max_length: int) -> str | Non
         return None
     if not isinstance(value, str) or len(value) > max_length:
         raise BadRequestError(f"'{name}' must be a string of at most {max_length} characters")
-    return value.strip() or None
+    return _text(value, name).strip() or None
 
 
-def _timestamp(value: object) -> datetime | None:
+def parse_timestamp(value: object) -> datetime | None:
+    """An ISO 8601 date-time as a UTC instant; a date with no UTC instant (year 1 at +14:00) is a 400, not a crash."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise BadRequestError("'published_at' must be an ISO 8601 string")
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as error:
-        raise BadRequestError("'published_at' must be an ISO 8601 date-time") from error
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as error:
+        raise BadRequestError("'published_at' must be an ISO 8601 date-time with a UTC instant") from error
 
 
 def parse_json_article(body: bytes, received_at: datetime | None = None) -> RawArticle:
-    """A JSON push request → a raw record; raises ``BadRequestError`` naming the offending field."""
+    """A JSON push request → a raw record; raises ``BadRequestError`` naming the offending field.
+
+    Hostile JSON fails here as a 400: nesting deep enough to exhaust the parser (RecursionError), numbers past
+    Python's integer digit limit (ValueError), lone surrogates (not encodable), dates without a UTC instant.
+    """
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError as error:
+        raise BadRequestError("body is nested too deeply") from error
+    except ValueError as error:  # UnicodeDecodeError, JSONDecodeError, an integer of thousands of digits
         raise BadRequestError("body is not valid UTF-8 JSON") from error
     if not isinstance(document, dict):
         raise BadRequestError("body must be a JSON object")
@@ -136,18 +224,30 @@ def parse_json_article(body: bytes, received_at: datetime | None = None) -> RawA
     html, text = document.get("html"), document.get("text")
     if (html is None) == (text is None):
         raise BadRequestError("give exactly one of 'html' or 'text'")
+    content_field = "html" if html is not None else "text"
     content = html if html is not None else text
     if not isinstance(content, str) or not content.strip():
-        raise BadRequestError(f"'{'html' if html is not None else 'text'}' must be a non-empty string")
+        raise BadRequestError(f"'{content_field}' must be a non-empty string")
     authors = document.get("authors") or []
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors) or len(authors) > 100:
-        raise BadRequestError("'authors' must be a list of at most 100 strings")
-    hints = Hints(title=_optional_string(document, "title", 2000), published_at=_timestamp(document.get("published_at")),
-                  authors=tuple(a.strip() for a in authors if a.strip()),
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors) or len(authors) > MAX_AUTHORS:
+        raise BadRequestError(f"'authors' must be a list of at most {MAX_AUTHORS} strings")
+    hints = Hints(title=_optional_string(document, "title", MAX_TITLE_CHARS),
+                  published_at=parse_timestamp(document.get("published_at")),
+                  authors=tuple(_text(a, "authors").strip() for a in authors if a.strip()),
                   language=_optional_string(document, "language", 35))
-    return build_raw_article(connector=CONNECTOR_NAME, source_name="push", body=content.encode("utf-8"),
+    return build_raw_article(connector=CONNECTOR_NAME, source_name="push",
+                             body=_text(content, content_field).encode("utf-8"),
                              content_type="text/html" if html is not None else "text/plain", url=url,
                              charset="utf-8", hints=hints, fetched_at=received_at)
+
+
+def charset_of(content_type_header: str) -> str | None:
+    for parameter in content_type_header.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"').lower()
+            return charset if len(charset) <= 40 and charset.isascii() and charset.isprintable() else None
+    return None
 
 
 def parse_html_article(body: bytes, content_type_header: str, article_url: str | None,
@@ -156,20 +256,36 @@ def parse_html_article(body: bytes, content_type_header: str, article_url: str |
     url = _http_url(article_url, "X-Article-URL")
     if not body.strip():
         raise BadRequestError("empty body")
-    charset = None
-    for parameter in content_type_header.split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip('"').lower()
     return build_raw_article(connector=CONNECTOR_NAME, source_name="push", body=body, content_type="text/html",
-                             url=url, charset=charset, fetched_at=received_at)
+                             url=url, charset=charset_of(content_type_header), fetched_at=received_at)
+
+
+# --- the service: de-duplicate atomically, produce, record ----------------------------------------------------------
+
+
+class Outcome(Enum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+
+
+class AsyncProducer(Protocol):
+    """What the service needs from the Kafka side (``push_producer.PushProducer``)."""
+
+    async def produce(self, raw: RawArticle) -> int: ...
 
 
 class PushService:
-    """What the endpoint does with a valid record: de-duplicate, produce, wait for the acknowledgement, record."""
+    """What the endpoint does with a valid record: de-duplicate, produce, wait for the acknowledgement, record.
 
-    def __init__(self, config: PushConfig, producer: RawArticleProducer, state: ConnectorState,
-                 progress: Progress | None = None):
+    Runs on the server's event loop. Duplicate detection is atomic per (id, body hash): the first request of a
+    record registers itself in ``_in_flight`` before its first ``await``, so a simultaneous identical request waits
+    for it and answers 200 instead of producing a second copy. SQLite calls run in ``blocking`` (a thread pool),
+    never on the loop.
+    """
+
+    def __init__(self, config: PushConfig, producer: AsyncProducer, state: ConnectorState,
+                 progress: Progress | None = None,
+                 blocking: Callable[[Callable[..., T], object], Awaitable[T]] | None = None):
         self.config = config
         self.producer = producer
         self.state = state
@@ -177,167 +293,63 @@ class PushService:
         self.report = ConnectorReport()
         self.limiter = RateLimiter(config.rate_limit_per_s, config.burst) if config.rate_limit_per_s else None
         self._report_lock = threading.Lock()
+        self._in_flight: dict[tuple[str, str], asyncio.Future] = {}
+        self._blocking = blocking or (lambda function, *args: asyncio.to_thread(function, *args))
 
-    def accept(self, raw: RawArticle) -> bool:
-        """Produce ``raw`` unless already accepted; True if produced. Raises ``DeliveryError`` (→ 503)."""
+    async def accept(self, raw: RawArticle) -> Outcome:
+        """Produce ``raw`` unless it is already accepted or being produced.
+
+        Raises ``RecordTooLargeError`` (→ 413) or ``BrokerUnavailableError`` (→ 503); nothing is recorded then.
+        """
         digest = content_hash(raw.body)
-        known = self.state.page(raw.url)
+        key = (raw.id, digest)
+        leader = self._in_flight.get(key)
+        if leader is not None:
+            await asyncio.shield(leader)  # the leader's failure is this request's failure too (503, safe to retry)
+            self._count(skipped=1)
+            return Outcome.DUPLICATE
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = done
+        try:
+            outcome = await self._produce_unless_known(raw, digest)
+        except BaseException as error:
+            done.set_exception(error)
+            done.exception()  # retrieved here: followers re-raise it, nobody logs "never retrieved"
+            raise
+        else:
+            done.set_result(outcome)
+            return outcome
+        finally:
+            del self._in_flight[key]
+
+    async def _produce_unless_known(self, raw: RawArticle, digest: str) -> Outcome:
+        known = await self._blocking(self.state.page, raw.url)
         if known is not None and known.produced and known.content_hash == digest:
             self._count(skipped=1)
-            return False
+            return Outcome.DUPLICATE
         try:
-            size = self.producer.send_and_wait(raw, self.config.ack_timeout_s)
-        except DeliveryError:
-            self._count(failed_sends=1)
+            size = await self.producer.produce(raw)
+        except (BrokerUnavailableError, RecordTooLargeError) as error:
+            self._count(failed_sends=1, error_type=type(error).__name__)
             raise
-        self.state.mark_produced(raw.url, Validators(), digest, raw.hints.published_at if raw.hints else None)
+        await self._blocking(self.state.mark_produced, raw.url, Validators(), digest,
+                             raw.hints.published_at if raw.hints else None)
         self._count(sent=1, bytes_sent=size)
-        return True
+        return Outcome.ACCEPTED
 
     def count_rejected(self, status: int) -> None:
         with self._report_lock:
             self.report.fetch_failures += 1
             self.report.failures_by_type[f"http_{status}"] += 1
 
-    def _count(self, sent: int = 0, bytes_sent: int = 0, skipped: int = 0, failed_sends: int = 0) -> None:
+    def _count(self, sent: int = 0, bytes_sent: int = 0, skipped: int = 0, failed_sends: int = 0,
+               error_type: str | None = None) -> None:
         with self._report_lock:
             self.report.sent += sent
             self.report.bytes_sent += bytes_sent
             self.report.skipped += skipped
             self.report.failed_sends += failed_sends
-            if failed_sends:
-                self.report.failures_by_type["DeliveryError"] += failed_sends
+            if error_type:
+                self.report.failures_by_type[error_type] += 1
             if self.progress:
                 self.progress.update(self.report)
-
-
-class _Reject(Exception):
-    """Ends a request with an error status; carries only our own message."""
-
-    def __init__(self, status: HTTPStatus, message: str, headers: Mapping[str, str] | None = None,
-                 close: bool = False):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = dict(headers or {})
-        self.close = close
-
-
-class PushRequestHandler(BaseHTTPRequestHandler):
-    server: "PushServer"
-    server_version = "presspipe"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        self.timeout = self.server.service.config.request_timeout_s  # drops slow or stalled clients
-        super().setup()
-
-    def log_message(self, format: str, *args) -> None:
-        log.info("%s %s", self.client_address[0], format % args)
-
-    def do_GET(self) -> None:
-        if urlsplit(self.path).path == "/healthz":
-            self._send(HTTPStatus.OK, {"status": "ok"})
-        else:
-            self._send(HTTPStatus.NOT_FOUND, {"error": "not found"})
-
-    def do_POST(self) -> None:
-        service = self.server.service
-        try:
-            if urlsplit(self.path).path != "/articles":
-                raise _Reject(HTTPStatus.NOT_FOUND, "not found", close=True)
-            if service.limiter and not service.limiter.allow(self.client_address[0]):
-                raise _Reject(HTTPStatus.TOO_MANY_REQUESTS, "rate limit exceeded", {"Retry-After": "1"}, close=True)
-            self._authorize(service.config.token)
-            raw = self._parse(self._read_body(service.config.max_body_bytes))
-            produced = service.accept(raw)
-        except _Reject as reject:
-            service.count_rejected(reject.status)
-            self._send(reject.status, {"error": reject.message}, reject.headers, close=reject.close)
-        except BadRequestError as error:
-            service.count_rejected(HTTPStatus.BAD_REQUEST)
-            self._send(HTTPStatus.BAD_REQUEST, {"error": str(error)})
-        except DeliveryError:
-            self._send(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "broker unavailable, retry later"},
-                       {"Retry-After": "5"})
-        else:
-            if produced:
-                self._send(HTTPStatus.ACCEPTED, {"id": raw.id, "status": "accepted"})
-            else:
-                self._send(HTTPStatus.OK, {"id": raw.id, "status": "duplicate"})
-
-    def do_PUT(self) -> None:
-        self._send(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "method not allowed"}, {"Allow": "GET, POST"},
-                   close=True)
-
-    do_DELETE = do_PATCH = do_PUT
-
-    def _authorize(self, token: str | None) -> None:
-        if token is None:
-            return
-        scheme, _, given = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-            raise _Reject(HTTPStatus.UNAUTHORIZED, "missing or invalid bearer token",
-                          {"WWW-Authenticate": 'Bearer realm="presspipe"'}, close=True)
-
-    def _read_body(self, limit: int) -> bytes:
-        declared = self.headers.get("Content-Length")
-        if declared is None:
-            raise _Reject(HTTPStatus.LENGTH_REQUIRED, "Content-Length required", close=True)
-        if not declared.strip().isdigit():
-            raise _Reject(HTTPStatus.BAD_REQUEST, "invalid Content-Length", close=True)
-        length = int(declared)
-        if length > limit:
-            raise _Reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over the limit of {limit} bytes", close=True)
-        body = self.rfile.read(length)
-        if len(body) != length:
-            raise _Reject(HTTPStatus.BAD_REQUEST, "body shorter than Content-Length", close=True)
-        return body
-
-    def _parse(self, body: bytes) -> RawArticle:
-        content_type = self.headers.get("Content-Type") or ""
-        media = content_type.split(";")[0].strip().lower()
-        if media == "application/json":
-            return parse_json_article(body)
-        if media in ("text/html", "application/xhtml+xml"):
-            return parse_html_article(body, content_type, self.headers.get("X-Article-URL"))
-        raise _Reject(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json or text/html")
-
-    def _send(self, status: HTTPStatus, document: dict, headers: Mapping[str, str] | None = None,
-              close: bool = False) -> None:
-        payload = json.dumps(document).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Cache-Control", "no-store")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class PushServer(ThreadingHTTPServer):
-    """Threads are not daemons and ``block_on_close`` holds: ``server_close`` waits for requests in flight."""
-
-    daemon_threads = False
-    block_on_close = True
-    allow_reuse_address = True
-
-    def __init__(self, service: PushService):
-        self.service = service
-        super().__init__((service.config.host, service.config.port), PushRequestHandler)
-
-    @property
-    def address(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        """Stop serving and wait for requests in flight; safe to call from a signal handler's helper thread."""
-        self.shutdown()
-        self.server_close()

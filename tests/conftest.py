@@ -1,8 +1,9 @@
-"""Shared fixtures: the embedded Kafka-protocol broker (one per test session, on a free port), unique topics,
-and the ``shared`` data folder that CI places beside the repository."""
+"""Shared fixtures: the session's Kafka broker (Apache Kafka by default, Tansu on request; one per session, on free
+ports), unique topics, and the ``shared`` data folder that CI places beside the repository."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import uuid
@@ -27,17 +28,64 @@ def seeds_dir(shared_dir: Path) -> Path:
     return shared_dir / "seeds"
 
 
-@pytest.fixture(scope="session")
-def kafka_broker(tmp_path_factory):
-    """The embedded broker for the whole session; PRESSPIPE_TEST_BOOTSTRAP_SERVERS points tests at another one."""
-    external = os.environ.get("PRESSPIPE_TEST_BOOTSTRAP_SERVERS")
-    if external:
-        yield external
-        return
-    from presspipe.broker import running_broker
+TEST_BROKER_ENV = "PRESSPIPE_TEST_BROKER"
+EXTERNAL_BROKER_ENV = "PRESSPIPE_TEST_BOOTSTRAP_SERVERS"
 
-    with running_broker(log_path=tmp_path_factory.mktemp("broker") / "broker.log") as handle:
-        yield handle.bootstrap_servers
+
+def requested_engine() -> str:
+    """The engine the session broker runs: Apache Kafka unless PRESSPIPE_TEST_BROKER=tansu. No silent fallback: a
+    machine without Java fails loudly here rather than passing on the stand-in."""
+    engine = os.environ.get(TEST_BROKER_ENV, "kafka")
+    if engine not in ("kafka", "tansu"):
+        raise pytest.UsageError(f"{TEST_BROKER_ENV}={engine!r}: choose kafka or tansu")
+    return engine
+
+
+class BrokerPool:
+    """Brokers of this session, at most one per engine, started on first use and stopped at the session's end:
+    the session broker and the contract suite's second engine share it, so each engine starts once."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self._stack = contextlib.ExitStack()
+        self._brokers: dict[str, str] = {}
+
+    def bootstrap_servers(self, engine: str) -> str:
+        if engine not in self._brokers:
+            from presspipe.broker import EngineUnavailableError, running_broker
+
+            try:
+                handle = self._stack.enter_context(running_broker(
+                    engine=engine, data_dir=self.workdir / "kafka" if engine == "kafka" else None,
+                    log_path=self.workdir / f"{engine}.log"))
+            except EngineUnavailableError as error:
+                raise RuntimeError(f"{error}. The tests run against Apache Kafka by default; "
+                                   f"{TEST_BROKER_ENV}=tansu runs them on the in-memory Tansu instead") from error
+            self._brokers[engine] = handle.bootstrap_servers
+        return self._brokers[engine]
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture(scope="session")
+def broker_pool(tmp_path_factory):
+    pool = BrokerPool(tmp_path_factory.mktemp("brokers"))
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def broker_engine() -> str:
+    """What the session broker is (``kafka`` or ``tansu``; for an external broker, what PRESSPIPE_TEST_BROKER says)."""
+    return requested_engine()
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(broker_pool, broker_engine):
+    """The session broker: Apache Kafka (PRESSPIPE_TEST_BROKER=tansu: Tansu); PRESSPIPE_TEST_BOOTSTRAP_SERVERS points
+    the tests at a broker of your own instead."""
+    return os.environ.get(EXTERNAL_BROKER_ENV) or broker_pool.bootstrap_servers(broker_engine)
 
 
 @pytest.fixture(scope="session")

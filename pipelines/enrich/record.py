@@ -247,6 +247,7 @@ def assemble_article(
         paragraphs=cleaned.paragraphs,
         language=detected.language,
         language_confidence=detected.confidence,
+        language_source=detected.source,
         declared_language=declared,
         published_at=extracted.published_at or (hints.published_at if hints else None),
         fetched_at=raw.fetched_at,

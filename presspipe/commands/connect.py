@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     files = sources.add_parser("files", help=".html .htm .html.gz .txt .jsonl files and folders")
     files.add_argument("paths", nargs="+", type=Path)
     files.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES)
+    files.add_argument("--follow-symlinks", action="store_true",
+                       help="follow symbolic links inside the given folders (still only to files inside them)")
     files.set_defaults(func=run_files)
 
     feed = sources.add_parser("feed", help="RSS/Atom feeds: fetch the page of every new entry")
@@ -64,14 +66,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_state_flag(warc, "warc")
     warc.set_defaults(func=run_warc)
 
-    http = sources.add_parser("http", help="an HTTP push endpoint: POST /articles, GET /healthz")
+    http = sources.add_parser("http", help="an HTTP push endpoint: POST /articles, GET /healthz and /readyz")
     http.add_argument("--port", type=int, required=True)
     http.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     http.add_argument("--token-file", type=Path, help="require 'Authorization: Bearer <token in this file>'")
-    http.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024)
+    http.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024,
+                      help="largest request body (inflated, for gzip bodies); must fit in --max-record-bytes")
+    http.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
+                      help="the producer's max request size; keep it at or below the topic's max.message.bytes")
     http.add_argument("--rate-limit", type=_rate, metavar="N/s", help="requests per second per client (e.g. 5/s)")
     http.add_argument("--ack-timeout", type=float, default=15.0,
-                      help="seconds to wait for the broker before answering 503")
+                      help="seconds to wait for the broker before answering 503 (outcome unknown, safe to retry)")
+    http.add_argument("--header-timeout", type=float, default=10.0,
+                      help="seconds a connection may take to send a complete request head")
+    http.add_argument("--body-timeout", type=float, default=30.0, help="seconds for the whole request body")
+    http.add_argument("--max-connections", type=int, default=1024, help="open connections at most (more: 503)")
+    http.add_argument("--backlog", type=int, default=1024, help="listen queue of connections not yet accepted")
+    http.add_argument("--shutdown-timeout", type=float, default=10.0,
+                      help="on SIGTERM, seconds requests in flight get to finish before they are cut off")
     _add_state_flag(http, "http")
     http.set_defaults(func=run_http)
 
@@ -153,7 +165,8 @@ def _print_report(report) -> None:
 def run_files(args: argparse.Namespace) -> int:
     from presspipe.connectors.files import FileLimits, FilesConnector
 
-    return produce(args, FilesConnector(args.paths, FileLimits(max_file_bytes=args.max_file_bytes)))
+    return produce(args, FilesConnector(args.paths, FileLimits(max_file_bytes=args.max_file_bytes),
+                                        follow_symlinks=args.follow_symlinks))
 
 
 def run_feed(args: argparse.Namespace) -> int:
@@ -212,40 +225,50 @@ def run_warc(args: argparse.Namespace) -> int:
 
 def run_http(args: argparse.Namespace) -> int:
     push = import_for("connect http", "presspipe.connectors.push", "connectors")
-    PushConfig, PushServer, PushService, read_token_file = (push.PushConfig, push.PushServer, push.PushService,
-                                                            push.read_token_file)
+    PushProducer = import_for("connect http", "presspipe.connectors.push_producer", "connectors").PushProducer
+    PushServer = import_for("connect http", "presspipe.connectors.push_server", "connectors").PushServer
     from presspipe.connectors.base import ConnectorError, Progress
 
     try:
-        token = read_token_file(args.token_file) if args.token_file else None
+        token = push.read_token_file(args.token_file) if args.token_file else None
     except (OSError, ValueError) as error:
         print(f"presspipe connect http: cannot read the token file: {error}", file=sys.stderr)
         return 2
-    config = PushConfig(host=args.host, port=args.port, token=token, max_body_bytes=args.max_body_bytes,
-                        rate_limit_per_s=args.rate_limit, ack_timeout_s=args.ack_timeout)
+    try:
+        config = push.PushConfig(
+            host=args.host, port=args.port, token=token, max_body_bytes=args.max_body_bytes,
+            max_record_bytes=args.max_record_bytes, rate_limit_per_s=args.rate_limit, ack_timeout_s=args.ack_timeout,
+            header_timeout_s=args.header_timeout, body_timeout_s=args.body_timeout,
+            max_connections=args.max_connections, backlog=args.backlog, shutdown_timeout_s=args.shutdown_timeout)
+    except push.PushConfigError as error:
+        print(f"presspipe connect http: {error}", file=sys.stderr)
+        return 2
+    producer = PushProducer(kafka_settings(args), topics_of(args).raw, max_record_bytes=config.max_record_bytes,
+                            ack_timeout_s=config.ack_timeout_s)
     try:
         state = _open_state(args, "http")
-        # A send must never block a request thread past the answer deadline (kafka-python's default is 60 s).
-        producer = _producer(args, delivery_timeout_s=config.ack_timeout_s,
-                             producer_options={"max_block_ms": int(config.ack_timeout_s * 1000)})
+        producer.connect()
     except (StateError, ConnectorError) as error:
         print(f"presspipe connect http: {error}", file=sys.stderr)
         return 1
-    service = PushService(config, producer, state, progress=Progress("http"))
+    service = push.PushService(config, producer, state, progress=Progress("http"))
+    server = PushServer(service, producer)
     try:
-        server = PushServer(service)
+        server.start()
     except OSError as error:
         print(f"presspipe connect http: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         producer.close()
         state.close()
         return 1
-    print(f"listening on {server.address} (POST /articles, GET /healthz)", flush=True)
-    with _stop_on_signals(lambda: threading.Thread(target=server.shutdown, daemon=True).start()):
+    print(f"listening on {server.address} (POST /articles, GET /healthz, GET /readyz)", flush=True)
+    stop = threading.Event()
+    with _stop_on_signals(stop.set):
         try:
-            server.serve_forever()
+            while not stop.wait(1.0):
+                pass
         finally:
-            server.server_close()  # waits for requests in flight
-            producer.close()
+            server.stop()  # requests in flight get --shutdown-timeout to finish
+            producer.close(timeout_s=config.shutdown_timeout_s)
             state.close()
     _print_report(service.report)
     return 0

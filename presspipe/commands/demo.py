@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--output-dir", type=Path, default=Path("presspipe-output"),
                         help="where the run's Avro files go (a timestamped folder inside it)")
     parser.add_argument("--samples", type=Path, default=None, help="articles to use instead of the bundled samples")
+    parser.add_argument("--engine", choices=("kafka", "tansu"), default=None,
+                        help="the demo's broker: Apache Kafka (temporary data dir) or the in-memory Tansu (no JVM); "
+                             "default: kafka when Java 17+ is found, else tansu")
     parser.set_defaults(func=run)
 
 
@@ -28,7 +31,7 @@ def bundled_samples() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from presspipe.broker import BrokerError, running_broker
+    from presspipe.broker import BrokerError, apache_kafka, default_engine, running_broker
     from presspipe.connectors.base import RawArticleProducer, run_connector
     from presspipe.connectors.files import FilesConnector
     from presspipe.pipelines import ingest
@@ -37,9 +40,16 @@ def run(args: argparse.Namespace) -> int:
     samples = args.samples or bundled_samples()
     out_dir = (args.output_dir / datetime.now(timezone.utc).strftime("demo-%Y%m%dT%H%M%SZ")).resolve()
     topics = Topics()
+    engine = args.engine
+    if engine is None:
+        # The rule of `presspipe broker start`: the demo runs on what production runs when this machine can.
+        engine, reason = default_engine()
+        if reason:
+            print(f"using Tansu, the in-memory broker without a JVM: {reason}")
+    kind = f"Apache Kafka {apache_kafka.kafka_version()}, temporary data" if engine == "kafka" else "Tansu, in memory"
     try:
-        with running_broker() as broker:
-            print(f"embedded broker on {broker.bootstrap_servers} (in memory; stopped when the demo ends)")
+        with running_broker(engine=engine) as broker:
+            print(f"embedded broker on {broker.bootstrap_servers} ({kind}; stopped when the demo ends)")
             settings = KafkaSettings.from_env(broker.bootstrap_servers)
             create_topics(settings, [topics.raw, topics.articles, topics.dlq], partitions=2)
             producer = RawArticleProducer(settings, topics.raw)

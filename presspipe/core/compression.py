@@ -34,22 +34,34 @@ def is_gzip(data: bytes) -> bool:
 
 
 def gunzip_capped(data: bytes, limit: int) -> bytes:
-    """Inflate one gzip member of ``data``.
+    """Inflate every gzip member of ``data`` (RFC 1952 §2.2: a gzip file is a series of members, which is what
+    ``cat a.gz b.gz`` and parallel compressors write), at most ``limit`` bytes in total across the members.
+
+    Zero bytes after the last member are padding and ignored (as gzip(1) and Python's gzip module do); any other
+    trailing bytes are corruption, never silently dropped.
 
     Raises:
-        InflateLimitError: more than ``limit`` bytes would come out.
-        CorruptGzipError: the data is not valid gzip or ends early.
+        InflateLimitError: more than ``limit`` bytes would come out (the members together).
+        CorruptGzipError: the data is not valid gzip, a member ends early, or non-gzip bytes follow a member.
     """
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        output = decompressor.decompress(data, limit + 1)
-    except zlib.error as error:
-        raise CorruptGzipError(f"broken gzip data: {error}") from error
-    if len(output) > limit or decompressor.unconsumed_tail:
-        raise InflateLimitError(limit, len(output))
-    if not decompressor.eof:
-        raise CorruptGzipError("truncated gzip data")
-    return output
+    output = bytearray()
+    remaining = data
+    while True:
+        decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            # max_length >= 1 always (len(output) <= limit here): 0 would mean "unlimited" to zlib.
+            output += decompressor.decompress(remaining, limit - len(output) + 1)
+        except zlib.error as error:
+            raise CorruptGzipError(f"broken gzip data: {error}") from error
+        if len(output) > limit or decompressor.unconsumed_tail:
+            raise InflateLimitError(limit, len(output))
+        if not decompressor.eof:
+            raise CorruptGzipError("truncated gzip data")
+        remaining = decompressor.unused_data.lstrip(b"\0")
+        if not remaining:
+            return bytes(output)
+        if not is_gzip(remaining):
+            raise CorruptGzipError(f"{len(remaining)} bytes of non-gzip data after a gzip member")
 
 
 def gzip_member_intact(stream: BinaryIO, offset: int) -> bool:

@@ -127,11 +127,26 @@ def test_committed_offsets_resume_where_the_last_run_ended(kafka_settings, topic
     assert sum(first.committed.values()) == 4 and sum(second.committed.values()) == 6
 
 
-def test_cli_demo_runs_and_stops_everything(tmp_path, monkeypatch):
+@pytest.mark.slow
+@pytest.mark.parametrize("java", [True, False], ids=["with-java", "without-java"])
+def test_cli_demo_runs_and_stops_everything(tmp_path, monkeypatch, capsys, java):
+    """With Java the demo runs on Apache Kafka; without it, on Tansu, saying why (and starting no JVM)."""
+    from presspipe.broker import apache_kafka
     from presspipe.cli import main
 
     monkeypatch.chdir(tmp_path)
+    if not java:
+        monkeypatch.setattr(apache_kafka, "find_java", lambda: None)
+        monkeypatch.setattr(apache_kafka, "prepare", lambda *args, **kwargs: pytest.fail("the demo started Kafka"))
+    elif apache_kafka.unavailable_reason():
+        pytest.skip(f"Apache Kafka cannot run here: {apache_kafka.unavailable_reason()}")
     assert main(["demo", "--output-dir", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    if java:
+        assert "(Apache Kafka 4." in printed and "using Tansu" not in printed
+    else:
+        assert "using Tansu, the in-memory broker without a JVM: no Java found" in printed
+        assert "(Tansu, in memory;" in printed
     output = next((tmp_path / "out").iterdir())
     articles = read_avro_dir(output, "articles")
     assert {a["language"] for a in articles} >= {"hi", "en", "fr"}

@@ -82,12 +82,15 @@ def dependency_view(target: Path, hidden_modules: set[str], hidden_distributions
     """A folder of links to the test environment's installed packages, less presspipe and the extras: to the fresh
     environment those are simply not installed (``find_spec`` answers None, ``import`` raises)."""
     target.mkdir()
+    linked_distributions = set()  # the first site-packages folder on sys.path that has a distribution wins
     for folder in [entry for entry in sys.path if entry.endswith("site-packages") and Path(entry).is_dir()]:
         for entry in Path(folder).iterdir():
             name = entry.name
             if name.endswith((".dist-info", ".egg-info")):
-                if _normalise(name.split("-")[0]) in hidden_distributions | {"presspipe"}:
+                distribution = _normalise(name.split("-")[0])
+                if distribution in hidden_distributions | {"presspipe"} | linked_distributions:
                     continue
+                linked_distributions.add(distribution)
             elif name.split(".")[0] in hidden_modules | {"presspipe"} or name.startswith("__editable__") \
                     or name.endswith(".pth") or (target / name).exists():
                 continue
@@ -128,6 +131,7 @@ def test_wheel_has_one_top_level_package_with_its_data(wheel):
     assert "presspipe/schemas/article.avsc" in names
     assert any(name.startswith("presspipe/schemas/history/article/") for name in names)
     assert "presspipe/samples/hi-chunav-aayog.html" in names
+    assert {"presspipe/broker/kafka-dist/pom.xml", "presspipe/broker/kafka-dist/log4j2.xml"} <= set(names)
     assert any(name.startswith("presspipe/pipelines/enrich/entities/models/hi_ner/") for name in names)
     assert "presspipe/pipelines/ingest.py" in names and "presspipe/connectors/files.py" in names
 

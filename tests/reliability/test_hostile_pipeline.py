@@ -13,7 +13,7 @@ from presspipe.pipelines import ingest
 from presspipe.pipelines.options import DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES
 from presspipe.schemas import Article, DeadLetter
 from tests.reliability.hostile import ENGLISH, Case, article_page, cases, encoded, raw
-from tests.support.kafka import consume_all, read_avro_dir
+from tests.support.kafka import consume_all, read_avro_dir, with_large_raw_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,6 +38,7 @@ def test_poison_records_in_one_run(kafka_settings, topics, tmp_path):
     good = [Case(f"good-{i}", encoded(article_page([f"Story {i}. {ENGLISH}"]).encode(), name=f"good-{i}"))
             for i in range(3)]
     all_cases += good
+    topics = with_large_raw_topic(kafka_settings, topics)
     produce_large(kafka_settings, topics.raw, [(case.key, case.value, case.headers) for case in all_cases])
 
     summary = ingest.run(["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw_topic", topics.raw,

@@ -7,16 +7,12 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 from contextlib import contextmanager
 
 import httpx
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from presspipe.connectors.base import RawArticleProducer
-from presspipe.connectors.push import PushConfig, PushServer, PushService
-from presspipe.connectors.state import ConnectorState
 from presspipe.pipelines import ingest
 from presspipe.pipelines.io import kafka as kafka_io
 from presspipe.pipelines.options import IngestConfig
@@ -116,16 +112,10 @@ def test_no_secret_in_logs_summaries_or_output_of_a_real_run(kafka_settings, top
 
 @contextmanager
 def push_endpoint(settings, topic, tmp_path, **config):
-    producer = RawArticleProducer(settings, topic, delivery_timeout_s=15)
-    with ConnectorState(tmp_path / "push.sqlite") as state:
-        server = PushServer(PushService(PushConfig(port=0, **config), producer, state))
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            producer.close()
+    from tests.integration.connectors.push_support import push_endpoint as real_endpoint
+
+    with real_endpoint(settings, topic, tmp_path / "push.sqlite", **config) as (server, _):
+        yield server
 
 
 @pytest.mark.integration
@@ -176,3 +166,44 @@ def test_push_rate_limit_is_per_client(kafka_settings, topics, tmp_path):
         statuses = [client.post("/articles", json={"url": f"https://x.test/{i}", "text": ENGLISH}).status_code
                     for i in range(10)]
     assert statuses[:2] == [202, 202] and statuses.count(429) >= 5, statuses
+
+
+@pytest.mark.integration
+def test_push_token_in_the_query_string_and_control_characters_never_reach_the_log(kafka_settings, topics, tmp_path,
+                                                                                   caplog):
+    """The access log names the path without its query (where careless clients put tokens), escapes control
+    characters, and a client reset leaves no traceback."""
+    caplog.set_level(logging.DEBUG)
+    token = "query-token-" + SECRET
+    with push_endpoint(kafka_settings, topics.raw, tmp_path, token=token) as server:
+        with httpx.Client(base_url=server.address, timeout=20) as client:
+            assert client.post(f"/articles?token={token}", json={"url": "https://x.test/q", "text": ENGLISH},
+                               headers={"Authorization": f"Bearer {token}"}).status_code == 202
+            assert client.get(f"/healthz?access_token={token}&x=%1b%5b2J").status_code == 200
+        for request in (b"GET /a\x1b[2Jb HTTP/1.1\r\n\r\n",
+                        b"GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: evil\x1b[2J\x07agent\r\n"
+                        b"Connection: close\r\n\r\n",
+                        # C1 controls pass the parser as UTF-8 text (U+009B is a terminal's CSI, U+0085 a newline)
+                        b"GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: evil\xc2\x9b2J\xc2\x85agent\r\n"
+                        b"Connection: close\r\n\r\n"):
+            with socket.create_connection(server.server_address, timeout=10) as sock:
+                sock.sendall(request)
+                sock.recv(1000)
+        sock = socket.create_connection(server.server_address, timeout=10)
+        sock.sendall(b"POST /articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: "
+                     b"Bearer " + token.encode() + b"\r\nContent-Length: 900\r\n\r\n{")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.close()  # a reset, not a close
+        import time
+
+        time.sleep(0.5)
+    access = [record for record in caplog.records if record.name == "presspipe.connectors.push.access"]
+    assert any(record.getMessage() == "POST /articles?<query removed> 202" for record in access), \
+        [record.getMessage() for record in access]
+    server_side = [record for record in caplog.records  # the test's own HTTP client logs its URLs: not ours
+                   if record.name.split(".")[0] in ("presspipe", "aiohttp", "asyncio", "kafka")]
+    text = "\n".join(f"{record.getMessage()} {vars(record)}" for record in server_side)
+    assert token not in text and SECRET not in text
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text and "\x85" not in text
+    assert any("evil\\x9b2J\\x85agent" in str(getattr(record, "user_agent", "")) for record in access)
+    assert not any(record.exc_info for record in server_side), [r.getMessage() for r in server_side if r.exc_info]

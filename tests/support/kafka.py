@@ -51,3 +51,24 @@ def read_avro_dir(directory: Path, name: str) -> list[dict]:
         with open(path, "rb") as stream:
             records.extend(fastavro.reader(stream))
     return records
+
+
+LARGE_RECORD_BYTES = 32 * 1024 * 1024
+
+
+def with_large_raw_topic(settings: KafkaSettings, topics, max_bytes: int = LARGE_RECORD_BYTES):
+    """``topics`` with a fresh raw topic that accepts records up to ``max_bytes``: Kafka's default limit is 1 MB
+    (``message.max.bytes``), so a test of oversized raw records raises it on that topic alone, as a cluster operator
+    would; the articles and dead-letter topics keep the default limit the pipeline must respect."""
+    from dataclasses import replace
+
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+
+    raw = f"{topics.raw}.large"
+    admin = KafkaAdminClient(**settings.client_kwargs())
+    try:
+        admin.create_topics([NewTopic(raw, 4, 1, topic_configs={"max.message.bytes": str(max_bytes)})])
+    finally:
+        admin.close()
+    return replace(topics, raw=raw)
