@@ -42,8 +42,7 @@ from statistics import mean
 
 import trafilatura
 
-from presspipe.pipelines.enrich.errors import EnrichmentError
-from presspipe.pipelines.enrich.normalize import normalize_paragraph
+from benchmarks import language_quality
 from presspipe.pipelines.enrich.boilerplate import (
     BoilerplateSettings,
     article_fingerprints,
@@ -52,6 +51,8 @@ from presspipe.pipelines.enrich.boilerplate import (
     remove_boilerplate,
     site_of,
 )
+from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.normalize import normalize_paragraph
 from presspipe.pipelines.enrich.record import (
     EnrichSettings,
     Provenance,
