@@ -187,3 +187,17 @@ def test_a_wire_dateline_block_fills_the_dateline_and_the_story_stays():
     short = "MADRID, EFE – El Gobierno aprobó hoy"
     kept = clean_document(ExtractedDocument(paragraphs=(short, PROSE[0])), EnrichSettings())
     assert kept.paragraphs[0] == short  # a short story opening is not furniture
+
+
+@pytest.mark.parametrize("paragraph, repeat", [
+    ("Port strike ends after workers accept new pay deal", True),
+    ("Harbour Port strike ends after workers accept new pay deal", True),  # kicker before the headline
+    ("Port strike ends after workers accept new pay deal - Business", True),
+    ("Port strike ends after workers accept new pay deal, the union said on Friday after a long meeting.", False),
+    ("Port strike ends quickly in the north", False),
+])
+def test_title_repeat_with_kicker(paragraph, repeat):
+    title = "Port strike ends after workers accept new pay deal"
+    extracted = ExtractedDocument(paragraphs=(paragraph, PROSE[0], PROSE[1]), title=title)
+    cleaned = clean_document(extracted, EnrichSettings())
+    assert (paragraph not in cleaned.paragraphs) == repeat
