@@ -543,11 +543,30 @@ def is_edge_furniture(paragraph: str) -> bool:
     return len(words) <= _MAX_FRAGMENT_WORDS
 
 
+# The contribution credit that closes a story ("With files from The Associated Press", "Mit Agenturmaterial",
+# "MDR (dst)"): tested only at the end of the body, on short lines.
+_AGENCY = r"(?:dpa|afp|ap|apa|sda|epd|kna|efe|ansa|reuters|associated\s+press|the\s+canadian\s+press|kyodo|xinhua)"
+_CONTRIBUTION_LINE = regex.compile(
+    r"contributed\s+to\s+this\s+(?:report|story|article)|^[—–-]?\s*(?:with\s+(?:files|reporting)\s+(?:from|by)"
+    r"|additional\s+reporting\s+by|mit\s+(?:agentur)?material\s+(?:von|der)|^mit\s+agenturmaterial"
+    r"|mit\s+informationen\s+(?:von|der)|con\s+información\s+de|avec\s+(?:l'|l’)?(?:afp|agences))"
+    r"|^\(?" + _AGENCY + r"(?:\s*[/,]\s*" + _AGENCY + r")*\)?\.?$"
+    r"|^[\p{Lu}\p{N}]{2,12}\s*\([\p{L} ,.]{2,40}\)\.?$",  # OUTLET (initials or names)
+    regex.I | regex.V1,
+)
+_MAX_CONTRIBUTION_CHARS = 160
+
+
+def is_closing_credit(paragraph: str) -> bool:
+    """A short contribution or agency credit line (end of the body only)."""
+    return len(paragraph) <= _MAX_CONTRIBUTION_CHARS and _CONTRIBUTION_LINE.search(paragraph) is not None
+
+
 def trim_edge_furniture(paragraphs: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Drop furniture paragraphs at the start and end only; the middle of an article is never touched."""
     start, end = 0, len(paragraphs)
     while start < end and is_edge_furniture(paragraphs[start]):
         start += 1
-    while end > start and is_edge_furniture(paragraphs[end - 1]):
+    while end > start and (is_edge_furniture(paragraphs[end - 1]) or is_closing_credit(paragraphs[end - 1])):
         end -= 1
     return tuple(paragraphs[start:end])
