@@ -1,18 +1,24 @@
-"""Removal of photo captions and related-article links, in the HTML tree and in the extracted paragraphs.
+"""Removal of photo captions, related-article links and page furniture, in the HTML tree and in the paragraphs.
 
 Two passes, because captions and related links reach us in two shapes:
 
-* :func:`prune_tree` works on the parsed HTML before trafilatura sees it: ``<figcaption>``, caption/credit elements
-  of common CMSs (WordPress ``wp-caption-text``, the ``image_caption`` table cells of Vietnamese CMSs, ``caption``,
-  ``credit``, ``legende`` classes) and related-news boxes found by class/id. Guards keep large or text-heavy
-  containers (a whole article body whose class happens to contain "related") out of reach.
+* :func:`find_prune_targets` works on the parsed HTML: ``<figcaption>``, caption/credit elements of common CMSs
+  (WordPress ``wp-caption-text``, the ``image_caption`` table cells of Vietnamese CMSs, ``caption``, ``credit``,
+  ``legende`` classes), related-news boxes found by class/id, link-only navigation blocks, and — by structure, in any
+  language — headline-link lists (two or more links making at least 80% of a block's words) together with the short
+  heading that introduces them. Guards keep large or text-heavy containers out of reach. The targets are not removed
+  before extraction: :func:`prune_extracted` removes their text from what trafilatura chose on the unpruned page
+  (removing them first changes trafilatura's choice of the article container; see :mod:`.extract`).
 * :func:`clean_paragraphs` works on paragraphs (from any input, including scraped plain text): image file-name
-  lines, caption lines that end in a photo credit in any script, inline "read also" lines, and the scraped
-  related-teaser runs at the end of an article (a headline repeated twice in a row, optionally followed by its
-  one-paragraph teaser).
+  lines, caption lines that end in a photo credit in any script, inline "read also" lines, subscriber/paywall lines
+  (short lines, a phrase list per language: the one class structure cannot tell), and the scraped related-teaser runs
+  at the end of an article (a headline repeated twice in a row, optionally followed by its one-paragraph teaser).
+  :func:`trim_edge_furniture` then drops bylines, date lines, copyright notices and closing contribution credits at
+  the edges of the body only.
 
 Invariant (property-tested): a paragraph is only dropped for a reason listed above, never for sharing words with a
-related headline; every dropped paragraph is counted as a caption or as part of exactly one related block.
+related headline; every dropped paragraph is counted as a caption, as part of exactly one related block, or as a
+subscriber line. Repetition across a site's articles is :mod:`.boilerplate`'s business, not this module's.
 """
 
 from __future__ import annotations

@@ -201,3 +201,15 @@ def test_title_repeat_with_kicker(paragraph, repeat):
     extracted = ExtractedDocument(paragraphs=(paragraph, PROSE[0], PROSE[1]), title=title)
     cleaned = clean_document(extracted, EnrichSettings())
     assert (paragraph not in cleaned.paragraphs) == repeat
+
+
+@pytest.mark.parametrize("line", ["With files from The Associated Press", "Mit Agenturmaterial.", "MDR (dst)",
+                                  "—Associated Press writer John Leicester in Paris contributed to this report.", "dpa/AFP"])
+def test_closing_credit_lines_go_at_the_end_only(line):
+    cleaned = clean_document(ExtractedDocument(paragraphs=(PROSE[0], line, PROSE[1], line)), EnrichSettings())
+    assert cleaned.paragraphs == (PROSE[0], line, PROSE[1])
+
+
+def test_a_closing_sentence_naming_an_agency_stays():
+    last = "The AP said the vote was close."
+    assert clean_document(ExtractedDocument(paragraphs=(PROSE[0], last)), EnrichSettings()).paragraphs == (PROSE[0], last)
