@@ -7,9 +7,11 @@ The flags are what users type (``presspipe run``, ``python -m presspipe.pipeline
 from __future__ import annotations
 
 import argparse
+import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -51,7 +53,8 @@ class PresspipeOptions(PipelineOptions):
                             help="start position (default: committed when --group is given, else earliest)")
         parser.add_argument("--offsets", action="append", default=[],
                             help="explicit start TOPIC:PARTITION:OFFSET, repeatable (bounded mode)")
-        parser.add_argument("--since", default=None, help="ISO-8601 time: start at the first record at or after it")
+        parser.add_argument("--since", default=None, help="ISO-8601 time: start at the first record at or after it "
+                                                          "(not with --group: a replay commits nothing)")
         parser.add_argument("--until", default=None, help="ISO-8601 time: stop before the first record at or after it")
         parser.add_argument("--output", action="append", default=[],
                             help="avro:DIR or kafka:TOPIC, repeatable (default: kafka:<articles topic>)")
@@ -74,6 +77,19 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--entity_list", "--entity-list", action="append", default=[], metavar="PATH",
                             help="JSON-lines watch-list, one {id, label, names: {LANG: [...]}} per line; its id "
                                  "becomes the entity's kb_id (repeatable; every worker must be able to read it)")
+        guard = parser.add_argument_group(
+            "dead-letter guard (a systematic failure -- a bug, a missing model -- dead-letters everything: the run "
+            "fails without committing instead)")
+        guard.add_argument("--max_dead_letter_share", "--max-dead-letter-share", type=float,
+                           default=DeadLetterGuard.max_share,
+                           help="a run fails, committing nothing, when more than this share of its records are dead "
+                                "letters of one stage and one error type (default %(default)s; 1 turns the guard "
+                                "off); checked per micro-batch in local streaming")
+        guard.add_argument("--dead_letter_guard_min_records", "--dead-letter-guard-min-records", type=int,
+                           default=DeadLetterGuard.min_records,
+                           help="runs (micro-batches) reading fewer records than this are never stopped by the "
+                                "guard: one poison record alone is a dead letter, not a systematic failure "
+                                "(default %(default)s)")
         limits = parser.add_argument_group("per-article limits (over a limit: a dead letter at stage 'limits' naming it)")
         limits.add_argument("--max_body_bytes", "--max-body-bytes", type=int, default=EnrichSettings.max_body_bytes,
                             help="raw body size")
@@ -101,6 +117,37 @@ class PresspipeOptions(PipelineOptions):
                             help="address-space limit of the extraction worker process in MB: a page that needs more "
                                  "becomes a 'limits' dead letter instead of endangering the pipeline process; 0: no "
                                  "limit (needs --extract_timeout_ms > 0, which starts the worker)")
+
+
+@dataclass(frozen=True)
+class DeadLetterGuard:
+    """When dead letters mean the pipeline is broken rather than the input.
+
+    One record in a thousand failing is input; every record failing at the same stage with the same error type is a
+    bug, a missing model or a broken dependency, and committing such a run would move the group past records that
+    were never processed. The guard fails a run (or micro-batch) that read at least ``min_records`` records when
+    more than ``max_share`` of them are dead letters of one (stage, error type). The default share, 0.9, still
+    catches a systematic failure in a batch that also holds some garbage of another kind; a share of 1 turns the
+    guard off (no share exceeds all records).
+    """
+
+    max_share: float = 0.9
+    min_records: int = 20
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_share <= 1:
+            raise ValueError(f"--max_dead_letter_share must be in (0, 1], got {self.max_share}")
+        if self.min_records < 1:
+            raise ValueError(f"--dead_letter_guard_min_records must be at least 1, got {self.min_records}")
+
+    def tripped_by(self, read: int, dead_letters_by_cause: dict[str, int]) -> tuple[str, int] | None:
+        """The (cause, count) that trips the guard for a run that read ``read`` records, or None."""
+        if read < self.min_records:
+            return None
+        for cause, count in sorted(dead_letters_by_cause.items(), key=lambda item: -item[1]):
+            if count > self.max_share * read:
+                return cause, count
+        return None
 
 
 @dataclass(frozen=True)
@@ -138,6 +185,7 @@ class IngestConfig:
     progress_s: float = 0.0
     entity_models: tuple[tuple[str, str | None], ...] = ()  # (language, model or None: gazetteer only)
     entity_lists: tuple[str, ...] = ()
+    dead_letter_guard: DeadLetterGuard = field(default_factory=DeadLetterGuard)
     boilerplate: BoilerplateSettings | None = field(default_factory=BoilerplateSettings)  # None: off
 
     def entity_config(self):
@@ -162,6 +210,13 @@ class IngestConfig:
         except ValueError as error:
             raise ConfigError(str(error)) from error
         outputs = tuple(Output.parse(text) for text in flags.output) or (Output("kafka", topics.articles),)
+        repeated = sorted({f"{output.kind}:{output.target}" for output in outputs if outputs.count(output) > 1})
+        if repeated:
+            raise ConfigError(f"--output given twice for {', '.join(repeated)}: its sinks would overwrite each other")
+        try:
+            guard = DeadLetterGuard(flags.max_dead_letter_share, flags.dead_letter_guard_min_records)
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
         if flags.chunk_records < 1:
             raise ConfigError("--chunk_records must be at least 1")
         if flags.progress_s < 0:
@@ -190,6 +245,7 @@ class IngestConfig:
             progress_s=flags.progress_s,
             entity_models=tuple(parse_entity_model(text) for text in flags.entity_model),
             entity_lists=tuple(check_entity_list(path) for path in flags.entity_list),
+            dead_letter_guard=guard,
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
@@ -210,6 +266,53 @@ def _boilerplate_settings(min_articles: int) -> BoilerplateSettings | None:
         return BoilerplateSettings(min_articles=min_articles)
     except ValueError as error:
         raise ConfigError(f"--boilerplate_min_articles: {error}") from error
+
+
+def check_flags(argv: Sequence[str]) -> None:
+    """Refuse a flag that neither presspipe nor Beam defines (a ConfigError, exit code 2).
+
+    Beam drops a flag it does not know with a warning, so ``--ouput avro:out/`` would silently write to the default
+    topic. Known means registered in Beam's option registry -- every ``PipelineOptions`` subclass imported by now,
+    presspipe's included -- parsed the way Beam parses them (``_BeamArgumentParser``, no abbreviations).
+    """
+    from apache_beam.options.pipeline_options import _BeamArgumentParser
+
+    _import_runner_options(argv)
+    parser = _BeamArgumentParser(allow_abbrev=False)
+    classes = {}
+    for cls in PipelineOptions.__subclasses__():
+        classes.setdefault(str(cls), cls)  # as Beam does: a class imported twice registers once
+    for cls in classes.values():
+        cls._add_argparse_args(parser)
+    _, unknown = parser.parse_known_args(list(argv))
+    flags = [text for text in unknown if text.startswith("-")]
+    if flags:
+        raise ConfigError("; ".join(_unknown_flag_message(text) for text in flags))
+    if unknown:
+        raise ConfigError(f"unexpected argument{'s' if len(unknown) > 1 else ''} {' '.join(unknown)!r} "
+                          "(every pipeline setting is a --flag)")
+
+
+def presspipe_flags() -> list[str]:
+    parser = argparse.ArgumentParser(add_help=False)
+    PresspipeOptions._add_argparse_args(parser)
+    return [option for action in parser._actions for option in action.option_strings]
+
+
+def _unknown_flag_message(text: str) -> str:
+    name = text.split("=", 1)[0]
+    closest = difflib.get_close_matches(name, presspipe_flags(), n=1, cutoff=0.6)
+    hint = f"; did you mean {closest[0]}?" if closest else " (see --help; Beam's own flags are accepted too)"
+    return f"unknown flag {name}{hint}"
+
+
+def _import_runner_options(argv: Sequence[str]) -> None:
+    """Register the options of runners whose module Beam imports only when it creates the runner (Dask)."""
+    if any("dask" in text.lower() for text in argv):
+        try:
+            import apache_beam.runners.dask.dask_runner  # noqa: F401  (defines DaskOptions)
+        except ImportError:
+            pass  # resolve_runner names the missing extra
 
 
 def parse_entity_model(text: str) -> tuple[str, str | None]:
@@ -249,6 +352,16 @@ def _start_position(flags: PresspipeOptions) -> StartPosition:
               if given]
     if len(chosen) > 1:
         raise ConfigError(f"choose one start: {' and '.join(chosen)} were given")
+    window_start = next((name for name in chosen if name in ("--since", "--offsets")), None)
+    if window_start and flags.group:
+        # The run would commit the window's end for the group: every record between the group's committed offset
+        # and the window's start would be skipped without ever being read.
+        raise ConfigError(
+            f"{window_start} with --group would commit the end of the window for group {flags.group!r} and skip "
+            f"every record between the group's committed offsets and the window's start. A replay needs no group: "
+            f"drop --group. To move the group on purpose, set its offsets first (kafka-consumer-groups.sh --group "
+            f"{flags.group} --topic TOPIC --reset-offsets --to-datetime TIME|--to-offset N --execute), then run "
+            f"with --group {flags.group} alone: it starts at the offsets you set")
     try:
         if since:
             return StartPosition("since", since=since)

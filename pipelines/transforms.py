@@ -1,7 +1,8 @@
 """Thin Beam wrappers around the pure enrichment in ``pipelines/enrich/``, with dead-letter outputs.
 
 ``EnrichRecords`` turns raw-topic records into encoded articles (main output) and dead letters (tagged output).
-Every input yields exactly one of the two, which the run summary checks: read = written + dead-lettered.
+Every input yields exactly one of the two. The run checks it where it matters, at the sinks: read = durably
+written + durably dead-lettered (``presspipe.pipelines.ingest``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.utils.shared import Shared
 
 from presspipe.pipelines.enrich.decode import RawDecodeError, decode_raw_article
-from presspipe.pipelines.enrich.errors import EnrichmentError
+from presspipe.pipelines.enrich.errors import ENCODE_STAGE, UNEXPECTED_STAGE, EnrichmentError
 from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, enrich_article, extract_document
 from presspipe.pipelines.guard import ExtractionWorkerPool, GuardedExtractor, GuardSettings, WorkerStartError
 from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaRecord
@@ -31,6 +32,9 @@ from presspipe.schemas.records import utc_now
 log = logging.getLogger(__name__)
 
 DEAD_LETTERS = "dead_letters"
+#: What the enrichment step emitted; diagnostics only: a run balances against what its sinks made durable.
+ENRICHED_ARTICLES = "articles"
+ENRICHED_DEAD_LETTERS = "dead_letters"
 DEAD_LETTER_COUNTER_PREFIX = "dead_letters."
 LANGUAGE_COUNTER_PREFIX = "language."
 
@@ -91,8 +95,8 @@ class _EnrichFn(beam.DoFn):
         self.shared = shared
         self.progress_s = progress_s
         self.planned = planned
-        self._articles = Metrics.counter(METRICS_NAMESPACE, "articles")
-        self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
+        self._articles = Metrics.counter(METRICS_NAMESPACE, ENRICHED_ARTICLES)
+        self._dead_letters = Metrics.counter(METRICS_NAMESPACE, ENRICHED_DEAD_LETTERS)
 
     def _load_resources(self) -> _EnrichResources:
         started = time.monotonic()
@@ -136,10 +140,10 @@ class _EnrichFn(beam.DoFn):
         stage = "decode"
         try:
             raw = decode_raw_article(record.value, record.header_map())
-            stage = "enrich"
+            stage = UNEXPECTED_STAGE
             article = enrich_article(raw, provenance=Provenance(record.topic, record.partition, record.offset),
                                      settings=self.settings, tagger=self._tagger, extract=self._extract)
-            stage = "encode"
+            stage = ENCODE_STAGE
             encoded = EncodedArticle(article, article.encode())
         except (RawDecodeError, EnrichmentError, CodecError) as error:
             yield self._dead_letter(record, getattr(error, "stage", stage), error)

@@ -1,13 +1,19 @@
 """The failures of enrichment, one class per kind, each carrying the pipeline stage it happened in.
 
 The pipeline turns any :class:`EnrichmentError` into a dead letter whose ``stage`` is the error's ``stage``; anything
-else escaping :func:`presspipe.pipelines.enrich.record.enrich_article` is a bug. Stages are the fixed vocabulary in
-:data:`STAGES` so that dead-letter counts by stage stay comparable across releases.
+else escaping :func:`presspipe.pipelines.enrich.record.enrich_article` is a bug, dead-lettered at stage
+:data:`UNEXPECTED_STAGE`, and an article that cannot be encoded is dead-lettered at :data:`ENCODE_STAGE`. Stages are
+the fixed vocabulary in :data:`STAGES` -- every stage a dead letter can name, as the ``stage`` field's doc in
+``schemas/dead_letter.avsc`` lists them -- so that dead-letter counts by stage stay comparable across releases.
 """
 
 from __future__ import annotations
 
-STAGES = ("decode", "extract", "clean", "language", "entities", "limits")
+#: An exception that is no EnrichmentError escaped enrichment: a bug (logged with its traceback).
+UNEXPECTED_STAGE = "enrich"
+#: The enriched article could not be encoded with the article schema.
+ENCODE_STAGE = "encode"
+STAGES = ("decode", "extract", "clean", "language", "entities", "limits", UNEXPECTED_STAGE, ENCODE_STAGE)
 
 
 class EnrichmentError(Exception):

@@ -1,6 +1,8 @@
 """Avro file sinks: article and dead-letter records as Avro object container files (Beam's fastavro sink).
 
-Knows nothing of articles beyond the schema it is given: elements are Avro datums (dicts).
+Knows nothing of articles beyond the schema it is given: elements are Avro datums (dicts). Each sink counts the
+records it made durable under the counter name its caller gives it: the bounded sink by reading back the files Beam
+finalized, the windowed sink after each file's rename.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import zlib
 
 import apache_beam as beam
 from apache_beam.io.avroio import WriteToAvro
+from apache_beam.metrics import Metrics
 
+from presspipe.pipelines.io import METRICS_NAMESPACE
 from presspipe.schemas.codec import current_schema_json
 
 
@@ -19,34 +23,64 @@ class WriteDatumsToAvro(beam.PTransform):
 
     File names depend only on the directory, the name and the shard count, so a replay of the same range into the
     same directory overwrites its earlier output instead of adding a second copy.
+
+    The output is the final file names. With ``counter_name``, the records in those files (read back from the
+    finalized files: what is durable, not what was handed to the writer) are counted under that name.
     """
 
-    def __init__(self, directory: str, name: str, kind: str, num_shards: int = 0):
+    def __init__(self, directory: str, name: str, kind: str, num_shards: int = 0, counter_name: str | None = None):
         super().__init__()
         self.directory = directory
         self.name = name
         self.kind = kind
         self.num_shards = num_shards
+        self.counter_name = counter_name
 
     def expand(self, pcoll):
-        return pcoll | WriteToAvro(
+        files = pcoll | "Write" >> WriteToAvro(
             os.path.join(self.directory, self.name),
             schema=current_schema_json(self.kind),
             file_name_suffix=".avro",
             num_shards=self.num_shards,
             codec="deflate",
         )
+        if self.counter_name is None:
+            return files
+        return files | "CountDurable" >> beam.ParDo(_CountRecordsInFileFn(self.counter_name))
+
+
+class _CountRecordsInFileFn(beam.DoFn):
+    """Counts the records of each finalized Avro file (block headers carry the counts); passes the name on."""
+
+    def __init__(self, counter_name: str):
+        self._durable = Metrics.counter(METRICS_NAMESPACE, counter_name)
+
+    def process(self, path: str):
+        self._durable.inc(count_avro_records(path))
+        yield path
+
+
+def count_avro_records(path: str) -> int:
+    """Records in an Avro object container file on any Beam filesystem."""
+    import fastavro
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+        return sum(block.num_records for block in fastavro.block_reader(stream))
 
 
 class _WriteWindowFileFn(beam.DoFn):
     """Writes one file per (window, shard, pane), atomically (temporary name, then rename), then emits the tokens
     of the records in it: they are durable only once the rename happened."""
 
-    def __init__(self, directory: str, name: str, kind: str, sort_key):
+    def __init__(self, directory: str, name: str, kind: str, sort_key, counter_name: str | None = None):
         self.directory = directory
         self.name = name
         self.kind = kind
         self.sort_key = sort_key
+        self.counter_name = counter_name
+        self._durable = Metrics.counter(METRICS_NAMESPACE, counter_name) if counter_name else None
 
     def setup(self):
         import fastavro
@@ -66,6 +100,8 @@ class _WriteWindowFileFn(beam.DoFn):
         with FileSystems.create(temporary) as stream:
             fastavro.writer(stream, self._schema, [datum for datum, _ in elements], codec="deflate")
         FileSystems.rename([temporary], [final])
+        if self._durable is not None:
+            self._durable.inc(len(elements))
         for _, token in elements:
             yield token
 
@@ -87,8 +123,9 @@ class WriteWindowedAvro(beam.PTransform):
     """
 
     def __init__(self, directory: str, name: str, kind: str, window_s: int = 60, num_shards: int = 4,
-                 allowed_lateness_s: int = 7 * 24 * 3600, shard_field: str = "id"):
+                 allowed_lateness_s: int = 7 * 24 * 3600, shard_field: str = "id", counter_name: str | None = None):
         super().__init__()
+        self.counter_name = counter_name
         self.directory = directory
         self.name = name
         self.kind = kind
@@ -111,7 +148,7 @@ class WriteWindowedAvro(beam.PTransform):
                                                        element))
                 | "GroupByShard" >> beam.GroupByKey()
                 | "WriteFiles" >> beam.ParDo(_WriteWindowFileFn(self.directory, self.name, self.kind,
-                                                                provenance_key)))
+                                                                provenance_key, self.counter_name)))
 
 
 def provenance_key(datum: dict) -> tuple:

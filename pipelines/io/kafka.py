@@ -30,10 +30,9 @@ from kafka.errors import KafkaError, NoOffsetForPartitionError, OffsetOutOfRange
 from kafka.structs import OffsetAndMetadata
 
 from presspipe.core.settings import KafkaSettings
+from presspipe.pipelines.io import METRICS_NAMESPACE
 
 log = logging.getLogger(__name__)
-
-METRICS_NAMESPACE = "presspipe"
 
 
 class KafkaIOError(RuntimeError):
@@ -466,11 +465,13 @@ class _ProduceFn(beam.DoFn):
             else:
                 if token is not None:
                     acknowledged.append(WindowedValue(token, timestamp, [window]))
-        self._sent.inc(len(self._pending) - len(failures))
         total, self._pending = len(self._pending), []
         if failures:
             raise KafkaIOError(f"{len(failures)} of {total} sends to {self.topic!r} failed; "
                                f"first: {type(failures[0]).__name__}: {failures[0]}")
+        # Counted only for a bundle whose every send the broker acknowledged: the counter is what this sink made
+        # durable, and the run's balance (read = written + dead-lettered) is checked against it.
+        self._sent.inc(total)
         yield from acknowledged
 
     def teardown(self) -> None:

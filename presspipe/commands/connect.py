@@ -268,10 +268,22 @@ def run_http(args: argparse.Namespace) -> int:
                 pass
         finally:
             server.stop()  # requests in flight get --shutdown-timeout to finish
-            producer.close(timeout_s=config.shutdown_timeout_s)
+            _close_producer(producer, config.shutdown_timeout_s)
             state.close()
     _print_report(service.report)
-    return 0
+    # Rejected requests (401, 413, 429 ...) are the clients' failures; records it could not deliver are the server's.
+    return 0 if service.report.failed_sends == 0 else 1
+
+
+def _close_producer(producer, timeout_s: float) -> None:
+    """Close after serving; a broker that is gone makes the final flush time out. Every record of a request was
+    acknowledged or answered 503 and counted as a failed send already, so that is a warning, not a crash."""
+    from kafka.errors import KafkaError
+
+    try:
+        producer.close(timeout_s=timeout_s)
+    except KafkaError as error:
+        log.warning("the producer did not close cleanly (broker unreachable?): %s", error)
 
 
 class _stop_on_signals:

@@ -12,8 +12,9 @@ import pytest
 from presspipe.connectors.base import RawArticleProducer, build_raw_article, run_connector
 from presspipe.connectors.files import FilesConnector
 from presspipe.pipelines import ingest
-from presspipe.pipelines.io.kafka import plan_bounded_read, StartPosition
+from presspipe.pipelines.io.kafka import committed_offsets, plan_bounded_read, StartPosition
 from presspipe.schemas import Article, DeadLetter
+from tests.support.faults import fail_extraction_worker_restarts
 from tests.support.kafka import consume_all, produce, read_avro_dir
 
 pytestmark = pytest.mark.integration
@@ -91,25 +92,146 @@ def test_plan_counts_batched_records_exactly(kafka_settings, topics):
     assert sum(r.stop for r in plan.ranges) == 1000
 
 
-def test_plan_for_time_window_and_empty_tail(kafka_settings, topics):
-    base = int(datetime(2024, 5, 1, tzinfo=timezone.utc).timestamp() * 1000)
+MINUTE_ZERO = datetime(2024, 5, 1, tzinfo=timezone.utc)
+
+
+def produce_one_record_a_minute(settings, topic, count: int = 40) -> None:
+    """Record ``i`` (a raw article) at minute ``i`` after MINUTE_ZERO on partition ``i % 4``: partition ``p`` holds
+    ``i = p, p + 4, p + 8 ...`` at offsets ``0, 1, 2 ...``, so record ``i`` is at offset ``i // 4``."""
     from kafka import KafkaProducer
 
-    producer = KafkaProducer(acks="all", **kafka_settings.client_kwargs())
-    futures = [producer.send(topics.raw, key=str(i).encode(), value=b"x", partition=i % 4,
-                             timestamp_ms=base + i * 60_000) for i in range(40)]
+    base = int(MINUTE_ZERO.timestamp() * 1000)
+    producer = KafkaProducer(acks="all", **settings.client_kwargs())
+    futures = []
+    for i in range(count):
+        raw = build_raw_article(connector="test", source_name="t", content_type="text/plain",
+                                url=f"https://minute.test/{i}",
+                                body=f"Minute {i} report.\n\nThe harbour ferry left on time again today.".encode())
+        futures.append(producer.send(topic, key=raw.id.encode(), value=raw.encode(), partition=i % 4,
+                                     timestamp_ms=base + i * 60_000))
     producer.flush()
     for future in futures:
         future.get(timeout=30)
     producer.close()
 
+
+# Minutes 10..19, written out by hand from the layout above: --since 00:10 takes the record stamped exactly 00:10
+# (i = 10: partition 2, offset 2), --until 00:20 stops before the record stamped exactly 00:20 (i = 20: partition 0,
+# offset 5). Per partition: the first offset at or after minute 10, the first at or after minute 20.
+WINDOW_RANGES = [(0, 3, 5), (1, 3, 5), (2, 2, 5), (3, 2, 5)]
+WINDOW_RECORDS = {(0, 3), (0, 4), (1, 3), (1, 4), (2, 2), (2, 3), (2, 4), (3, 2), (3, 3), (3, 4)}
+# --until 00:20 alone: minutes 0..19, offsets 0..4 of every partition.
+UNTIL_RECORDS = {(partition, offset) for partition in range(4) for offset in range(5)}
+
+
+def test_plan_for_time_window_is_exact_at_both_edges_and_empty_after_the_end(kafka_settings, topics):
+    produce_one_record_a_minute(kafka_settings, topics.raw)
+
     window = plan_bounded_read(kafka_settings, topics.raw,
                                StartPosition("since", since=datetime(2024, 5, 1, 0, 10, tzinfo=timezone.utc)),
                                until=datetime(2024, 5, 1, 0, 20, tzinfo=timezone.utc))
-    assert window.total == 10  # minutes 10..19
+    assert [(r.partition, r.start, r.stop) for r in window.ranges] == WINDOW_RANGES
+    # a millisecond later, the record stamped exactly 00:10 is out and the one stamped 00:20 is in
+    shifted = plan_bounded_read(kafka_settings, topics.raw,
+                                StartPosition("since", since=datetime(2024, 5, 1, 0, 10, 0, 1000, tzinfo=timezone.utc)),
+                                until=datetime(2024, 5, 1, 0, 20, 0, 1000, tzinfo=timezone.utc))
+    assert [(r.partition, r.start, r.stop) for r in shifted.ranges] == [(0, 3, 6), (1, 3, 5), (2, 3, 5), (3, 2, 5)]
     after_everything = plan_bounded_read(kafka_settings, topics.raw,
                                          StartPosition("since", since=datetime(2030, 1, 1, tzinfo=timezone.utc)))
     assert after_everything.total == 0
+
+
+def output_coordinates(directory) -> set[tuple[int, int]]:
+    return {(record["raw_partition"], record["raw_offset"]) for record in read_avro_dir(directory, "articles")}
+
+
+def test_presspipe_replay_and_until_read_exactly_their_window(kafka_settings, topics, tmp_path, capsys):
+    from presspipe.cli import main
+
+    produce_one_record_a_minute(kafka_settings, topics.raw)
+    common = ["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw-topic", topics.raw,
+              "--articles-topic", topics.articles, "--dlq-topic", topics.dlq]
+    assert main([*common, "replay", "--since", "2024-05-01T00:10:00Z", "--until", "2024-05-01T00:20:00Z",
+                 "--output", f"avro:{tmp_path / 'window'}", "--no_entities"]) == 0
+    assert output_coordinates(tmp_path / "window") == WINDOW_RECORDS
+    assert main([*common, "run", "--until", "2024-05-01T00:20:00Z", "--output", f"avro:{tmp_path / 'until'}",
+                 "--no_entities"]) == 0
+    assert output_coordinates(tmp_path / "until") == UNTIL_RECORDS
+    # replay into a group is refused before anything is read
+    capsys.readouterr()
+    assert main([*common, "replay", "--since", "2024-05-01T00:10:00Z", "--group", "live",
+                 "--output", f"avro:{tmp_path / 'refused'}"]) == 2
+    assert "--since with --group" in capsys.readouterr().err
+    assert not (tmp_path / "refused").exists()
+    assert set(committed_offsets(kafka_settings, "live", topics.raw).values()) == {None}
+
+
+def story(i: int) -> tuple[bytes, bytes]:
+    raw = build_raw_article(connector="test", source_name="t", content_type="text/plain",
+                            url=f"https://sinks.test/{i}",
+                            body=f"Report {i}.\n\nThe council met on Tuesday to discuss the budget.".encode())
+    return raw.id.encode(), raw.encode()
+
+
+@pytest.mark.slow
+def test_the_run_balances_at_every_sink_and_commits_only_then(kafka_settings, topics, tmp_path):
+    """Counted where it is durable: the dead-letter topic, the Avro files, the articles topic. With the dead-letter
+    branch of the enrichment dropping its letters, the run must fail without committing."""
+    produce(kafka_settings, topics.raw, [(b"garbage", b"not a raw article"), story(1), story(2)])
+    summary = run_pipeline(kafka_settings, topics, "--group", "sinks", "--output", f"avro:{tmp_path}",
+                           "--output", f"kafka:{topics.articles}", "--no_entities")
+
+    assert summary.articles_by_sink == {f"avro:{tmp_path}": 2, f"kafka:{topics.articles}": 2}
+    assert summary.dead_letters_by_sink == {f"kafka:{topics.dlq}": 1, f"avro:{tmp_path}": 1}
+    assert (summary.read, summary.written, summary.dead_lettered, summary.balanced) == (3, 2, 1, True)
+    assert sum(committed_offsets(kafka_settings, "sinks", topics.raw).values()) == 3
+    assert [DeadLetter.decode(r.value).stage for r in consume_all(kafka_settings, topics.dlq, expected=1)] == ["decode"]
+    assert len(read_avro_dir(tmp_path, "dead_letters")) == 1 and len(read_avro_dir(tmp_path, "articles")) == 2
+
+
+@pytest.mark.slow
+def test_dead_letter_guard_stops_a_run_that_dead_letters_nearly_everything_for_one_reason(kafka_settings, topics,
+                                                                                           capsys):
+    """22 of 25 records fail the same way (88 %): above a share of 0.85 the run fails and commits nothing; the
+    default share (0.9) lets it through as bad input, and commits."""
+    garbage = [(f"garbage-{i}".encode(), b"not a raw article %d" % i) for i in range(22)]
+    produce(kafka_settings, topics.raw, garbage + [story(i) for i in range(3)])
+    flags = ["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw_topic", topics.raw,
+             "--articles_topic", topics.articles, "--dlq_topic", topics.dlq, "--no_entities", "--group", "guarded"]
+
+    assert ingest.main([*flags, "--max_dead_letter_share", "0.85"]) == 1
+    error = capsys.readouterr().err
+    assert "22 of 25 records are dead letters at stage 'decode' with RawDecodeError" in error, error
+    assert "committed nothing" in error and "no offsets were committed" in error
+    assert set(committed_offsets(kafka_settings, "guarded", topics.raw).values()) == {None}
+
+    summary = run_pipeline(kafka_settings, topics, "--group", "guarded", "--no_entities")
+    assert (summary.read, summary.written, summary.dead_lettered) == (25, 3, 22)
+    assert sum(committed_offsets(kafka_settings, "guarded", topics.raw).values()) == 25
+
+
+@pytest.mark.slow
+def test_a_failed_start_of_the_extraction_worker_fails_the_run(kafka_settings, topics, monkeypatch):
+    """A slow page costs its worker (killed at the time limit); the restart for the next article fails for real
+    (the worker gets no time to report ready). No extraction is possible: the run fails, nothing is committed and
+    the good article is not dead-lettered."""
+    from kafka import KafkaProducer
+
+    slow = build_raw_article(connector="test", source_name="t", content_type="text/html", url="https://guard.test/slow",
+                             body=("<html><body>" + "<p>word " * 80_000 + "</body></html>").encode())
+    producer = KafkaProducer(acks="all", **kafka_settings.client_kwargs())
+    for key, value in [(slow.id.encode(), slow.encode()), story(1)]:
+        producer.send(topics.raw, key=key, value=value, partition=0).get(timeout=30)
+    producer.close()
+
+    killed = fail_extraction_worker_restarts(monkeypatch)
+    with pytest.raises(Exception, match="extraction worker not ready"):
+        run_pipeline(kafka_settings, topics, "--group", "no-worker", "--no_entities", "--extract_timeout_ms", "300")
+    assert killed, "the slow page was meant to cost its worker"
+    assert set(committed_offsets(kafka_settings, "no-worker", topics.raw).values()) == {None}
+    # the slow page's own letter may have gone out before the failure (at least once: it is not committed)
+    letters = [DeadLetter.decode(record.value) for record in consume_all(kafka_settings, topics.dlq, timeout_s=2)]
+    assert {(letter.id, letter.stage) for letter in letters} <= {(slow.id, "limits")}, letters
 
 
 @pytest.mark.slow
@@ -151,6 +273,24 @@ def test_cli_demo_runs_and_stops_everything(tmp_path, monkeypatch, capsys, java)
     articles = read_avro_dir(output, "articles")
     assert {a["language"] for a in articles} >= {"hi", "en", "fr"}
     assert len(read_avro_dir(output, "dead_letters")) == 1
+
+
+def test_cli_demo_fails_with_a_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    from presspipe.cli import main
+    from presspipe.pipelines.io import avro
+
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a directory")
+    assert main(["demo", "--output-dir", str(in_the_way / "out")]) == 1
+    error = capsys.readouterr().err
+    assert "cannot create the output folder" in error and "Traceback" not in error, error
+
+    # a failure inside the pipeline (a worker's error, wrapped by the runner): the Avro sink cannot open its files
+    real_count = avro.count_avro_records
+    monkeypatch.setattr(avro, "count_avro_records", lambda path: real_count(path + ".vanished"))
+    assert main(["demo", "--output-dir", str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err
+    assert "presspipe demo failed:" in error and ".vanished" in error and "Traceback" not in error, error
 
 
 def test_workers_log_progress_while_a_bounded_run_goes(kafka_settings, topics, tmp_path, caplog):

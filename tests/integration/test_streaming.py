@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import signal
 import subprocess
 import sys
@@ -13,7 +14,9 @@ import pytest
 from presspipe.connectors.base import build_raw_article
 from presspipe.pipelines import ingest
 from presspipe.pipelines.io.kafka import committed_offsets
+from presspipe.schemas import Article, DeadLetter
 from tests.conftest import REPO_ROOT
+from tests.support.faults import produce_atomically
 from tests.support.kafka import consume_all, produce, read_avro_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,24 +42,96 @@ def distinct_ids(settings, topic, expected):
     return {record.key for record in consume_all(settings, topic, expected=expected, timeout_s=90)}
 
 
+class LogLines:
+    """The lines a pipeline process writes to stderr, read on a thread, so a test can wait for a given one."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, args=(process.stderr,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def wait_for(self, *fragments: str, timeout_s: float = 120.0) -> str:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"no line with {fragments} in {timeout_s:.0f}s; last lines: {''.join(self.seen[-20:])}")
+            self.seen.append(line)
+            if all(fragment in line for fragment in fragments):
+                return line
+
+
+def start_observable_streaming(settings, topics, group):
+    """The stream through the CLI at INFO: its read plans, progress lines and "batch done" lines are observable."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "presspipe.cli", "--log-level", "INFO", "--bootstrap-servers",
+         settings.bootstrap_servers, "--raw-topic", topics.raw, "--articles-topic", topics.articles,
+         "--dlq-topic", topics.dlq, "run", "--mode", "streaming", "--group", group, "--no_entities",
+         "--progress_s", "0.000001"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def slow_page():
+    """Seconds of extraction, stopped at the default time limit (10 s): the batch holding it runs at least that long."""
+    raw = build_raw_article(connector="test", source_name="t", content_type="text/html", url="https://slow.test/",
+                            body=("<html><body>" + "<p>word " * 80_000 + "</body></html>").encode())
+    return raw.id.encode(), raw.encode()
+
+
+def durable_coordinates(settings, topics) -> set[tuple[int, int]]:
+    articles = [Article.decode(r.value) for r in consume_all(settings, topics.articles, timeout_s=3)]
+    letters = [DeadLetter.decode(r.value) for r in consume_all(settings, topics.dlq, timeout_s=3)]
+    return {(a.raw_partition, a.raw_offset) for a in articles} | {(d.raw_partition, d.raw_offset) for d in letters}
+
+
 def test_killed_streaming_run_resumes_and_loses_nothing(kafka_settings, topics):
+    """SIGKILL inside a batch seen to be running: what is committed then is exactly the batches before it, every
+    record below the committed offsets is already in the output, and the restart brings the rest."""
     produce(kafka_settings, topics.raw, raw_messages(0, 30))
-    process = start_streaming(kafka_settings, topics, "killed")
+    process = start_observable_streaming(kafka_settings, topics, "killed")
     try:
-        assert consume_all(kafka_settings, topics.articles, expected=1, timeout_s=90), "no output before the kill"
-        produce(kafka_settings, topics.raw, raw_messages(30, 30))
+        log = LogLines(process)
+        log.wait_for("batch done")
+        first = committed_offsets(kafka_settings, "killed", topics.raw)
+        assert sum(first.values()) == 30, first
+
+        # One record batch: the next micro-batch holds all 31 records, in this order. Its first progress line
+        # comes after the first story; the slow page right behind it keeps the batch running for 10 s more.
+        wave = raw_messages(30, 15) + [slow_page()] + raw_messages(45, 15)
+        produce_atomically(kafka_settings, topics.raw, wave, partition=0)
+        log.wait_for("read plan", "records=31")
+        log.wait_for("presspipe.progress")
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        process = start_streaming(kafka_settings, topics, "killed")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    at_kill = committed_offsets(kafka_settings, "killed", topics.raw)
+    assert at_kill == first, "offsets of the batch in flight were committed before its output was durable"
+    durable = durable_coordinates(kafka_settings, topics)
+    for partition, offset in at_kill.items():
+        missing = set((partition, o) for o in range(offset or 0)) - durable
+        assert not missing, f"committed but not in the output: {sorted(missing)}"
+
+    process = start_streaming(kafka_settings, topics, "killed")
+    try:
         assert len(distinct_ids(kafka_settings, topics.articles, 60)) == 60
-        deadline = time.monotonic() + 30
-        while sum(v or 0 for v in committed_offsets(kafka_settings, "killed", topics.raw).values()) < 60:
+        deadline = time.monotonic() + 60
+        while sum(v or 0 for v in committed_offsets(kafka_settings, "killed", topics.raw).values()) < 61:
             assert time.monotonic() < deadline, "offsets were not committed after the output was written"
             time.sleep(0.5)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
     assert process.returncode == 0
+    assert {(p, o) for p, end in committed_offsets(kafka_settings, "killed", topics.raw).items()
+            for o in range(end)} <= durable_coordinates(kafka_settings, topics)
 
 
 def test_streaming_writes_avro_and_kafka_and_stops_on_sigterm(kafka_settings, topics, tmp_path):

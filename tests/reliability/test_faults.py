@@ -149,6 +149,74 @@ def test_sigkill_mid_run_then_restart_loses_no_id(kafka_settings, topics):
           f"({len(urls) - len(set(urls))} duplicates), restart summary {summary}")
 
 
+def test_bounded_run_stops_at_once_on_sigterm_and_commits_nothing(kafka_settings, topics):
+    """SIGTERM in the middle of a bounded run (inside a slow page's extraction, seconds of work still ahead):
+    the run stops now, not when the plan is done, commits nothing, says so and exits 143 (128 + SIGTERM)."""
+    slow = [raw(("<html><body>" + f"<p>slow {n} " * 80_000 + "</body></html>").encode(),
+                url=f"https://fault.test/slow-{n}") for n in range(3)]
+    produce(kafka_settings, topics.raw, [story(i, "terminated") for i in range(5)]
+            + [(record.id.encode(), record.encode()) for record in slow])
+    command = [sys.executable, "-m", "presspipe.pipelines.ingest", *pipeline_flags(kafka_settings, topics),
+               "--group", "terminated", "--output", f"kafka:{topics.articles}", "--progress_s", "0.000001"]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        seen = []
+        for line in process.stderr:  # the first progress line: the run is enriching, its slow pages ahead
+            seen.append(line)
+            if "presspipe.progress" in line:
+                break
+        assert process.poll() is None, "".join(seen)[-3000:]
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+        stopped_after_s = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            kill(process)
+    assert process.returncode == 128 + signal.SIGTERM, err[-3000:]
+    assert "stopped by SIGTERM; no offsets were committed" in err, err[-3000:]
+    assert set(committed_offsets(kafka_settings, "terminated", topics.raw).values()) == {None}
+    # Three slow pages are 3 x 10 s of extraction (each stopped at the default time limit): stopping "at once"
+    # means long before that work could have been done.
+    assert stopped_after_s < 10, f"took {stopped_after_s:.1f}s to stop"
+    assert not extraction_workers_of(process.pid, patience_s=30), "extraction workers left behind"
+
+
+def test_a_failing_stream_says_which_offsets_its_earlier_batches_committed(kafka_settings, topics, monkeypatch,
+                                                                             capsys):
+    """Batch one commits; a later batch fails (no extraction worker can start). The failure message must not
+    claim that nothing was committed: it names the offsets that stay committed."""
+    import threading
+
+    from tests.support.faults import fail_extraction_worker_restarts, produce_atomically
+
+    produce(kafka_settings, topics.raw, [story(i, "stream-fails") for i in range(5)])
+    killed = fail_extraction_worker_restarts(monkeypatch)
+
+    def second_wave():
+        deadline = time.monotonic() + 120
+        while sum(v or 0 for v in committed_offsets(kafka_settings, "fails-later", topics.raw).values()) < 5:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.2)
+        # one record batch: the next micro-batch holds both, the slow page first
+        produce_atomically(kafka_settings, topics.raw, [slow_page(), story(5, "stream-fails")], partition=0)
+
+    writer = threading.Thread(target=second_wave, daemon=True)
+    writer.start()
+    code = ingest.main(pipeline_flags(kafka_settings, topics, "--mode", "streaming", "--group", "fails-later",
+                                      "--extract_timeout_ms", "300"))
+    writer.join(timeout=30)
+    assert code == 1 and killed
+    error = capsys.readouterr().err
+    committed = committed_offsets(kafka_settings, "fails-later", topics.raw)
+    assert sum(committed.values()) == 5
+    expected = ", ".join(f"{topics.raw}:{partition}={offset}" for partition, offset in sorted(committed.items()))
+    assert f"offsets committed earlier for group 'fails-later' stay committed: {expected}" in error, error
+    assert "nothing committed" not in error
+
+
 def test_member_of_the_group_killed_while_another_runs_loses_nothing(kafka_settings, topics):
     produce(kafka_settings, topics.raw, [story(i, "group") for i in range(60)])
     doomed = start_streaming(kafka_settings, topics, "shared")
@@ -254,6 +322,40 @@ def test_replay_below_the_reported_log_start_fails_clearly(kafka_settings, topic
     assert "presspipe run failed" in error_output and "below the log start 5" in error_output
     assert "choose a start at or after 5" in error_output
     assert set(committed_offsets(kafka_settings, "behind", topics.raw).values()) == {1}, "nothing moved"
+
+
+def test_push_endpoint_that_could_not_produce_exits_non_zero(tmp_path):
+    """``presspipe connect http`` whose broker went away: the request is answered 503 and, once stopped, the command
+    exits 1 (it failed to deliver), not 0."""
+    import httpx
+
+    handle = start_broker(log_path=tmp_path / "broker.log")
+    try:
+        settings = KafkaSettings(bootstrap_servers=handle.bootstrap_servers)
+        create_topics(settings, ["push.raw"], partitions=1)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "presspipe.cli", "--bootstrap-servers", handle.bootstrap_servers, "--raw-topic",
+             "push.raw", "connect", "http", "--port", "0", "--ack-timeout", "2", "--state",
+             str(tmp_path / "http.sqlite")],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+        try:
+            line = process.stdout.readline()
+            assert line.startswith("listening on http://127.0.0.1:"), line + process.stderr.read()
+            address = line.split()[2]
+            stop_broker(handle)
+            response = httpx.post(f"{address}/articles", json={"url": "https://push.test/lost", "text": "Words"},
+                                  timeout=60)
+            assert response.status_code == 503
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                kill(process)
+    finally:
+        stop_broker(handle)
+    assert process.returncode == 1, out + err
+    assert "failed sends 1" in out, err[-3000:]
 
 
 class PacedConnector(Connector):

@@ -20,7 +20,7 @@ def test_every_error_names_a_known_stage():
     assert LimitExceededError("max_dom_nodes", limit=1, actual=2).stage == "limits"
     with pytest.raises(ValueError):
         EnrichmentError("x", stage="somewhere")
-    assert set(STAGES) == {"decode", "extract", "clean", "language", "entities", "limits"}
+    assert set(STAGES) == {"decode", "extract", "clean", "language", "entities", "limits", "enrich", "encode"}
 
 
 def test_errors_survive_pickling():
