@@ -22,6 +22,7 @@ from apache_beam.options.pipeline_options import (
     WorkerOptions,
 )
 
+from presspipe.pipelines.enrich.boilerplate import BoilerplateSettings
 from presspipe.pipelines.enrich.record import EnrichSettings
 from presspipe.pipelines.io.kafka import StartPosition, parse_explicit_offsets
 from presspipe.core.settings import KafkaSettings, Topics, parse_client_option, topic_name
@@ -80,6 +81,9 @@ class PresspipeOptions(PipelineOptions):
                             metavar="CODE",
                             help="enrich responses with this HTTP status too (repeatable); by default a status "
                                  "outside 2xx is a dead letter at stage 'status' (a redirect names its Location)")
+        parser.add_argument("--boilerplate_min_articles", "--boilerplate-min-articles", type=int, default=3,
+                            help="remove a short paragraph once this many distinct articles of one site contain it "
+                                 "(site-level boilerplate; 0 turns it off)")
         parser.add_argument("--entity_model", "--entity-model", action="append", default=[], metavar="LANG=MODEL",
                             help="entity model for a language: an installed spaCy package, a model directory, "
                                  "bundled:NAME or natasha; LANG=none leaves that language to the gazetteer (repeatable; "
@@ -197,6 +201,7 @@ class IngestConfig:
     entity_lists: tuple[str, ...] = ()
     workers: int | None = None  # what the runner will run bundles on, when the flags say (see planned_workers)
     dead_letter_guard: DeadLetterGuard = field(default_factory=DeadLetterGuard)
+    boilerplate: BoilerplateSettings | None = field(default_factory=BoilerplateSettings)  # None: off
 
     def entity_config(self):
         """The tagger's configuration: the default models with ``--entity_model`` applied, plus the watch-lists."""
@@ -249,6 +254,7 @@ class IngestConfig:
             group=flags.group,
             chunk_records=flags.chunk_records,
             tag_entities=not flags.no_entities,
+            boilerplate=_boilerplate_settings(flags.boilerplate_min_articles),
             window_seconds=flags.window_seconds,
             max_dead_letter_payload_bytes=flags.max_dead_letter_payload_bytes,
             progress_s=flags.progress_s,
@@ -300,6 +306,15 @@ def planned_workers(options: PipelineOptions) -> int | None:
         workers = options.view_as(WorkerOptions)
         return workers.max_num_workers or workers.num_workers or None
     return None
+
+
+def _boilerplate_settings(min_articles: int) -> BoilerplateSettings | None:
+    if min_articles == 0:
+        return None
+    try:
+        return BoilerplateSettings(min_articles=min_articles)
+    except ValueError as error:
+        raise ConfigError(f"--boilerplate_min_articles: {error}") from error
 
 
 def check_flags(argv: Sequence[str]) -> None:

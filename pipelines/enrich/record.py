@@ -27,7 +27,7 @@ import regex
 from presspipe.core.version import __version__
 from presspipe.pipelines.enrich.charset import decode_body
 from presspipe.pipelines.enrich.clean import clean_paragraphs, trim_edge_furniture
-from presspipe.pipelines.enrich.dateline import split_dateline
+from presspipe.pipelines.enrich.dateline import bare_dateline, split_dateline
 from presspipe.pipelines.enrich.errors import (
     EmptyArticleError,
     EnrichmentError,
@@ -177,6 +177,40 @@ def extract_document(document: DecodedDocument, *, url: str | None, settings: En
     return extract_plain_text(document.text)
 
 
+def _same_text(a: str, b: str) -> bool:
+    return a.casefold().strip(" .:|-–—") == b.casefold().strip(" .:|-–—")
+
+
+_TITLE_REPEAT_WINDOW = 3
+_DATELINE_PARAGRAPHS = 2
+
+
+_MIN_TITLE_CHARS_FOR_AFFIX = 15
+_MAX_TITLE_AFFIX_CHARS = 60
+_TITLE_SENTENCE_END = (".", "!", "?", "…", "。", "।")
+
+
+def _is_title_repeat(paragraph: str, title: str) -> bool:
+    """The headline again: the title itself, or the title with a kicker or a section label before or after it
+    (``Schlachtbetriebe Das harte Geschäft mit dem Tod: …``), short and not a sentence."""
+    if _same_text(paragraph, title):
+        return True
+    text, headline = paragraph.casefold().strip(" .:|-–—"), title.casefold().strip(" .:|-–—")
+    if len(headline) < _MIN_TITLE_CHARS_FOR_AFFIX or len(text) > len(headline) + _MAX_TITLE_AFFIX_CHARS:
+        return False
+    is_sentence = paragraph.rstrip().endswith(_TITLE_SENTENCE_END)
+    return not is_sentence and (text.endswith(headline) or text.startswith(headline))
+
+
+def _without_title_repeat(paragraphs: tuple[str, ...], title: str | None) -> tuple[str, ...]:
+    """Drop the headline that extractors keep at the top of the body (the page's ``<h1>`` repeating the title,
+    with or without its kicker), every time it occurs among the first paragraphs."""
+    if not title:
+        return paragraphs
+    window = paragraphs[:_TITLE_REPEAT_WINDOW + 1]
+    return tuple(p for p in window if not _is_title_repeat(p, title)) + paragraphs[len(window):]
+
+
 @dataclass(frozen=True)
 class CleanedBody:
     """The article text after normalisation and cleaning: what language detection and entity tagging read."""
@@ -187,6 +221,7 @@ class CleanedBody:
     body: str
     captions_removed: int
     related_blocks_removed: int
+    subscriber_lines_removed: int = 0  # not an article field: reported by the quality benchmark
 
 
 def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> CleanedBody:
@@ -198,18 +233,28 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
     cleaned = clean_paragraphs(paragraphs)
     headlines = tuple(dict.fromkeys(t for t in (title, stated_title, *(
         strip_site_name(normalize_paragraph(h), extracted.site_names) for h in extracted.headlines)) if t))
-    paragraphs = list(trim_edge_furniture(without_headline_repeat(cleaned.paragraphs, headlines)))
+    paragraphs = list(without_headline_repeat(_without_title_repeat(cleaned.paragraphs, title), headlines))
     dateline = None
-    if paragraphs:
-        split = split_dateline(paragraphs[0])
-        dateline, paragraphs[0] = split.dateline, split.paragraph
+    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):  # a dateline set as a block of its own
+        if (bare := bare_dateline(paragraphs[index])) is not None:
+            dateline = bare
+            del paragraphs[index]
+            break
+    paragraphs = list(trim_edge_furniture(paragraphs))
+    # A dateline opening one of the first paragraphs (the second when a standfirst comes first).
+    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
+        split = split_dateline(paragraphs[index])
+        if dateline is None and split.dateline is not None:
+            dateline, paragraphs[index] = split.dateline, split.paragraph
+            break
     if not paragraphs:
         raise EmptyArticleError("no article text left after removing captions and related links")
     body = "\n\n".join(paragraphs)
     if len(body) > settings.max_text_chars:
         raise LimitExceededError("max_text_chars", limit=settings.max_text_chars, actual=len(body))
     return CleanedBody(title, dateline, tuple(paragraphs), body, extracted.captions_removed + cleaned.captions_removed,
-                       extracted.related_blocks_removed + cleaned.related_blocks_removed)
+                       extracted.related_blocks_removed + cleaned.related_blocks_removed,
+                       cleaned.subscriber_lines_removed)
 
 
 def tag_entities(body: str, language: str, tagger: EntityTagger) -> tuple["Entity", ...]:
