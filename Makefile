@@ -4,11 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner prism clean
+.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner train-en-ner prism clean
 
-$(STAMP): pyproject.toml
+# Models whose publisher must be checked are installed first, by exact file hash (requirements/pinned-models.txt;
+# --no-deps: their dependencies come with the project below, which then finds the pinned model already installed).
+$(STAMP): pyproject.toml requirements/pinned-models.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/pinned-models.txt
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -45,6 +48,11 @@ prism: $(STAMP)
 	  echo "building Beam's Prism runner v$$version from the Go module proxy into $$target (once; minutes)"; \
 	  GOFLAGS=-buildvcs=false GOBIN="$$target" go install "github.com/apache/beam/sdks/v2/go/cmd/prism@v$$version"; \
 	else echo "no Go toolchain: Prism is not built and the portable-runner tests skip"; fi
+
+# Needs the training extra (spacy-lookups-data: the Brown clusters the model carries); one core, ~10 minutes.
+train-en-ner: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[training]'
+	$(BIN)/python -m training.english_ner
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

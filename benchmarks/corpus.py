@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 #: Bump whenever generated output changes, so stale caches are never reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "html"
 MIN_PAGE_BYTES = 20 * 1024
 MAX_PAGE_BYTES = 300 * 1024
@@ -185,6 +185,8 @@ class CorpusPage:
     content_type: str
     charset: str | None
     body: bytes
+    #: The article's paragraphs as generated (ground truth for the quality benchmark); empty for the fixtures.
+    reference: tuple[str, ...] = ()
 
 
 # --- text -----------------------------------------------------------------------------------------------------------
@@ -411,7 +413,8 @@ def _page(rng: random.Random, index: int, language: str, style: str) -> CorpusPa
     html = html_start + "".join(before) + article + "".join(after) + footer + "</body></html>"
     encoded = html.encode(charset, errors="xmlcharrefreplace")
     return CorpusPage(name=f"gen-{index:05d}", url=url, language=language, style=style,
-                      content_type=f"text/html; charset={charset}", charset=charset, body=encoded)
+                      content_type=f"text/html; charset={charset}", charset=charset, body=encoded,
+                      reference=tuple(paragraphs))
 
 
 def generate_page(seed: int, index: int) -> CorpusPage:
@@ -438,6 +441,7 @@ def load_corpus(count: int, seed: int = 0) -> list[CorpusPage]:
         body_path = directory / f"{index:05d}.html"
         if meta_path.exists() and body_path.exists():
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta["reference"] = tuple(meta.get("reference", ()))
             pages.append(CorpusPage(body=body_path.read_bytes(), **meta))
             continue
         page = generate_page(seed, index)

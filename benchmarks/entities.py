@@ -7,6 +7,10 @@
 * ``hindi_tagging_5000_chars_ms`` -- issue 4's speed target: the default tagger (Hindi model, gazetteer,
   propagation) on a 5,000-character Hindi article, against the median ``trafilatura.extract`` of a corpus page
   measured in the same run.
+* ``entity_tagging_5000_chars_ms_<lang>`` -- issue 17: the default tagger per language with a default model
+  (English, Hindi, French, Russian) on 5,000 characters of that language's cleaned corpus bodies, median CPU ms,
+  each beside Hindi's figure of the same run (English must cost less than Hindi); ``entity_model_load_s_<lang>``
+  -- what the first document of a language costs a worker (the model loads then).
 """
 
 from __future__ import annotations
@@ -34,10 +38,13 @@ def _cpu_ms(call, repeats: int = REPEATS) -> float:
 def blas_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure]:
     """Tag every body that has a model both ways; count documents whose mentions differ."""
     from presspipe.pipelines.enrich.entities.config import DEFAULT_MODELS
+    from presspipe.pipelines.enrich.entities.natasha_backend import NATASHA_REFERENCE
     from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer
 
     results = []
     for language, reference in DEFAULT_MODELS.items():
+        if reference == NATASHA_REFERENCE:  # not a spaCy model: no BLAS choice to check
+            continue
         documents = [body for body, body_language in zip(bodies, languages) if body_language == language]
         if documents:
             on_numpy, on_blis = SpacyRecognizer(reference), SpacyRecognizer(reference, numpy_blas=False)
@@ -52,7 +59,7 @@ def blas_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure
                 not_available("entity_model_ms_per_doc", "ms/doc", reason)]
     return [
         Figure("entities_numpy_blas_mismatching_docs", mismatches, "docs", compared, "documents compared",
-               Target(max_value=1), note=f"models: {', '.join(sorted(DEFAULT_MODELS))}; mentions must be equal"),
+               Target(max_value=1), note=f"spaCy models of {', '.join(sorted(language for language, reference in DEFAULT_MODELS.items() if reference != NATASHA_REFERENCE))}; mentions must be equal"),
         Figure("entity_model_ms_per_doc", numpy_seconds / compared * 1000, "ms/doc", blis_seconds / compared * 1000,
                "the same models on blis (thinc's default)", note="CPU time of the model call alone"),
     ]
@@ -72,3 +79,52 @@ def hindi_tagging_figure(typical_extract_ms: float) -> Figure:
     return Figure(name, _cpu_ms(lambda: tagger.tag(article, "hi")), "ms", typical_extract_ms,
                   "trafilatura.extract median of a corpus page", Target(max_ratio=1.0),
                   note=f"{len(article)} characters, default tagger (model, gazetteer, propagation), median CPU ms")
+
+
+ARTICLE_CHARACTERS = 5000
+
+
+def article_of(bodies: Sequence[str], characters: int = ARTICLE_CHARACTERS) -> str | None:
+    """About ``characters`` characters of the given bodies, joined as paragraphs and cut at a space (None if the
+    bodies hold fewer than ``characters`` characters in all)."""
+    text = "\n\n".join(bodies)
+    if len(text) < characters:
+        return None
+    cut = max(text.rfind(" ", 0, characters), text.rfind("\n", 0, characters))
+    return text[:cut if cut > 0 else characters].rstrip()
+
+
+def language_tagging_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure]:
+    """Per language with a default model: the default tagger's median CPU ms on 5,000 characters of that language's
+    corpus bodies, beside Hindi's (English must cost less), and the model's load time on the first document."""
+    from presspipe.pipelines.enrich.entities import build_tagger
+    from presspipe.pipelines.enrich.entities.config import DEFAULT_MODELS
+
+    tagger = build_tagger()
+    measured: dict[str, float] = {}
+    load_seconds: dict[str, float] = {}
+    articles: dict[str, str] = {}
+    for language in DEFAULT_MODELS:
+        article = article_of([body for body, body_language in zip(bodies, languages) if body_language == language])
+        if article is None:
+            continue
+        articles[language] = article
+        started = time.process_time()
+        tagger.tag(article, language)  # loads the model: a worker's first document of the language
+        load_seconds[language] = time.process_time() - started
+        measured[language] = _cpu_ms(lambda: tagger.tag(article, language))
+    figures = []
+    hindi = measured.get("hi")
+    for language in DEFAULT_MODELS:
+        name = f"entity_tagging_5000_chars_ms_{language}"
+        if language not in measured:
+            figures.append(not_available(name, "ms", f"the corpus has fewer than {ARTICLE_CHARACTERS} characters of {language}"))
+            continue
+        target = Target(max_ratio=1.0) if language == "en" else None
+        figures.append(Figure(name, measured[language], "ms", hindi if language != "hi" else None,
+                              "the Hindi tagging of the same run" if language != "hi" else None, target,
+                              note=f"{len(articles[language])} characters of corpus bodies, default tagger "
+                                   f"({DEFAULT_MODELS[language]}, gazetteer, propagation), median CPU ms"))
+        figures.append(Figure(f"entity_model_load_s_{language}", load_seconds[language], "s",
+                              note="CPU seconds of the first document of the language (model and gazetteer load)"))
+    return figures

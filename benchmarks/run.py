@@ -550,10 +550,11 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
         if config.wants("langdetect_rs"):
             publish(langdetect_rs_figures(loop.bodies))
         if config.wants("entity_models") and (config.entities or "entity_models" in config.only):
-            from benchmarks.entities import blas_figures, hindi_tagging_figure
+            from benchmarks.entities import blas_figures, hindi_tagging_figure, language_tagging_figures
 
             publish(blas_figures(loop.bodies, loop.body_languages))
             publish([hindi_tagging_figure(median(loop.baseline_seconds) * 1000)])
+            publish(language_tagging_figures(loop.bodies, loop.body_languages))
     pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "portable",
                                            "backfill_rss", "push")
                        if config.wants(group)]

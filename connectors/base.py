@@ -4,6 +4,11 @@ A connector is an iterable of ``FetchResult``s (an article, a failure with its r
 wrapped by ``run_connector``, which produces each article keyed by its id with ``acks=all`` and counts an article
 as sent only once the broker acknowledged it: a send whose future fails is reported, never counted as sent. The
 connector hears about each acknowledged record through ``on_acknowledged`` and only then marks it done in its state.
+
+An input that cannot be read at all (a damaged WARC record) is a ``FetchFailure`` carrying a dead letter (stage
+``connect``, where it was and what could be read of it); with a dead-letter topic configured, ``run_connector``
+publishes it there, so the failure leaves a trace beside the pipeline's own dead letters, and tells the connector
+through ``on_dead_lettered`` once the broker acknowledged it.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from kafka.errors import KafkaError
 
 from presspipe.core.version import __version__
 from presspipe.core.settings import KafkaSettings
-from presspipe.schemas import Hints, RawArticle, Source, raw_article_id
+from presspipe.schemas import DeadLetter, Hints, RawArticle, Source, raw_article_id
 from presspipe.schemas.records import utc_now
 
 log = logging.getLogger(__name__)
@@ -38,11 +43,13 @@ class ConnectorError(RuntimeError):
 
 @dataclass(frozen=True)
 class FetchFailure:
-    """An input a connector could not turn into a raw record: counted, logged with its location, and skipped."""
+    """An input a connector could not turn into a raw record: counted, logged with its location, and skipped;
+    ``dead_letter`` (stage ``connect``) when the input's bytes are worth keeping for a later look or replay."""
 
     location: str
     reason: str
     error_type: str
+    dead_letter: DeadLetter | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class FetchSkipped:
 
 FetchResult = RawArticle | FetchFailure | FetchSkipped
 AcknowledgedCallback = Callable[[RawArticle], None]
+#: What ``RawArticle.truncation_reason`` may say: WARC-Truncated's values, and a connector's own size cap.
+TRUNCATION_REASONS = ("length", "time", "disconnect", "unspecified", "max_bytes")
 
 
 class DeliveryError(ConnectorError):
@@ -64,10 +73,18 @@ class DeliveryError(ConnectorError):
 def build_raw_article(*, connector: str, source_name: str, body: bytes, content_type: str, url: str | None = None,
                       charset: str | None = None, http_status: int | None = None,
                       headers: Mapping[str, str] | None = None, hints: Hints | None = None,
-                      fetched_at: datetime | None = None) -> RawArticle:
-    """The one way connectors make records, so ids, versions and timestamps follow the same rules everywhere."""
+                      fetched_at: datetime | None = None, truncation_reason: str | None = None) -> RawArticle:
+    """The one way connectors make records, so ids, versions and timestamps follow the same rules everywhere.
+
+    ``truncation_reason`` (one of :data:`TRUNCATION_REASONS`) marks a body cut before its end; such a record gets
+    an id of its own (the URL prefixed with ``truncated:``), so a raw topic compacted by key never keeps the cut
+    copy in place of the complete page.
+    """
+    if truncation_reason is not None and truncation_reason not in TRUNCATION_REASONS:
+        raise ValueError(f"unknown truncation reason {truncation_reason!r}; expected one of {TRUNCATION_REASONS}")
+    truncated = truncation_reason is not None
     return RawArticle(
-        id=raw_article_id(url, body),
+        id=raw_article_id(f"truncated:{url}" if truncated and url else url, body),
         url=url,
         source=Source(connector=connector, name=source_name),
         fetched_at=fetched_at or utc_now(),
@@ -78,6 +95,8 @@ def build_raw_article(*, connector: str, source_name: str, body: bytes, content_
         headers=dict(headers or {}),
         hints=hints,
         connector_version=CONNECTOR_VERSION,
+        truncated=truncated,
+        truncation_reason=truncation_reason,
     )
 
 
@@ -96,6 +115,9 @@ class Connector(ABC):
         Stateless connectors (files) have nothing to record, so the base does nothing.
         """
 
+    def on_dead_lettered(self, failure: FetchFailure) -> None:
+        """Called once the broker acknowledged ``failure.dead_letter`` on the dead-letter topic."""
+
 
 @dataclass
 class ConnectorReport:
@@ -107,6 +129,7 @@ class ConnectorReport:
     skipped: int = 0
     bytes_sent: int = 0
     failures_by_type: Counter = field(default_factory=Counter)
+    dead_letters_sent: int = 0
 
     @property
     def ok(self) -> bool:
@@ -115,7 +138,7 @@ class ConnectorReport:
     def as_dict(self) -> dict[str, object]:
         return {"sent": self.sent, "failed_sends": self.failed_sends, "fetch_failures": self.fetch_failures,
                 "skipped": self.skipped, "bytes_sent": self.bytes_sent,
-                "failures_by_type": dict(self.failures_by_type)}
+                "failures_by_type": dict(self.failures_by_type), "dead_letters_sent": self.dead_letters_sent}
 
 
 class RawArticleProducer:
@@ -126,10 +149,14 @@ class RawArticleProducer:
 
     def __init__(self, settings: KafkaSettings, topic: str, *, max_pending: int = 500,
                  delivery_timeout_s: float = 60.0, producer: KafkaProducer | None = None,
-                 producer_options: Mapping[str, object] | None = None):
+                 producer_options: Mapping[str, object] | None = None, dead_letter_topic: str | None = None,
+                 max_dead_letter_payload_bytes: int = 1_000_000):
         """``producer_options`` are extra KafkaProducer keyword arguments (e.g. a short ``max_block_ms`` for a
-        push endpoint that must answer 503 quickly instead of blocking a caller for a minute)."""
+        push endpoint that must answer 503 quickly instead of blocking a caller for a minute).
+        ``dead_letter_topic``: where :meth:`send_dead_letter` publishes (none: fetch failures are only counted)."""
         self.topic = topic
+        self.dead_letter_topic = dead_letter_topic
+        self.max_dead_letter_payload_bytes = max_dead_letter_payload_bytes
         self.max_pending = max_pending
         self.delivery_timeout_s = delivery_timeout_s
         try:
@@ -153,6 +180,32 @@ class RawArticleProducer:
         self._pending.append((raw, len(value), future, on_acknowledged))
         if len(self._pending) >= self.max_pending:
             self.drain(report)
+
+    def send_dead_letter(self, failure: FetchFailure, report: ConnectorReport,
+                         on_acknowledged: Callable[[FetchFailure], None] | None = None) -> bool:
+        """Publish ``failure.dead_letter`` to the dead-letter topic and wait for the broker; True once acknowledged.
+
+        Failures are rare, so each letter is awaited at once: its acknowledgement is what lets the connector's
+        state say the failure is on record. A letter that cannot be sent counts as a failed send.
+        """
+        letter = failure.dead_letter
+        if letter is None or self.dead_letter_topic is None:
+            return False
+        if self.max_dead_letter_payload_bytes:
+            letter = letter.with_payload_capped(self.max_dead_letter_payload_bytes)
+        try:
+            future = self._producer.send(self.dead_letter_topic, key=letter.id.encode("utf-8"), value=letter.encode())
+            future.get(timeout=self.delivery_timeout_s)
+        except KafkaError as error:
+            report.failed_sends += 1
+            report.failures_by_type[type(error).__name__] += 1
+            log.error("dead letter send failed", extra={"topic": self.dead_letter_topic, "id": letter.id,
+                                                        "location": failure.location, "error": str(error)})
+            return False
+        report.dead_letters_sent += 1
+        if on_acknowledged is not None:
+            on_acknowledged(failure)
+        return True
 
     def send_and_wait(self, raw: RawArticle, timeout_s: float | None = None) -> int:
         """Produce one record and block until the broker acknowledged it; returns the encoded size.
@@ -248,6 +301,8 @@ def run_connector(connector: Connector, producer: RawArticleProducer, *,
                 log.warning("fetch failed %s: %s: %s", result.location, result.error_type, result.reason,
                             extra={"connector": connector.name, "location": result.location,
                                    "error_type": result.error_type, "error": result.reason})
+                if result.dead_letter is not None:
+                    producer.send_dead_letter(result, report, connector.on_dead_lettered)
             elif isinstance(result, FetchSkipped):
                 report.skipped += 1
                 log.debug("skipped %s: %s", result.location, result.reason)

@@ -11,6 +11,10 @@ Tables:
   page it listed is settled (acknowledged or failed for good), so a crash makes the next poll see it again.
 - ``warc_files`` / ``warc_records``: per archive, the offsets of records acknowledged and the offset a restart
   may seek to (every record before it is settled).
+- ``warc_failures``: per archive, each stretch of bytes that could not be read as records (``[start, end)``, the
+  error, whether its dead letter was acknowledged). An archive read to its end with failures is *completed with
+  errors*: a plain rerun skips it like a complete one and says so; ``connect warc --retry-failed`` reads the failed
+  stretches again, and a stretch that now reads is cleared once its records are acknowledged.
 """
 
 from __future__ import annotations
@@ -53,7 +57,20 @@ CREATE TABLE IF NOT EXISTS warc_records (
     record_offset INTEGER NOT NULL,
     PRIMARY KEY (file_key, record_offset)
 );
+CREATE TABLE IF NOT EXISTS warc_failures (
+    file_key TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    dead_lettered INTEGER NOT NULL DEFAULT 0,
+    failed_at TEXT NOT NULL,
+    PRIMARY KEY (file_key, start_offset)
+);
 """
+
+#: What ``ConnectorState.warc_status`` answers.
+WARC_NEW, WARC_IN_PROGRESS, WARC_COMPLETE, WARC_COMPLETED_WITH_ERRORS = (
+    "new", "in progress", "complete", "completed with errors")
 
 
 class StateError(RuntimeError):
@@ -79,6 +96,18 @@ class PageRecord:
     content_hash: str | None
     announced: datetime | None
     produced: bool
+
+
+@dataclass(frozen=True)
+class WarcFailure:
+    """A stretch ``[start, end)`` of an archive that could not be read as records."""
+
+    start: int
+    end: int
+    error: str
+    dead_lettered: bool
+
+
 
 
 def default_state_path(connector: str, environ: dict[str, str] | None = None) -> Path:
@@ -197,6 +226,35 @@ class ConnectorState:
             "ON CONFLICT(file_key) DO UPDATE SET resume_offset=max(resume_offset, excluded.resume_offset), "
             "complete=max(complete, excluded.complete)", (file_key, resume_offset, int(complete)))
         self._execute("DELETE FROM warc_records WHERE file_key = ? AND record_offset < ?", (file_key, resume_offset))
+
+    def record_warc_failure(self, file_key: str, start: int, end: int, error: str) -> None:
+        """Remember an unreadable stretch (at once: it is a fact about the file, not about Kafka)."""
+        self._execute(
+            "INSERT INTO warc_failures (file_key, start_offset, end_offset, error, failed_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(file_key, start_offset) DO UPDATE SET end_offset=excluded.end_offset, error=excluded.error, "
+            "failed_at=excluded.failed_at", (file_key, start, end, error[:1000], _iso(datetime.now(timezone.utc))))
+
+    def mark_warc_failure_dead_lettered(self, file_key: str, start: int) -> None:
+        self._execute("UPDATE warc_failures SET dead_lettered = 1 WHERE file_key = ? AND start_offset = ?",
+                      (file_key, start))
+
+    def clear_warc_failure(self, file_key: str, start: int) -> None:
+        """A retried stretch read cleanly and its records were acknowledged."""
+        self._execute("DELETE FROM warc_failures WHERE file_key = ? AND start_offset = ?", (file_key, start))
+
+    def warc_failures(self, file_key: str) -> list[WarcFailure]:
+        rows = self._execute("SELECT start_offset, end_offset, error, dead_lettered FROM warc_failures "
+                             "WHERE file_key = ? ORDER BY start_offset", (file_key,))
+        return [WarcFailure(start, end, error, bool(lettered)) for start, end, error, lettered in rows]
+
+    def warc_status(self, file_key: str) -> str:
+        """new, in progress, complete, or completed with errors (read to the end, some stretches unreadable)."""
+        rows = self._execute("SELECT complete FROM warc_files WHERE file_key = ?", (file_key,))
+        if not rows:
+            return WARC_NEW
+        if not rows[0][0]:
+            return WARC_IN_PROGRESS
+        return WARC_COMPLETED_WITH_ERRORS if self.warc_failures(file_key) else WARC_COMPLETE
 
 
 class PendingGroups:

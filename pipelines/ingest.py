@@ -29,6 +29,7 @@ from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFr
 from presspipe.pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
 from presspipe.pipelines.options import ConfigError, IngestConfig, PresspipeOptions, check_flags
 from presspipe.pipelines.runners import IN_PROCESS_NAMES, is_single_local_worker, resolve_runner, runner_label
+from presspipe.pipelines.boilerplate_transforms import LearnSiteBoilerplate, RemoveSiteBoilerplate
 from presspipe.pipelines.transforms import DEAD_LETTER_COUNTER_PREFIX, DEAD_LETTERS, ENRICHED_ARTICLES, \
     ENRICHED_DEAD_LETTERS, LANGUAGE_COUNTER_PREFIX, EnrichRecords, dead_letter_pair
 from presspipe.core import logs
@@ -220,12 +221,17 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
         read = pipeline | "ReadRaw" >> ReadFromKafkaStreaming(config.kafka, config.topics.raw, start)
         records = read.records
     else:
-        records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records)
+        records = pipeline | "ReadRaw" >> ReadFromKafkaBounded(config.kafka, plan, config.chunk_records,
+                                                               workers=config.workers)
     enriched = records | "Enrich" >> EnrichRecords(config.enrich, config.entity_config(),
                                                    tag_entities=config.tag_entities, shared=enrich_resources,
                                                    progress_s=config.progress_s,
                                                    planned=plan.total if planned_progress and plan else None)
-    acks = write_outputs(enriched.articles, enriched[DEAD_LETTERS], config,
+    articles = enriched.articles
+    if config.boilerplate is not None:  # site-level boilerplate: exact two passes (bounded), per-site state (streaming)
+        articles = articles | "SiteBoilerplate" >> (
+            LearnSiteBoilerplate(config.boilerplate) if config.streaming else RemoveSiteBoilerplate(config.boilerplate))
+    acks = write_outputs(articles, enriched[DEAD_LETTERS], config,
                          file_stem=None if config.streaming else plan.tag())
     if not config.streaming:
         return

@@ -7,14 +7,22 @@ The flags are what users type (``presspipe run``, ``python -m presspipe.pipeline
 from __future__ import annotations
 
 import argparse
+import os
 import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    FlinkRunnerOptions,
+    PipelineOptions,
+    StandardOptions,
+    WorkerOptions,
+)
 
+from presspipe.pipelines.enrich.boilerplate import BoilerplateSettings
 from presspipe.pipelines.enrich.record import EnrichSettings
 from presspipe.pipelines.io.kafka import StartPosition, parse_explicit_offsets
 from presspipe.core.settings import KafkaSettings, Topics, parse_client_option, topic_name
@@ -59,17 +67,27 @@ class PresspipeOptions(PipelineOptions):
                             help="avro:DIR or kafka:TOPIC, repeatable (default: kafka:<articles topic>)")
         parser.add_argument("--group", default=None,
                             help="consumer group whose offsets are committed after the output is durable")
-        parser.add_argument("--chunk_records", "--chunk-records", type=int, default=2000,
-                            help="records per read chunk: the unit of parallelism of a bounded read")
+        parser.add_argument("--chunk_records", "--chunk-records", type=int, default=None,
+                            help="records of one partition per read chunk, the unit of parallelism of a bounded read "
+                                 "(default: planned from the records and the workers -- --direct_num_workers, "
+                                 "Flink's --parallelism, Dataflow's --max_num_workers -- 4 chunks per worker, "
+                                 "at least 16 chunks, at most 2000 records)")
         parser.add_argument("--progress_s", "--progress-s", type=float, default=30.0,
                             help="seconds between progress lines of each worker (logger presspipe.progress); 0: none")
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
                             help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
+        parser.add_argument("--accept_http_status", "--accept-http-status", action="append", default=[],
+                            metavar="CODE",
+                            help="enrich responses with this HTTP status too (repeatable); by default a status "
+                                 "outside 2xx is a dead letter at stage 'status' (a redirect names its Location)")
+        parser.add_argument("--boilerplate_min_articles", "--boilerplate-min-articles", type=int, default=3,
+                            help="remove a short paragraph once this many distinct articles of one site contain it "
+                                 "(site-level boilerplate; 0 turns it off)")
         parser.add_argument("--entity_model", "--entity-model", action="append", default=[], metavar="LANG=MODEL",
-                            help="spaCy model for a language: an installed package, a model directory or "
-                                 "bundled:NAME; LANG=none leaves that language to the gazetteer (repeatable; "
-                                 "defaults: hi=bundled:hi_ner, fr=fr_core_news_sm)")
+                            help="entity model for a language: an installed spaCy package, a model directory, "
+                                 "bundled:NAME or natasha; LANG=none leaves that language to the gazetteer (repeatable; "
+                                 "defaults: en=bundled:en_ner, hi=bundled:hi_ner, fr=fr_core_news_sm, ru=natasha)")
         parser.add_argument("--entity_list", "--entity-list", action="append", default=[], metavar="PATH",
                             help="JSON-lines watch-list, one {id, label, names: {LANG: [...]}} per line; its id "
                                  "becomes the entity's kb_id (repeatable; every worker must be able to read it)")
@@ -173,7 +191,7 @@ class IngestConfig:
     until: datetime | None
     outputs: tuple[Output, ...]
     group: str | None
-    chunk_records: int
+    chunk_records: int | None  # None: planned from the plan's records and ``workers``
     tag_entities: bool
     window_seconds: int = 60
     enrich: EnrichSettings = field(default_factory=EnrichSettings)
@@ -181,7 +199,9 @@ class IngestConfig:
     progress_s: float = 0.0
     entity_models: tuple[tuple[str, str | None], ...] = ()  # (language, model or None: gazetteer only)
     entity_lists: tuple[str, ...] = ()
+    workers: int | None = None  # what the runner will run bundles on, when the flags say (see planned_workers)
     dead_letter_guard: DeadLetterGuard = field(default_factory=DeadLetterGuard)
+    boilerplate: BoilerplateSettings | None = field(default_factory=BoilerplateSettings)  # None: off
 
     def entity_config(self):
         """The tagger's configuration: the default models with ``--entity_model`` applied, plus the watch-lists."""
@@ -212,7 +232,7 @@ class IngestConfig:
             guard = DeadLetterGuard(flags.max_dead_letter_share, flags.dead_letter_guard_min_records)
         except ValueError as error:
             raise ConfigError(str(error)) from error
-        if flags.chunk_records < 1:
+        if flags.chunk_records is not None and flags.chunk_records < 1:
             raise ConfigError("--chunk_records must be at least 1")
         if flags.progress_s < 0:
             raise ConfigError(f"--progress_s must not be negative, got {flags.progress_s}")
@@ -234,23 +254,67 @@ class IngestConfig:
             group=flags.group,
             chunk_records=flags.chunk_records,
             tag_entities=not flags.no_entities,
+            boilerplate=_boilerplate_settings(flags.boilerplate_min_articles),
             window_seconds=flags.window_seconds,
             max_dead_letter_payload_bytes=flags.max_dead_letter_payload_bytes,
             progress_s=flags.progress_s,
             entity_models=tuple(parse_entity_model(text) for text in flags.entity_model),
             entity_lists=tuple(check_entity_list(path) for path in flags.entity_list),
+            workers=planned_workers(options),
             dead_letter_guard=guard,
             enrich=EnrichSettings(max_body_bytes=flags.max_body_bytes,
                                   max_decompressed_bytes=flags.max_decompressed_bytes,
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
                                   max_entities=flags.max_entities, extract_timeout_ms=flags.extract_timeout_ms,
-                                  extract_memory_mb=flags.extract_memory_mb),
+                                  extract_memory_mb=flags.extract_memory_mb,
+                                  accepted_http_statuses=parse_http_statuses(flags.accept_http_status)),
         )
         if config.streaming:
             if config.until or config.start.kind in ("since", "offsets"):
                 raise ConfigError("--until, --since and --offsets are for bounded runs (backfills, replays)")
             options.view_as(StandardOptions).streaming = True
         return config
+
+
+def parse_http_statuses(texts: list[str]) -> tuple[int, ...]:
+    """``--accept_http_status`` values (each may be a comma-separated list, as a template passes them)."""
+    statuses = []
+    for text in texts:
+        for item in str(text).split(","):
+            if not item.strip().isdigit() or not 100 <= int(item) <= 599:
+                raise ConfigError(f"--accept_http_status must be HTTP status codes (100-599), got {text!r}")
+            statuses.append(int(item))
+    return tuple(dict.fromkeys(statuses))
+
+
+def planned_workers(options: PipelineOptions) -> int | None:
+    """How many workers will run bundles at once, from the runner's own flags; None when they do not say.
+
+    In-process runner: ``--direct_num_workers`` (0 is one per core, as Beam reads it). Flink: ``--parallelism``
+    (unset: the cluster's default, not known here). Dataflow: ``--max_num_workers``, else ``--num_workers``.
+    Dask: the cluster's size is not in the flags (None).
+    """
+    runner = options.view_as(StandardOptions).runner or ""
+    name = runner if isinstance(runner, str) else type(runner).__name__
+    if name in ("", "direct", "DirectRunner"):
+        count = options.view_as(DirectOptions).direct_num_workers
+        return count if count and count > 0 else (os.cpu_count() or 1)
+    if "flink" in name.lower():
+        parallelism = options.view_as(FlinkRunnerOptions).parallelism
+        return parallelism if parallelism and parallelism > 0 else None
+    if "dataflow" in name.lower():
+        workers = options.view_as(WorkerOptions)
+        return workers.max_num_workers or workers.num_workers or None
+    return None
+
+
+def _boilerplate_settings(min_articles: int) -> BoilerplateSettings | None:
+    if min_articles == 0:
+        return None
+    try:
+        return BoilerplateSettings(min_articles=min_articles)
+    except ValueError as error:
+        raise ConfigError(f"--boilerplate_min_articles: {error}") from error
 
 
 def check_flags(argv: Sequence[str]) -> None:

@@ -217,6 +217,9 @@ class DeadLetter:
     failed_at: datetime
     pipeline_version: str
     payload_truncated_from: int | None = None
+    # dead_letter v3: where a record that never reached the raw topic (stage "connect") was read from.
+    source_location: str | None = None
+    source_offset: int | None = None
 
     def with_payload_capped(self, max_payload_bytes: int) -> "DeadLetter":
         """This letter with at most ``max_payload_bytes`` of payload (the full size kept in ``payload_truncated_from``).

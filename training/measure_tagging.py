@@ -38,9 +38,9 @@ def _seed_helpers():
 
 
 def hindi_article(characters: int = 5000) -> str:
-    """A Hindi body of about ``characters`` characters: the seed bodies repeated, cut at a space."""
+    """A Hindi body of about ``characters`` characters: the seeds' cleaned bodies repeated, cut at a space."""
     helpers = _seed_helpers()
-    bodies = [helpers.seed_body(SEEDS / name, spec) for name, spec in helpers.load_expectations().items()]
+    bodies = [helpers.seed_body(SEEDS / name) for name in helpers.load_expectations()]
     text = "\n\n".join(bodies)
     while len(text) < characters:
         text = text + "\n\n" + text
@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     helpers = _seed_helpers()
     seeds = {}
     for name, spec in helpers.load_expectations().items():
-        body = helpers.seed_body(SEEDS / name, spec)
-        found = {(entity.text, entity.label) for entity in tagger.tag(body, "hi")}
+        article = helpers.enrich_seed(SEEDS / name, tagger)
+        found = {(entity.text, entity.label) for entity in article.entities}
         seeds[name] = helpers.score(found, spec)
     report["seeds"] = seeds
     print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -1,27 +1,35 @@
-"""Removal of photo captions and related-article links, in the HTML tree and in the extracted paragraphs.
+"""Removal of photo captions, related-article links and page furniture, in the HTML tree and in the paragraphs.
 
 Two passes, because captions and related links reach us in two shapes:
 
-* :func:`prune_tree` works on the parsed HTML before trafilatura sees it: ``<figcaption>``, caption/credit elements
-  of common CMSs (WordPress ``wp-caption-text``, the ``image_caption`` table cells of Vietnamese CMSs, ``caption``,
-  ``credit``, ``legende`` classes) and related-news boxes found by class/id. Guards keep large or text-heavy
-  containers (a whole article body whose class happens to contain "related") out of reach.
+* :func:`find_prune_targets` works on the parsed HTML: ``<figcaption>``, caption/credit elements of common CMSs
+  (WordPress ``wp-caption-text``, the ``image_caption`` table cells of Vietnamese CMSs, ``caption``, ``credit``,
+  ``legende`` classes), related-news boxes found by class/id, link-only navigation blocks, and — by structure, in any
+  language — headline-link lists (two or more links making at least 80% of a block's words) together with the short
+  heading that introduces them. Guards keep large or text-heavy containers out of reach. The targets are not removed
+  before extraction: :func:`prune_extracted` removes their text from what trafilatura chose on the unpruned page
+  (removing them first changes trafilatura's choice of the article container; see :mod:`.extract`).
 * :func:`clean_paragraphs` works on paragraphs (from any input, including scraped plain text): image file-name
-  lines, caption lines that end in a photo credit in any script, inline "read also" lines, and the scraped
-  related-teaser runs at the end of an article (a headline repeated twice in a row, optionally followed by its
-  one-paragraph teaser).
+  lines, caption lines that end in a photo credit in any script, inline "read also" lines, subscriber/paywall lines
+  (short lines, a phrase list per language: the one class structure cannot tell), and the scraped related-teaser runs
+  at the end of an article (a headline repeated twice in a row, optionally followed by its one-paragraph teaser).
+  :func:`trim_edge_furniture` then drops bylines, date lines, copyright notices and closing contribution credits at
+  the edges of the body only.
 
 Invariant (property-tested): a paragraph is only dropped for a reason listed above, never for sharing words with a
-related headline; every dropped paragraph is counted as a caption or as part of exactly one related block.
+related headline; every dropped paragraph is counted as a caption, as part of exactly one related block, or as a
+subscriber line. Repetition across a site's articles is :mod:`.boilerplate`'s business, not this module's.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import regex
 from lxml import etree
 from lxml import html as lxml_html
+
 
 # --- tree pass ------------------------------------------------------------------------------------------------------
 
@@ -120,6 +128,43 @@ def _is_navigation_block(element: lxml_html.HtmlElement) -> bool:
     return word_chars > 0 and link_word_chars / word_chars >= _MIN_NAV_LINK_DENSITY
 
 
+_LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "aside", "nav"})
+_MAX_LINK_LIST_CHARS = 2500
+_MIN_LINK_LIST_LINKS = 2
+_MIN_LINK_LIST_DENSITY = 0.8
+_MAX_LIST_HEADING_CHARS = 80
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _is_headline_link_list(element: lxml_html.HtmlElement) -> bool:
+    """A list or box of headline links (``Mehr zum Thema``, "More on …", a teaser strip): two or more links, and
+    their text is at least 80% of the block's words. Article prose is never that link-dense; whatever its heading
+    says, in whatever language, the structure gives it away."""
+    if element.tag not in _LINK_LIST_TAGS or _non_space_chars(element) > _MAX_LINK_LIST_CHARS:
+        return False
+    links = [link for link in element.iter("a") if "".join(link.itertext()).strip()]
+    if len(links) < _MIN_LINK_LIST_LINKS:
+        return False
+    word_chars = _word_chars("".join(element.itertext()))
+    link_word_chars = _word_chars("".join(text for link in links for text in link.itertext()))
+    return word_chars > 0 and link_word_chars / word_chars >= _MIN_LINK_LIST_DENSITY
+
+
+def _list_heading(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The short heading right before a headline list (an ``<h2>``–``<h6>`` or a short link-free block)."""
+    previous = element.getprevious()
+    if previous is None or (element.getparent() is not None and (element.getparent().text or "").strip()):
+        return None
+    if (previous.tail or "").strip() or previous.find(".//a") is not None:
+        return None
+    length = _text_length(previous)
+    if not 0 < length <= _MAX_LIST_HEADING_CHARS:
+        return None
+    if previous.tag in _HEADING_TAGS or (previous.tag in ("p", "div", "span", "strong", "b") and len(previous) <= 1):
+        return previous
+    return None
+
+
 def _is_related_box(element: lxml_html.HtmlElement) -> bool:
     if element.tag in _PROTECTED_TAGS or element.tag == "a" or not _RELATED_CLASS.search(_class_and_id(element)):
         return False
@@ -149,6 +194,8 @@ def _remove_keeping_tail(element: lxml_html.HtmlElement) -> None:
 _CANDIDATES = etree.XPath(
     "descendant::figcaption | descendant::*[@class or @id] | descendant::*[descendant::a[" + str(_MIN_NAV_LINKS) + "]]["
     + " or ".join(f"self::{tag}" for tag in sorted(_NAV_TAGS)) + "]"
+    + " | descendant::*[descendant::a[" + str(_MIN_LINK_LIST_LINKS) + "]]["
+    + " or ".join(f"self::{tag}" for tag in sorted(_LINK_LIST_TAGS)) + "]"
 )
 # Either class pattern: an element matching neither (and not a figcaption) is neither a caption nor a related box.
 _CAPTION_OR_RELATED_CLASS = regex.compile(f"(?:{_CAPTION_CLASS.pattern})|(?:{_RELATED_CLASS.pattern})", regex.I)
@@ -158,8 +205,24 @@ def _inside(element: lxml_html.HtmlElement, ancestors: set[lxml_html.HtmlElement
     return bool(ancestors) and any(ancestor in ancestors for ancestor in element.iterancestors())
 
 
-def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
-    """Remove caption and related-box elements from ``tree`` in place (the caller owns the tree)."""
+@dataclass(frozen=True)
+class PruneTargets:
+    """Elements of one tree found to be captions, related-article boxes or link-only navigation blocks.
+
+    Outermost elements only (one inside another accepted element goes with it), each counted once.
+    """
+
+    captions: tuple[lxml_html.HtmlElement, ...]
+    related: tuple[lxml_html.HtmlElement, ...]
+    navigation: tuple[lxml_html.HtmlElement, ...]
+
+    @property
+    def counts(self) -> PruneCounts:
+        return PruneCounts(len(self.captions), len(self.related))
+
+
+def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
+    """Find (without changing ``tree``) the caption, related-box and navigation elements :func:`prune_tree` removes."""
     captions: list[lxml_html.HtmlElement] = []
     related: list[lxml_html.HtmlElement] = []
     navigation: list[lxml_html.HtmlElement] = []
@@ -173,26 +236,90 @@ def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
             if _is_related_box(element):
                 related.append(element)
                 continue
-        if element.tag in _NAV_TAGS and not _inside(element, navigation_set) and _is_navigation_block(element):
-            # (inside an accepted block it would go with that block: no need to measure it)
-            navigation.append(element)
-            navigation_set.add(element)
-    captions = list(dict.fromkeys(_caption_target(element) for element in captions))
-    caption_set, removed = set(captions), set(captions) | set(related)
-    removed_captions = removed_related = 0
-    for element in captions + related:
-        # Skip elements already gone with a removed ancestor: each caption or box is counted once.
-        if _inside(element, removed):
-            continue
-        _remove_keeping_tail(element)
-        if element in caption_set:
-            removed_captions += 1
+        if _inside(element, navigation_set):
+            continue  # inside an accepted block it goes with that block: no need to measure it
+        if element.tag in _NAV_TAGS and _is_navigation_block(element):
+            kind = navigation
+        elif _is_headline_link_list(element):
+            kind = related
         else:
-            removed_related += 1
-    for element in navigation:
-        if element.getparent() is not None and not _inside(element, removed):
+            continue
+        kind.append(element)
+        navigation_set.add(element)
+        heading = _list_heading(element)  # "a short heading followed by a run of links" goes with the run
+        if heading is not None:
+            kind.append(heading)
+    captions = list(dict.fromkeys(_caption_target(element) for element in captions))
+    removed = set(captions) | set(related)
+    # An element inside another accepted caption or box goes with it: keep the outermost ones only.
+    outer_captions = tuple(e for e in captions if not _inside(e, removed))
+    outer_related = tuple(e for e in related if not _inside(e, removed) and e not in set(captions))
+    outer_navigation = tuple(e for e in navigation if not _inside(e, removed))
+    return PruneTargets(outer_captions, outer_related, outer_navigation)
+
+
+def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
+    """Remove caption and related-box elements (and navigation blocks) from ``tree`` in place.
+
+    Kept for callers that want a pruned tree; extraction itself no longer prunes before trafilatura (see
+    :func:`prune_extracted`): removing a block changes which container trafilatura picks as the article.
+    """
+    targets = find_prune_targets(tree)
+    for element in targets.captions + targets.related + targets.navigation:
+        if element.getparent() is not None:
             _remove_keeping_tail(element)
-    return PruneCounts(removed_captions, removed_related)
+    return targets.counts
+
+
+_SEGMENT_MIN_CONTAINED_CHARS = 30
+
+
+def _normalised_text(element: lxml_html.HtmlElement) -> str:
+    return " ".join(" ".join(element.itertext()).split())
+
+
+@dataclass(frozen=True)
+class PrunedParagraphs:
+    paragraphs: tuple[str, ...]
+    captions_removed: int
+    related_blocks_removed: int
+    navigation_removed: int
+
+
+def prune_extracted(paragraphs: list[str] | tuple[str, ...], targets: PruneTargets) -> PrunedParagraphs:
+    """Drop the extracted paragraphs that come from a caption, related box or navigation block of the page.
+
+    This is pruning *inside* the content trafilatura chose on the unpruned page, so that it cannot change that
+    choice. A paragraph goes when its whitespace-collapsed text is the text of a target or of one of a target's
+    descendants (a headline link, a list item), or, when longer than 30 characters, lies inside a target's text
+    (trafilatura joins inline pieces differently). A target is counted when at least one paragraph went with it.
+    """
+    exact: dict[str, int] = {}
+    whole: list[tuple[str, int]] = []
+    kinds = ["caption"] * len(targets.captions) + ["related"] * len(targets.related) + ["navigation"] * len(targets.navigation)
+    for index, element in enumerate(targets.captions + targets.related + targets.navigation):
+        text = _normalised_text(element)
+        if not text:
+            continue
+        whole.append((text, index))
+        for descendant in element.iter():
+            if isinstance(descendant.tag, str) and (piece := _normalised_text(descendant)):
+                exact.setdefault(piece, index)
+    if not exact:
+        return PrunedParagraphs(tuple(paragraphs), 0, 0, 0)
+    kept: list[str] = []
+    hit: set[int] = set()
+    for paragraph in paragraphs:
+        text = " ".join(paragraph.split())
+        index = exact.get(text)
+        if index is None and len(text) > _SEGMENT_MIN_CONTAINED_CHARS:
+            index = next((i for whole_text, i in whole if text in whole_text), None)
+        if index is None:
+            kept.append(paragraph)
+        else:
+            hit.add(index)
+    counts = Counter(kinds[i] for i in hit)
+    return PrunedParagraphs(tuple(kept), counts["caption"], counts["related"], counts["navigation"])
 
 
 # --- paragraph pass -------------------------------------------------------------------------------------------------
@@ -251,11 +378,35 @@ _MAX_BARE_MARKER_HEADLINES = 5
 _MAX_BARE_MARKER_HEADLINE_CHARS = 160
 
 
+# Subscriber/paywall furniture: the one class where structure cannot tell (a plain short paragraph), so a phrase list,
+# per language, of what such lines say. Only short paragraphs are tested (an article about subscriptions stays).
+_SUBSCRIBER_PHRASES = (
+    r"reserved\s+for\s+(?:our\s+)?subscribers|for\s+subscribers\s+only|subscribers?\s+only|exclusive\s+to\s+subscribers"
+    r"|already\s+a\s+subscriber|subscribe\s+(?:now\s+)?to\s+(?:continue|keep)\s+reading|to\s+continue\s+reading,?\s+(?:please\s+)?(?:subscribe|log\s*in|sign\s+in)"
+    r"|réservée?\s+aux\s+abonnés|déjà\s+abonné|abonnez-vous\s+pour\s+(?:lire|continuer)"
+    r"|nur\s+für\s+abonnenten|exklusiv\s+für\s+abonnenten|bereits\s+abonnent|jetzt\s+(?:weiter)?lesen\s+mit|für\s+abonnenten\s+(?:freigeschaltet|reserviert)"
+    r"|exclusivo\s+para\s+(?:suscriptores|assinantes|abonados)|solo\s+para\s+suscriptores|ya\s+eres\s+suscriptor|já\s+é\s+assinante"
+    r"|riservat[oa]\s+agli\s+abbonati|solo\s+per\s+(?:gli\s+)?abbonati|sei\s+già\s+abbonato"
+    r"|alleen\s+voor\s+abonnees|kun\s+for\s+abonnenter|for\s+abonnenter|för\s+prenumeranter|er\s+du\s+allerede\s+abonnent"
+    r"|tylko\s+dla\s+(?:subskrybentów|prenumeratorów)|pouze\s+pro\s+předplatitele|pro\s+předplatitele|abonelere\s+özel"
+    r"|только\s+для\s+подписчиков|доступно\s+(?:только\s+)?подписчикам"
+    r"|有料会員|会員限定|この記事は会員|유료\s*회원|구독자\s*전용|订阅用户专享|付费会员|訂閱會員"
+)
+_SUBSCRIBER_LINE = regex.compile(r"(?:" + _SUBSCRIBER_PHRASES + r")", regex.I | regex.V1)
+_MAX_SUBSCRIBER_LINE_CHARS = 200
+
+
+def is_subscriber_line(paragraph: str) -> bool:
+    """A short paywall/subscription line (``Article réservé aux abonnés``, ``Already a subscriber? Log in``)."""
+    return len(paragraph) <= _MAX_SUBSCRIBER_LINE_CHARS and _SUBSCRIBER_LINE.search(paragraph) is not None
+
+
 @dataclass(frozen=True)
 class CleanedParagraphs:
     paragraphs: tuple[str, ...]
     captions_removed: int
     related_blocks_removed: int
+    subscriber_lines_removed: int = 0
 
 
 def is_image_file_line(paragraph: str) -> bool:
@@ -330,7 +481,7 @@ def _count_related_blocks(run: list[str]) -> int:
 def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagraphs:
     """Drop caption, image-file-name and related-link paragraphs from already normalised ``paragraphs``."""
     kept: list[str] = []
-    captions = related = 0
+    captions = related = subscriber = 0
     index = 0
     while index < len(paragraphs):
         paragraph = paragraphs[index]
@@ -339,6 +490,9 @@ def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagrap
             continue
         if is_image_file_line(paragraph) or is_caption_line(paragraph):
             captions += 1
+            continue
+        if is_subscriber_line(paragraph):
+            subscriber += 1
             continue
         kind = read_also_kind(paragraph)
         if kind is not None:
@@ -359,7 +513,7 @@ def clean_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> CleanedParagrap
         kept.append(paragraph)
     run_start = _related_run_start(kept)
     related += _count_related_blocks(kept[run_start:])
-    return CleanedParagraphs(tuple(kept[:run_start]), captions, related)
+    return CleanedParagraphs(tuple(kept[:run_start]), captions, related, subscriber)
 
 
 # --- page furniture at the edges of the body ------------------------------------------------------------------------
@@ -377,7 +531,10 @@ _MAX_FRAGMENT_WORDS = 3
 
 
 def is_edge_furniture(paragraph: str) -> bool:
-    """Bylines, date lines, copyright notices and bare name fragments that extractors leave at the body's edges."""
+    """Bylines, date lines, copyright notices and bare name fragments that extractors leave at the body's edges.
+
+    (A dateline set as a block of its own, ``BERLIN, dpa –``, is taken as the dateline before this runs.)
+    """
     if len(paragraph) > 200:
         return False
     if _COPYRIGHT_LINE.search(paragraph):
@@ -392,11 +549,30 @@ def is_edge_furniture(paragraph: str) -> bool:
     return len(words) <= _MAX_FRAGMENT_WORDS
 
 
+# The contribution credit that closes a story ("With files from The Associated Press", "Mit Agenturmaterial",
+# "MDR (dst)"): tested only at the end of the body, on short lines.
+_AGENCY = r"(?:dpa|afp|ap|apa|sda|epd|kna|efe|ansa|reuters|associated\s+press|the\s+canadian\s+press|kyodo|xinhua)"
+_CONTRIBUTION_LINE = regex.compile(
+    r"contributed\s+to\s+this\s+(?:report|story|article)|^[—–-]?\s*(?:with\s+(?:files|reporting)\s+(?:from|by)"
+    r"|additional\s+reporting\s+by|mit\s+(?:agentur)?material\s+(?:von|der)|^mit\s+agenturmaterial"
+    r"|mit\s+informationen\s+(?:von|der)|con\s+información\s+de|avec\s+(?:l'|l’)?(?:afp|agences))"
+    r"|^\(?" + _AGENCY + r"(?:\s*[/,]\s*" + _AGENCY + r")*\)?\.?$"
+    r"|^[\p{Lu}\p{N}]{2,12}\s*\([\p{L} ,.]{2,40}\)\.?$",  # OUTLET (initials or names)
+    regex.I | regex.V1,
+)
+_MAX_CONTRIBUTION_CHARS = 160
+
+
+def is_closing_credit(paragraph: str) -> bool:
+    """A short contribution or agency credit line (end of the body only)."""
+    return len(paragraph) <= _MAX_CONTRIBUTION_CHARS and _CONTRIBUTION_LINE.search(paragraph) is not None
+
+
 def trim_edge_furniture(paragraphs: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Drop furniture paragraphs at the start and end only; the middle of an article is never touched."""
     start, end = 0, len(paragraphs)
     while start < end and is_edge_furniture(paragraphs[start]):
         start += 1
-    while end > start and is_edge_furniture(paragraphs[end - 1]):
+    while end > start and (is_edge_furniture(paragraphs[end - 1]) or is_closing_credit(paragraphs[end - 1])):
         end -= 1
     return tuple(paragraphs[start:end])

@@ -4,7 +4,8 @@ Only the start of the first body paragraph is examined. Recognised shapes: an up
 words (Latin, Cyrillic or Greek), optionally followed by up to two words of a caseless script (a transliteration such
 as ``हनोई``), a date after a comma and an agency in brackets, closed by ``:``, an em/en dash or `` - ``; or one or two
 words of an Indic script closed by a colon (``नई दिल्ली:``). Shouting labels (``BREAKING:``, ``UPDATE:``) are not
-places.
+places. A page that sets the dateline as a block of its own gives a paragraph that is only the dateline
+(:func:`bare_dateline`): it fills ``dateline`` and leaves the body, never lost as page furniture.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from dataclasses import dataclass
 
 import regex
 
-_CASED_DATELINE = regex.compile(
-    r"^(?P<dateline>"
+_CASED_PLACE = (
     r"[\p{Lu}][\p{Lu}.'’-]+(?:\s[\p{Lu}][\p{Lu}.'’-]+){0,3}"  # HANOI, NEW DELHI, RIO DE JANEIRO
     r"(?:\s[\p{Lo}\p{M}]+){0,2}"  # हनोई
-    r"(?:,\s*[\p{L}\p{N} .]{1,30}?)?"  # , June 19
+    r"(?:,\s*[\p{L}\p{N} .]{1,30}?)?"  # , June 19 / , dpa / , Agenzia Nova
     r"(?:\s*\([^()]{1,40}\))?"  # (Reuters)
-    r")\s*(?::|—|–|\s-)\s+(?=\S)",
-    regex.V1,
 )
+_CASED_DATELINE = regex.compile(r"^(?P<dateline>" + _CASED_PLACE + r")\s*(?::|—|–|\s-)\s+(?=\S)", regex.V1)
+# A dateline that a page sets as its own block (``<span class="dateline">BERLIN, dpa –</span>``): the whole paragraph.
+_BARE_CASED_DATELINE = regex.compile(r"^(?P<dateline>" + _CASED_PLACE + r")\s*(?::|—|–|-)\s*$", regex.V1)
 _INDIC_DATELINE = regex.compile(
     r"^(?P<dateline>[\p{Devanagari}\p{Bengali}\p{Gurmukhi}\p{Gujarati}\p{Tamil}\p{Telugu}\p{Kannada}\p{Malayalam}\p{Oriya}]+"
     r"(?:\s[\p{Devanagari}\p{Bengali}\p{Gurmukhi}\p{Gujarati}\p{Tamil}\p{Telugu}\p{Kannada}\p{Malayalam}\p{Oriya}]+)?"
@@ -39,6 +40,18 @@ _MIN_REST_CHARS = 40
 class DatelineSplit:
     dateline: str | None
     paragraph: str
+
+
+def bare_dateline(paragraph: str) -> str | None:
+    """The dateline when the paragraph is nothing else (``BERLIN, dpa –``, ``WASHINGTON (Reuters) -``), else ``None``.
+
+    A closing separator is required: an upper-case line without one is a kicker or a shouting label, not a dateline.
+    """
+    match = _BARE_CASED_DATELINE.match(paragraph.strip())
+    if match is None:
+        return None
+    dateline = match.group("dateline").strip()
+    return None if regex.split(r"[\s,(]", dateline, maxsplit=1)[0] in _NOT_PLACES else dateline
 
 
 def split_dateline(first_paragraph: str) -> DatelineSplit:

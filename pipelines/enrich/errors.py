@@ -9,11 +9,14 @@ the fixed vocabulary in :data:`STAGES` -- every stage a dead letter can name, as
 
 from __future__ import annotations
 
+#: A connector could not read an input (a damaged WARC record): its dead letter never passed through enrichment.
+CONNECT_STAGE = "connect"
 #: An exception that is no EnrichmentError escaped enrichment: a bug (logged with its traceback).
 UNEXPECTED_STAGE = "enrich"
 #: The enriched article could not be encoded with the article schema.
 ENCODE_STAGE = "encode"
-STAGES = ("decode", "extract", "clean", "language", "entities", "limits", UNEXPECTED_STAGE, ENCODE_STAGE)
+STAGES = (CONNECT_STAGE, "status", "decode", "extract", "clean", "language", "entities", "limits", UNEXPECTED_STAGE,
+          ENCODE_STAGE)
 
 
 class EnrichmentError(Exception):
@@ -40,6 +43,26 @@ def _restore_error(cls: type[EnrichmentError], message: str, state: dict) -> Enr
     return error
 
 
+class HttpStatusError(EnrichmentError):
+    """The raw record is the answer to a request that did not return the page (an HTTP status outside 2xx):
+    its body is an error page, not an article. Stage ``status``, before anything is decoded."""
+
+    stage = "status"
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RedirectResponseError(HttpStatusError):
+    """A redirect (3xx) with a ``Location``: the article is at ``location``, not in this record. Recorded as a
+    redirect, with its target, so that a backfill can fetch the target instead of counting an extraction failure."""
+
+    def __init__(self, message: str, *, status: int, location: str) -> None:
+        super().__init__(message, status=status)
+        self.location = location
+
+
 class DecodingError(EnrichmentError):
     """The raw bytes could not be turned into text (undecodable, corrupt compression)."""
 
@@ -54,6 +77,13 @@ class ExtractionError(EnrichmentError):
 
 class EmptyArticleError(ExtractionError):
     """Nothing that looks like article text is left after extraction and cleaning."""
+
+    stage = "extract"
+
+
+class TruncatedArticleError(EmptyArticleError):
+    """A body cut before its end (WARC-Truncated, a connector's size cap) whose text is too short to be the
+    article: the cut came before the story. A truncated body that still holds an article is kept, flagged."""
 
     stage = "extract"
 

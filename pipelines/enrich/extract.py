@@ -1,14 +1,26 @@
 """HTML and plain-text extraction: body paragraphs plus the metadata the page states about itself.
 
-The HTML is parsed once with lxml; the same tree goes through caption/related pruning (:mod:`.clean`), our own
-metadata pass (canonical URL, ``<html lang>``) and trafilatura (body and the remaining metadata), which copies the tree
-it is given instead of re-parsing. Paragraph boundaries come from trafilatura's output tree: each ``<p>``, heading,
-list item, quotation and table row is one paragraph, and an explicit line break inside one of them also separates
-paragraphs (scraped text treats lines the same way).
+The HTML is parsed once with lxml; the same tree goes through our own metadata pass (canonical URL, ``<html lang>``),
+the search for captions/related boxes/navigation blocks (:mod:`.clean`) and trafilatura (body and the remaining
+metadata), which copies the tree it is given instead of re-parsing. Paragraph boundaries come from trafilatura's output
+tree: each ``<p>``, heading, list item, quotation and table row is one paragraph, and an explicit line break inside one
+of them also separates paragraphs (scraped text treats lines the same way).
+
+Two decisions keep trafilatura's choice of the article safe (measured with ``make bench-quality`` on real pages):
+
+* trafilatura runs on the *unpruned* tree and the caption/related/navigation blocks are removed from what it chose
+  (:func:`~.clean.prune_extracted`). Removing a block before extraction changes trafilatura's scores of the
+  containers, and on some pages it then picks another one (a South African page lost 27 of 30 paragraphs so).
+* ``favor_precision`` drops link-dense or short paragraphs inside the article on some pages; a second, default-mode
+  pass is the recall safety net (:func:`restore_dropped_paragraphs`): its paragraphs that fill a short gap between
+  two paragraphs both modes kept, and read like sentences, are put back; a fuller version of a kept paragraph (the
+  same words plus the text of its inline links) replaces it. When the precision pass finds nothing, the default
+  pass's text is used.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -20,9 +32,11 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import Extractor
 
-from presspipe.pipelines.enrich.clean import prune_tree
+from presspipe.pipelines.enrich.clean import find_prune_targets, prune_extracted
 from presspipe.pipelines.enrich.ids import normalize_url
 from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
+from presspipe.pipelines.enrich.published import PublicationTime, from_fallback, publication_time
+from presspipe.pipelines.enrich.titles import site_names, stated_headlines
 from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
 
 
@@ -36,6 +50,9 @@ class ExtractionOptions:
     include_tables: bool = True
     fast: bool = False
     extensive_date_search: bool = True
+    #: With ``favor_precision``: run trafilatura's default mode as well and restore the article paragraphs that
+    #: precision mode dropped (see the module docstring). Costs a second extraction pass.
+    recall_safety_net: bool = True
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,14 @@ class ExtractedDocument:
     declared_language: str | None = None
     captions_removed: int = 0
     related_blocks_removed: int = 0
+    navigation_removed: int = 0
+    paragraphs_restored: int = 0
+    # What the page states about its publication (precision, date), ``published_at`` being its instant when exact.
+    published: PublicationTime | None = None
+    # The names the page gives its site (og:site_name, JSON-LD publisher): what a title suffix may be stripped of.
+    site_names: tuple[str, ...] = ()
+    # Headlines the page states besides the title (og:title, JSON-LD headline, <h1>): what a body may repeat.
+    headlines: tuple[str, ...] = ()
 
 
 # --- bytes ----------------------------------------------------------------------------------------------------------
@@ -261,42 +286,154 @@ def _authors(value: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name.strip() for name in regex.split(r";|\s+\|\s+", value) if name.strip()))
 
 
-def extract_html(
-    tree: lxml_html.HtmlElement, *, url: str | None, options: ExtractionOptions = ExtractionOptions()
-) -> ExtractedDocument:
-    """Prune captions and related boxes from ``tree`` (in place), then extract body paragraphs and metadata."""
-    page_language = declared_language(tree)
-    text_date = _date_from_page_text(tree) if options.extensive_date_search else None
-    canonical = canonical_url(tree, url)
-    counts = prune_tree(tree)
+# --- recall safety net ---------------------------------------------------------------------------------------------
+
+_TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}]--[\p{Han}\p{Hiragana}\p{Katakana}]]+", regex.V1)
+_SENTENCE_FINAL_MARKS = (".", "!", "?", "…", '"', "”", "।", "。", "！", "？")
+_ALIGN_WINDOW = 4  # how far ahead in the precise paragraphs a default-mode paragraph may find its counterpart
+_MAX_RESTORED_GAP = 3  # a longer run of default-only paragraphs is a block precision mode rightly dropped
+_MIN_RESTORED_WORDS = 8
+_FULLER_MIN_SHARED = 0.9  # share of a kept paragraph's words its fuller version must contain
+
+
+def _same_or_fuller(kept: str, candidate: str) -> bool:
+    """``candidate`` is ``kept``, or ``kept`` with words added (precision mode drops the text of inline links)."""
+    if kept == candidate:
+        return True
+    kept_words, candidate_words = _TOKEN.findall(kept.casefold()), _TOKEN.findall(candidate.casefold())
+    if not kept_words or not len(kept_words) <= len(candidate_words) <= 2 * len(kept_words):
+        return False
+    shared = Counter(kept_words) & Counter(candidate_words)
+    return sum(shared.values()) >= _FULLER_MIN_SHARED * len(kept_words)
+
+
+def _reads_like_sentence(paragraph: str) -> bool:
+    return len(_TOKEN.findall(paragraph)) >= _MIN_RESTORED_WORDS and paragraph.rstrip().endswith(_SENTENCE_FINAL_MARKS)
+
+
+_MIN_LEAD_PREFIX_WORDS = 6
+_LEAD_PREFIX_WORDS = 20
+
+
+def _is_stated_lead(paragraph: str, description: str | None) -> bool:
+    """The paragraph opens with the words of the page's own description (``og:description``): the article's lead."""
+    if not description:
+        return False
+    lead, stated = _TOKEN.findall(paragraph.casefold()), _TOKEN.findall(description.casefold())
+    if len(stated) < len(lead):
+        stated = stated[:-1]  # a description cut to length ends in a partial word
+    size = min(len(lead), len(stated), _LEAD_PREFIX_WORDS)
+    return size >= _MIN_LEAD_PREFIX_WORDS and lead[:size] == stated[:size]
+
+
+def restore_dropped_paragraphs(precise: list[str], default: list[str], *,
+                               description: str | None = None) -> tuple[list[str], int]:
+    """Merge a default-mode extraction into a precision-mode one; returns the paragraphs and how many were restored.
+
+    The default paragraphs are aligned, in order, to the precise ones (equal, or a fuller version). A default-only
+    paragraph is restored when it sits in a gap of at most three paragraphs between two aligned ones, occurs once on
+    the page and reads like a sentence (eight words or more, closed by a sentence mark). Before the first aligned
+    paragraph (where default mode picks up page furniture) only the lead is taken back: a paragraph, at most three
+    before it, that opens with the words of the page's description. Nothing after the last aligned one is taken.
+    """
+    collapsed_precise = [" ".join(p.split()) for p in precise]
+    collapsed_default = [" ".join(p.split()) for p in default]
+    alignment: dict[int, int] = {}
+    next_precise = 0
+    for index, paragraph in enumerate(collapsed_default):
+        for candidate in range(next_precise, min(len(collapsed_precise), next_precise + _ALIGN_WINDOW)):
+            if _same_or_fuller(collapsed_precise[candidate], paragraph):
+                alignment[index] = candidate
+                next_precise = candidate + 1
+                break
+    if not alignment:
+        return list(precise), 0
+    merged = list(precise)
+    for index, candidate in alignment.items():
+        merged[candidate] = default[index]
+    occurrences = Counter(collapsed_default)
+    inserted: dict[int, list[str]] = {}
+    aligned = sorted(alignment)
+    for before, after in zip(aligned, aligned[1:]):
+        gap = range(before + 1, after)
+        if not 0 < len(gap) <= _MAX_RESTORED_GAP:
+            continue
+        for index in gap:
+            if occurrences[collapsed_default[index]] == 1 and _reads_like_sentence(collapsed_default[index]):
+                inserted.setdefault(alignment[before], []).append(default[index])
+    first = aligned[0]
+    lead = next((index for index in range(max(0, first - _MAX_RESTORED_GAP), first)
+                 if _is_stated_lead(collapsed_default[index], description)), None)
+    result: list[str] = [] if lead is None else [default[lead]]
+    for position, paragraph in enumerate(merged):
+        result.append(paragraph)
+        result.extend(inserted.get(position, ()))
+    return result, sum(map(len, inserted.values())) + (lead is not None)
+
+
+def _run_trafilatura(tree: lxml_html.HtmlElement, options: ExtractionOptions, *, url: str | None, precision: bool,
+                     with_metadata: bool):
     extractor = Extractor(
         output_format="python",
         fast=options.fast,
-        precision=options.favor_precision,
+        precision=precision,
         recall=options.favor_recall,
         comments=options.include_comments,
         tables=options.include_tables,
-        with_metadata=True,
+        with_metadata=with_metadata,
         url=url,
         date_params={"extensive_search": False, "original_date": True, "outputformat": _DATE_FORMAT},
     )
     try:
-        document = trafilatura.bare_extraction(tree, options=extractor)
+        return trafilatura.bare_extraction(tree, options=extractor)
     except Exception as error:  # third-party boundary: any extractor failure becomes a dead letter at "extract"
         raise ExtractionError(f"trafilatura failed: {type(error).__name__}: {error}") from error
-    if document is None or document.body is None:
+
+
+def _body_paragraphs(document) -> list[str]:
+    return paragraphs_from_body(document.body) if document is not None and document.body is not None else []
+
+
+def extract_html(
+    tree: lxml_html.HtmlElement, *, url: str | None, options: ExtractionOptions = ExtractionOptions()
+) -> ExtractedDocument:
+    """Body paragraphs and metadata of a parsed page; ``tree`` is not modified (trafilatura works on copies)."""
+    page_language = declared_language(tree)
+    stated_time = publication_time(tree)  # the markup's own statement wins over any guess below
+    text_date = _date_from_page_text(tree) if options.extensive_date_search and stated_time is None else None
+    canonical = canonical_url(tree, url)
+    page_site_names, page_headlines = site_names(tree), stated_headlines(tree)
+    targets = find_prune_targets(tree)
+    document = _run_trafilatura(tree, options, url=url, precision=options.favor_precision, with_metadata=True)
+    paragraphs = _body_paragraphs(document)
+    restored = 0
+    if options.favor_precision and options.recall_safety_net:
+        fallback = _body_paragraphs(_run_trafilatura(tree, options, url=url, precision=False, with_metadata=False))
+        if not paragraphs:
+            paragraphs, restored = fallback, len(fallback)
+        else:
+            paragraphs, restored = restore_dropped_paragraphs(paragraphs, fallback, description=document.description)
+    if document is None or not paragraphs:
         raise EmptyArticleError("trafilatura found no article text")
+    pruned = prune_extracted(paragraphs, targets)
+    published = stated_time or from_fallback(document.date) or from_fallback(
+        text_date.strftime("%Y-%m-%d") if text_date else None)
     return ExtractedDocument(
-        paragraphs=tuple(paragraphs_from_body(document.body)),
+        paragraphs=pruned.paragraphs,
         title=document.title or None,
         authors=_authors(document.author),
-        published_at=_parse_date(document.date) or text_date,
+        published_at=published.at if published else None,
         site_name=document.sitename or None,
         description=document.description or None,
         canonical_url=canonical,
         declared_language=page_language,
-        captions_removed=counts.captions_removed,
-        related_blocks_removed=counts.related_blocks_removed,
+        captions_removed=pruned.captions_removed,
+        related_blocks_removed=pruned.related_blocks_removed,
+        navigation_removed=pruned.navigation_removed,
+        paragraphs_restored=restored,
+        published=published,
+        site_names=tuple(dict.fromkeys((*page_site_names, *((document.sitename,) if document.sitename else ())))),
+        headlines=page_headlines,
     )
 
 

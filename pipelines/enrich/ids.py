@@ -23,14 +23,21 @@ def normalize_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 
-def article_id(canonical_url: str | None, url: str | None, body: str) -> str:
+def article_id(canonical_url: str | None, url: str | None, body: str, *, truncated: bool = False) -> str:
     """sha256 (first 32 hex) of the normalised canonical URL, else of the fetch URL, else of the cleaned body.
 
     Re-fetching the same page (under another tracking URL, once a canonical link is present) yields the same id, so
     the enriched topic's key deduplicates it.
+
+    A truncated copy (``truncated``: the raw body was cut) gets an id of its own, the hash of ``truncated:`` and the
+    same key: a topic compacted or deduplicated by key then never replaces the complete page with a cut copy, in
+    whichever order the two arrive. Consumers that want one record per page drop ``truncated`` articles whose
+    complete copy they have.
     """
     address = canonical_url or url
     key = normalize_url(address) if address else "body:" + body
+    if truncated:
+        key = "truncated:" + key
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:ID_HEX_CHARS]
 
 

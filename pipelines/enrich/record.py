@@ -1,9 +1,15 @@
 """``RawArticle`` → ``Article``: the whole enrichment as one pure function, :func:`enrich_article`.
 
 Stages, in order (each a public function, so the benchmark can time them one by one), each raising its own :class:`~presspipe.pipelines.enrich.errors.EnrichmentError` subclass:
-limits (raw size) → decode (gunzip, charset) → extract (parse once, prune captions/related boxes, trafilatura, or
+status (an HTTP status outside 2xx, unless accepted: the body is an error page or a redirect) → limits (raw size)
+→ decode (gunzip, charset) → extract (parse once, prune captions/related boxes, trafilatura, or
 plain-text splitting) → clean (normalise paragraphs, drop caption and related-link paragraphs, title and dateline) →
 limits (text length) → language → entities (only when a tagger is given).
+
+Truncated bodies (``raw.truncated``: WARC-Truncated, a connector's size cap) are enriched like the others and
+flagged on the article, with an id of their own (:func:`~presspipe.pipelines.enrich.ids.article_id`); one whose text
+is shorter than ``EnrichSettings.min_truncated_words`` is a :class:`TruncatedArticleError` dead letter: the cut came
+before the story.
 
 Determinism: for the same ``raw``, ``provenance``, ``settings``, tagger and ``processed_at`` the output is identical
 across runs and workers (language detection is seeded, ids are content hashes).
@@ -21,8 +27,16 @@ import regex
 from presspipe.core.version import __version__
 from presspipe.pipelines.enrich.charset import decode_body
 from presspipe.pipelines.enrich.clean import clean_paragraphs, trim_edge_furniture
-from presspipe.pipelines.enrich.dateline import split_dateline
-from presspipe.pipelines.enrich.errors import EmptyArticleError, EnrichmentError, EntityTaggingError, LimitExceededError
+from presspipe.pipelines.enrich.dateline import bare_dateline, split_dateline
+from presspipe.pipelines.enrich.errors import (
+    EmptyArticleError,
+    EnrichmentError,
+    EntityTaggingError,
+    HttpStatusError,
+    LimitExceededError,
+    RedirectResponseError,
+    TruncatedArticleError,
+)
 from presspipe.pipelines.enrich.extract import (
     ExtractedDocument,
     ExtractionOptions,
@@ -42,12 +56,14 @@ from presspipe.pipelines.enrich.language import (
     identify_language,
 )
 from presspipe.pipelines.enrich.normalize import normalize_paragraph
+from presspipe.pipelines.enrich.published import DATETIME, PublicationTime, from_hint
+from presspipe.pipelines.enrich.titles import strip_site_name, without_headline_repeat
 from presspipe.schemas.records import Article, RawArticle, utc_now
 
 __all__ = [
     "CleanedBody", "DecodedDocument", "EnrichSettings", "EntityTagger", "Provenance", "article_id", "assemble_article",
-    "clean_document", "content_hash", "declared_language_of", "decode_document", "detect_language", "enrich_article",
-    "extract_document", "is_html", "normalize_url", "tag_entities", "word_count",
+    "check_http_status", "clean_document", "content_hash", "declared_language_of", "decode_document", "detect_language",
+    "enrich_article", "extract_document", "is_html", "normalize_url", "publication_of", "tag_entities", "word_count",
 ]
 
 if TYPE_CHECKING:
@@ -83,6 +99,11 @@ class EnrichSettings:
     max_entities: int = 1000
     extract_timeout_ms: int = 10_000
     extract_memory_mb: int = 2048  # address-space cap of the extraction worker process (0: none); needs the worker
+    # HTTP statuses outside 2xx whose bodies are still enriched (--accept_http_status, e.g. a site that serves its
+    # articles with 404); every other status outside 2xx is a dead letter at stage "status".
+    accepted_http_statuses: tuple[int, ...] = ()
+    # A truncated body whose cleaned text has fewer words is a dead letter (TruncatedArticleError), not an article.
+    min_truncated_words: int = 100
     extraction: ExtractionOptions = field(default_factory=ExtractionOptions)
     language: LanguageSettings = field(default_factory=LanguageSettings)
 
@@ -119,8 +140,25 @@ class DecodedDocument:
     is_html: bool
 
 
+def check_http_status(raw: RawArticle, settings: EnrichSettings) -> None:
+    """Stage *status*: a response outside 2xx (and not in ``accepted_http_statuses``) is not an article.
+
+    A redirect that names its target (``Location``) raises :class:`RedirectResponseError` with it; every other
+    status :class:`HttpStatusError`. A record without a status (a local file, a push) passes.
+    """
+    status = raw.http_status
+    if status is None or 200 <= status < 300 or status in settings.accepted_http_statuses:
+        return
+    location = next((value for name, value in raw.headers.items() if name.lower() == "location"), None)
+    if 300 <= status < 400 and location and location.strip():
+        raise RedirectResponseError(f"HTTP {status} redirect to {location.strip()[:1000]}", status=status,
+                                    location=location.strip())
+    raise HttpStatusError(f"HTTP {status}: the body is not the article (error page)", status=status)
+
+
 def decode_document(raw: RawArticle, settings: EnrichSettings) -> DecodedDocument:
-    """Stage *decode*: size limit, gunzip, charset → text."""
+    """Stages *status* (:func:`check_http_status`) and *decode*: size limit, gunzip, charset → text."""
+    check_http_status(raw, settings)
     if len(raw.body) > settings.max_body_bytes:
         raise LimitExceededError("max_body_bytes", limit=settings.max_body_bytes, actual=len(raw.body))
     data = gunzip_if_compressed(raw.body, max_decompressed_bytes=settings.max_decompressed_bytes)
@@ -144,15 +182,33 @@ def _same_text(a: str, b: str) -> bool:
 
 
 _TITLE_REPEAT_WINDOW = 3
+_DATELINE_PARAGRAPHS = 2
+
+
+_MIN_TITLE_CHARS_FOR_AFFIX = 15
+_MAX_TITLE_AFFIX_CHARS = 60
+_TITLE_SENTENCE_END = (".", "!", "?", "…", "。", "।")
+
+
+def _is_title_repeat(paragraph: str, title: str) -> bool:
+    """The headline again: the title itself, or the title with a kicker or a section label before or after it
+    (``Schlachtbetriebe Das harte Geschäft mit dem Tod: …``), short and not a sentence."""
+    if _same_text(paragraph, title):
+        return True
+    text, headline = paragraph.casefold().strip(" .:|-–—"), title.casefold().strip(" .:|-–—")
+    if len(headline) < _MIN_TITLE_CHARS_FOR_AFFIX or len(text) > len(headline) + _MAX_TITLE_AFFIX_CHARS:
+        return False
+    is_sentence = paragraph.rstrip().endswith(_TITLE_SENTENCE_END)
+    return not is_sentence and (text.endswith(headline) or text.startswith(headline))
 
 
 def _without_title_repeat(paragraphs: tuple[str, ...], title: str | None) -> tuple[str, ...]:
-    """Drop the headline that extractors keep at the top of the body (the page's ``<h1>`` repeating the title)."""
-    if title:
-        for index, paragraph in enumerate(paragraphs[:_TITLE_REPEAT_WINDOW]):
-            if _same_text(paragraph, title):
-                return paragraphs[:index] + paragraphs[index + 1:]
-    return paragraphs
+    """Drop the headline that extractors keep at the top of the body (the page's ``<h1>`` repeating the title,
+    with or without its kicker), every time it occurs among the first paragraphs."""
+    if not title:
+        return paragraphs
+    window = paragraphs[:_TITLE_REPEAT_WINDOW + 1]
+    return tuple(p for p in window if not _is_title_repeat(p, title)) + paragraphs[len(window):]
 
 
 @dataclass(frozen=True)
@@ -165,26 +221,40 @@ class CleanedBody:
     body: str
     captions_removed: int
     related_blocks_removed: int
+    subscriber_lines_removed: int = 0  # not an article field: reported by the quality benchmark
 
 
 def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> CleanedBody:
     """Stage *clean*: normalise paragraphs, drop captions/related links/title repeat/edge furniture, split the
-    dateline. Raises when nothing is left or the text is over the limit."""
-    title = normalize_paragraph(extracted.title) if extracted.title else None
+    dateline, strip the site name from the title. Raises when nothing is left or the text is over the limit."""
+    stated_title = normalize_paragraph(extracted.title) if extracted.title else None
+    title = strip_site_name(stated_title, extracted.site_names) if stated_title else None
     paragraphs = [p for p in (normalize_paragraph(p) for p in extracted.paragraphs) if p]
     cleaned = clean_paragraphs(paragraphs)
-    paragraphs = list(trim_edge_furniture(_without_title_repeat(cleaned.paragraphs, title)))
+    headlines = tuple(dict.fromkeys(t for t in (title, stated_title, *(
+        strip_site_name(normalize_paragraph(h), extracted.site_names) for h in extracted.headlines)) if t))
+    paragraphs = list(without_headline_repeat(_without_title_repeat(cleaned.paragraphs, title), headlines))
     dateline = None
-    if paragraphs:
-        split = split_dateline(paragraphs[0])
-        dateline, paragraphs[0] = split.dateline, split.paragraph
+    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):  # a dateline set as a block of its own
+        if (bare := bare_dateline(paragraphs[index])) is not None:
+            dateline = bare
+            del paragraphs[index]
+            break
+    paragraphs = list(trim_edge_furniture(paragraphs))
+    # A dateline opening one of the first paragraphs (the second when a standfirst comes first).
+    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
+        split = split_dateline(paragraphs[index])
+        if dateline is None and split.dateline is not None:
+            dateline, paragraphs[index] = split.dateline, split.paragraph
+            break
     if not paragraphs:
         raise EmptyArticleError("no article text left after removing captions and related links")
     body = "\n\n".join(paragraphs)
     if len(body) > settings.max_text_chars:
         raise LimitExceededError("max_text_chars", limit=settings.max_text_chars, actual=len(body))
     return CleanedBody(title, dateline, tuple(paragraphs), body, extracted.captions_removed + cleaned.captions_removed,
-                       extracted.related_blocks_removed + cleaned.related_blocks_removed)
+                       extracted.related_blocks_removed + cleaned.related_blocks_removed,
+                       cleaned.subscriber_lines_removed)
 
 
 def tag_entities(body: str, language: str, tagger: EntityTagger) -> tuple["Entity", ...]:
@@ -210,6 +280,33 @@ def detect_language(body: str, *, declared: str | None, settings: EnrichSettings
         detector=detector or default_detector(settings.language.seed, settings.language.backend))
 
 
+def publication_of(raw: RawArticle, extracted: ExtractedDocument) -> PublicationTime | None:
+    """What the page states about its publication, else the feed's or caller's timestamp (exact), else nothing.
+
+    A page stating only a date keeps it as a date even when a feed gave a time: the page is the authority on its
+    own date, and the feed's time is used only when it falls on that date.
+    """
+    stated = extracted.published
+    hint = from_hint(raw.hints.published_at) if raw.hints and raw.hints.published_at else None
+    if stated is None and extracted.published_at is not None:  # an extractor that fills only the instant
+        stated = from_hint(extracted.published_at)
+    if stated is None:
+        return hint
+    if stated.precision != DATETIME and hint is not None and hint.date == stated.date:
+        return hint
+    return stated
+
+
+def check_truncated(raw: RawArticle, cleaned: "CleanedBody", settings: EnrichSettings) -> None:
+    """A truncated body that kept fewer than ``min_truncated_words`` words is no longer the article."""
+    if raw.truncated:
+        words = word_count(cleaned.body)
+        if words < settings.min_truncated_words:
+            raise TruncatedArticleError(
+                f"body truncated ({raw.truncation_reason or 'unspecified'}) before the article: {words} words left, "
+                f"fewer than min_truncated_words={settings.min_truncated_words}")
+
+
 def assemble_article(
     raw: RawArticle,
     extracted: ExtractedDocument,
@@ -224,8 +321,9 @@ def assemble_article(
 ) -> Article:
     """The ``Article`` record from the stages' results; the feed's hints fill what the page does not state."""
     hints = raw.hints
+    published = publication_of(raw, extracted)
     return Article(
-        id=article_id(extracted.canonical_url, raw.url, cleaned.body),
+        id=article_id(extracted.canonical_url, raw.url, cleaned.body, truncated=raw.truncated),
         url=raw.url,
         canonical_url=extracted.canonical_url,
         source=raw.source,
@@ -237,7 +335,7 @@ def assemble_article(
         language_confidence=detected.confidence,
         language_source=detected.source,
         declared_language=declared,
-        published_at=extracted.published_at or (hints.published_at if hints else None),
+        published_at=published.at if published else None,
         fetched_at=raw.fetched_at,
         processed_at=processed_at or utc_now(),
         authors=extracted.authors or (hints.authors if hints else ()),
@@ -252,6 +350,11 @@ def assemble_article(
         raw_partition=provenance.raw_partition,
         raw_offset=provenance.raw_offset,
         pipeline_version=pipeline_version,
+        http_status=raw.http_status,
+        truncated=raw.truncated,
+        truncation_reason=raw.truncation_reason if raw.truncated else None,
+        published_at_precision=published.precision if published else None,
+        published_date=published.date if published else None,
     )
 
 
@@ -271,8 +374,15 @@ def enrich_article(
     The composition of the stage functions above, which the benchmark times one by one. ``extract`` replaces the
     extract stage with a function of the same signature (the pipeline runs it in a time-limited worker process).
     """
-    extracted = extract(decode_document(raw, settings), url=raw.url, settings=settings)
-    cleaned = clean_document(extracted, settings)
+    try:
+        extracted = extract(decode_document(raw, settings), url=raw.url, settings=settings)
+        cleaned = clean_document(extracted, settings)
+    except EmptyArticleError as error:
+        if raw.truncated and not isinstance(error, TruncatedArticleError):
+            raise TruncatedArticleError(f"body truncated ({raw.truncation_reason or 'unspecified'}) before the "
+                                        f"article: {error}") from error
+        raise
+    check_truncated(raw, cleaned, settings)
     declared = declared_language_of(raw, extracted)
     detected = detect_language(cleaned.body, declared=declared, settings=settings, detector=detector)
     entities = tag_entities(cleaned.body, detected.language, tagger) if tagger is not None else ()

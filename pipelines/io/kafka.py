@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -105,6 +106,37 @@ class ReadPlan:
 
     def stop_offsets(self) -> dict[tuple[str, int], int]:
         return {(r.topic, r.partition): r.stop for r in self.ranges}
+
+
+#: Chunks planned per worker: more than one, so a worker that drew quick pages takes another chunk instead of idling
+#: while another works through slow ones (extraction time varies tenfold between pages).
+CHUNKS_PER_WORKER = 4
+#: Chunks planned at least, for runners that do not say how many workers they have (Dask, a Flink cluster's default
+#: parallelism): a chunk costs one seek and fetch, so a few too many is cheap, too few idles workers.
+MIN_PLANNED_CHUNKS = 16
+#: Records of one partition in one chunk at most (a chunk is read by one consumer in one bundle).
+MAX_CHUNK_RECORDS = 2000
+
+
+def chunk_records_for(plan: ReadPlan, workers: int | None, *, chunks_per_worker: int = CHUNKS_PER_WORKER,
+                      min_chunks: int = MIN_PLANNED_CHUNKS, max_records: int = MAX_CHUNK_RECORDS) -> int:
+    """Records per partition piece so that ``plan`` splits into ``max(workers × chunks_per_worker, min_chunks)``
+    chunks where it has the records for them (a chunk holds the k-th piece of every partition, so the deepest
+    partition sets the number of chunks); never above ``max_records``."""
+    deepest = max((r.size for r in plan.ranges), default=0)
+    target = max((workers or 1) * chunks_per_worker, min_chunks)
+    return max(1, min(max_records, math.ceil(deepest / target))) if deepest else max_records
+
+
+def check_parallelism(chunk_count: int, workers: int | None, total: int, chunk_records: int) -> str | None:
+    """A warning when the plan has fewer chunks than workers (some would idle), saying why; None otherwise."""
+    if workers is None or workers <= 1 or chunk_count >= workers or total == 0:
+        return None
+    reason = (f"only {total} records to read" if chunk_records <= math.ceil(total / workers)
+              else f"--chunk_records {chunk_records} makes chunks too large; try --chunk_records "
+                   f"{max(1, total // (workers * CHUNKS_PER_WORKER))} or leave it unset")
+    return (f"the read plan has {chunk_count} chunk(s) for {workers} workers: {workers - chunk_count} worker(s) "
+            f"will have nothing to read ({reason})")
 
 
 @dataclass(frozen=True)
@@ -404,19 +436,32 @@ class _ReadRangeFn(beam.DoFn):
 
 
 class ReadFromKafkaBounded(beam.PTransform):
-    """Reads a launch-time ``ReadPlan``; chunks are reshuffled so any runner spreads them across workers."""
+    """Reads a launch-time ``ReadPlan``; chunks are reshuffled so any runner spreads them across workers.
 
-    def __init__(self, settings: KafkaSettings, plan: ReadPlan, chunk_records: int = 2000,
-                 idle_timeout_s: float = 30.0):
+    ``chunk_records`` None (the default) plans the chunks from ``workers`` and the plan's size
+    (:func:`chunk_records_for`); a plan that leaves workers without a chunk is logged as a warning.
+    """
+
+    def __init__(self, settings: KafkaSettings, plan: ReadPlan, chunk_records: int | None = None,
+                 idle_timeout_s: float = 30.0, workers: int | None = None):
         super().__init__()
         self.settings = settings
         self.plan = plan
-        self.chunk_records = chunk_records
+        self.chunk_records = chunk_records or chunk_records_for(plan, workers)
         self.idle_timeout_s = idle_timeout_s
+        self.workers = workers
 
     def expand(self, pbegin):
+        chunks = self.plan.chunks(self.chunk_records)
+        log.info("read plan: %d records in %d chunks of at most %d records per partition for %s workers",
+                 self.plan.total, len(chunks), self.chunk_records, self.workers or "an unknown number of",
+                 extra={"records": self.plan.total, "chunks": len(chunks), "chunk_records": self.chunk_records,
+                        "workers": self.workers})
+        warning = check_parallelism(len(chunks), self.workers, self.plan.total, self.chunk_records)
+        if warning:
+            log.warning(warning, extra={"chunks": len(chunks), "workers": self.workers})
         return (pbegin
-                | "PlannedChunks" >> beam.Create(self.plan.chunks(self.chunk_records))
+                | "PlannedChunks" >> beam.Create(chunks)
                 | "SpreadChunks" >> beam.Reshuffle()
                 | "ReadChunk" >> beam.ParDo(_ReadRangeFn(self.settings, self.idle_timeout_s)))
 

@@ -62,7 +62,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     warc = sources.add_parser("warc", help="WARC/1.0 and 1.1 archives (.warc, .warc.gz), e.g. CC-NEWS")
     warc.add_argument("paths", nargs="+", type=Path, metavar="FILE")
-    warc.add_argument("--max-record-bytes", type=int, default=10 * 1024 * 1024)
+    warc.add_argument("--max-record-bytes", type=int, default=10 * 1024 * 1024,
+                      help="payload bytes kept per record; a longer payload is cut there and flagged truncated")
+    warc.add_argument("--retry-failed", action="store_true",
+                      help="read again the stretches earlier runs could not read (files 'completed with errors'); "
+                           "unreadable stretches are dead-lettered to the DLQ topic (stage connect) either way")
     _add_state_flag(warc, "warc")
     warc.set_defaults(func=run_warc)
 
@@ -139,12 +143,14 @@ def _producer(args: argparse.Namespace, **options) -> RawArticleProducer:
     return RawArticleProducer(kafka_settings(args), topics_of(args).raw, **options)
 
 
-def produce(args: argparse.Namespace, connector: Connector) -> int:
-    """Run a connector to completion; print the report; exit 1 if anything failed."""
+def produce(args: argparse.Namespace, connector: Connector, *, dead_letters: bool = False) -> int:
+    """Run a connector to completion; print the report; exit 1 if anything failed.
+
+    ``dead_letters``: publish the dead letters of unreadable inputs to the DLQ topic."""
     from presspipe.connectors.base import ConnectorError, Progress, run_connector
 
     try:
-        producer = _producer(args)
+        producer = _producer(args, **({"dead_letter_topic": topics_of(args).dlq} if dead_letters else {}))
     except ConnectorError as error:
         print(f"presspipe connect: {error}", file=sys.stderr)
         return 1
@@ -220,7 +226,8 @@ def run_warc(args: argparse.Namespace) -> int:
         print(f"presspipe connect warc: {error}", file=sys.stderr)
         return 1
     with state:
-        return produce(args, WarcConnector(args.paths, state, WarcLimits(max_record_bytes=args.max_record_bytes)))
+        return produce(args, WarcConnector(args.paths, state, WarcLimits(max_record_bytes=args.max_record_bytes),
+                                           retry_failed=args.retry_failed), dead_letters=True)
 
 
 def run_http(args: argparse.Namespace) -> int:

@@ -133,6 +133,8 @@ def test_wheel_has_one_top_level_package_with_its_data(wheel):
     assert "presspipe/samples/hi-chunav-aayog.html" in names
     assert {"presspipe/broker/kafka-dist/pom.xml", "presspipe/broker/kafka-dist/log4j2.xml"} <= set(names)
     assert any(name.startswith("presspipe/pipelines/enrich/entities/models/hi_ner/") for name in names)
+    assert any(name.startswith("presspipe/pipelines/enrich/entities/models/en_ner/") for name in names)
+    assert "presspipe/pipelines/enrich/entities/data/organisation_heads.json" in names
     assert "presspipe/pipelines/ingest.py" in names and "presspipe/connectors/files.py" in names
 
 

@@ -73,6 +73,24 @@ def is_letter_name_acronym(word: str) -> bool:
     return _acronym_pattern().fullmatch(word) is not None
 
 
+#: A Latin-script acronym: three or more capitals (an inner ``&`` or digit allowed, ``G20`` is two letters and no).
+_LATIN_ACRONYM = re.compile(r"(?<![\w&])[A-Z][A-Z&]*[A-Z](?:[0-9]+)?(?![\w&])")
+MINIMUM_LATIN_LETTERS = 3
+
+
+def find_latin_acronyms(text: str) -> tuple[Mention, ...]:
+    """ORG mentions for Latin-script acronyms (``APEC``, ``ISEAS``) in a text of a non-Latin script.
+
+    Hindi, Russian or Chinese news writes an organisation's English acronym in Latin letters inside its own script,
+    where no model of that language was trained to read it; the letter-name rule above finds the same acronyms
+    spelled in Devanagari. Only for documents whose language is written in another script (the tagger decides):
+    in English text capitals mean many things.
+    """
+    return tuple(Mention(match.start(), match.end(), "ORG", SOURCE_ACRONYM)
+                 for match in _LATIN_ACRONYM.finditer(text)
+                 if sum(character.isalpha() for character in match.group()) >= MINIMUM_LATIN_LETTERS)
+
+
 def find_acronyms(text: str) -> tuple[Mention, ...]:
     """ORG mentions for every whole Devanagari word of ``text`` that is a letter-name acronym."""
     return tuple(Mention(match.start(), match.end(), "ORG", SOURCE_ACRONYM)

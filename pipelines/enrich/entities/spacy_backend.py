@@ -17,6 +17,7 @@ are the same either way (``entities_numpy_blas_mismatching_docs``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,7 @@ from spacy.tokens import Doc
 from thinc.api import use_ops
 from threadpoolctl import ThreadpoolController
 
+from . import features  # noqa: F401  (registers the English model's embedding layer before any model loads)
 from .bio import spans_from_bio_scores
 from .errors import EntityConfigError, EntityTaggingError
 from .mentions import SOURCE_MODEL, Mention
@@ -83,13 +85,38 @@ def bio_tagger_spans(tagger, docs: Sequence[Doc]) -> list[list[tuple[int, int, s
     return [spans_from_bio_scores(scores, tags) for scores in tagger.model.predict(list(docs))]
 
 
+#: Beam density of the second opinion (spaCy's default pruning of unlikely parses).
+BEAM_DENSITY = 0.0001
+
+
+def second_opinion_settings(nlp: Language) -> tuple[int, float, int]:
+    """``(beam width, threshold, longest span checked)`` a model asks for in its ``meta.json``
+    (``presspipe.second_opinion``), else no second opinion."""
+    settings = (nlp.meta.get("presspipe") or {}).get("second_opinion") or {}
+    return (int(settings.get("beam_width", 0)), float(settings.get("threshold", 0.0)),
+            int(settings.get("max_tokens", 0)))
+
+
 class SpacyRecognizer:
-    """One loaded spaCy pipeline, restricted to the pipes entity recognition needs."""
+    """One loaded spaCy pipeline, restricted to the pipes entity recognition needs.
+
+    Second opinion (``ner`` pipes whose model has its own tok2vec, such as the shipped ones): with ``beam_width``
+    > 0 the text is read again with beam search, and a greedy span of at most ``beam_max_tokens`` tokens is kept
+    only if the beam's parses that contain it carry at least ``beam_threshold`` of the probability mass. A greedy parser commits to every span it opens;
+    the beam drops the ones the model itself ranks below other readings (generic phrases such as ``स्वास्थ्य सेवा``
+    tagged ORG). The defaults come from the model's ``meta.json`` (``training/second_opinion.py`` measures them on
+    the held-out split); ``None`` means "what the model asks for".
+    """
 
     def __init__(self, reference: str, label_map: Mapping[str, str] = DEFAULT_LABEL_MAP, *,
-                 numpy_blas: bool = True) -> None:
+                 numpy_blas: bool = True, beam_width: int | None = None, beam_threshold: float | None = None,
+                 beam_max_tokens: int | None = None) -> None:
         self.reference = reference
         self._nlp = _load(reference, numpy_blas=numpy_blas)
+        width, threshold, max_tokens = second_opinion_settings(self._nlp)
+        self.beam_width = width if beam_width is None else beam_width
+        self.beam_threshold = threshold if beam_threshold is None else beam_threshold
+        self.beam_max_tokens = max_tokens if beam_max_tokens is None else beam_max_tokens
         self._blas = ThreadpoolController()
         needed = _needed_pipes(self._nlp)
         self._nlp.select_pipes(enable=needed)
@@ -99,6 +126,20 @@ class SpacyRecognizer:
         self._label_map = label_map
         # A BIO tagger is run by hand (its scores, not its argmax tags): the pipes it listens to go first.
         self._before_tagger = [component for name, component in self._nlp.pipeline if name != "tagger"]
+        if self.beam_width and (self._reads_tags or len(needed) > 1):
+            raise EntityConfigError(f"the second opinion needs a 'ner' pipe with its own tok2vec; {reference!r} has "
+                                    f"{needed}")
+
+    def _beam_agrees(self, text: str, token_spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """The greedy spans that carry at least ``beam_threshold`` of the beam's probability mass."""
+        ner = self._nlp.get_pipe("ner")
+        beams = ner.beam_parse([self._nlp.make_doc(text)], beam_width=self.beam_width, beam_density=BEAM_DENSITY)
+        mass: dict[tuple[int, int, str], float] = defaultdict(float)
+        for probability, parse in ner.moves.get_beam_parses(beams[0]):
+            for span in parse:
+                mass[(span[0], span[1], span[2])] += probability
+        return [span for span in token_spans
+                if span[1] - span[0] > self.beam_max_tokens or mass.get(span, 0.0) >= self.beam_threshold]
 
     def find(self, text: str) -> tuple[Mention, ...]:
         """Model mentions with character offsets into ``text``; backend failures raise."""
@@ -112,6 +153,8 @@ class SpacyRecognizer:
                 else:
                     doc = self._nlp(text)
                     token_spans = [(entity.start, entity.end, entity.label_) for entity in doc.ents]
+                    if self.beam_width and any(end - start <= self.beam_max_tokens for start, end, _ in token_spans):
+                        token_spans = self._beam_agrees(text, token_spans)
         except Exception as error:  # re-raised with context: any failure inside spaCy is a tagging failure
             raise EntityTaggingError(f"spaCy model {self.reference!r} failed: {type(error).__name__}: {error}") from error
         mentions = []

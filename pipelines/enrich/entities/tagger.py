@@ -8,12 +8,13 @@ from typing import Protocol, runtime_checkable
 
 from presspipe.schemas.records import Entity
 
-from .acronyms import find_acronyms
+from .acronyms import find_acronyms, find_latin_acronyms
 from .combine import combine
 from .config import EntityConfig
 from .errors import TooManyEntitiesError
-from .gazetteer import Gazetteer, base_language, build_gazetteer
-from .spacy_backend import SpacyRecognizer
+from .mentions import Mention
+from .gazetteer import Gazetteer, base_language, build_gazetteer, language_script
+from .recognizers import LazyRecognizer, Recognizer
 
 
 @runtime_checkable
@@ -28,14 +29,17 @@ class EntityTagger(Protocol):
 
 
 class CompositeTagger:
-    """Per language: the configured spaCy model (if any), the gazetteer and the letter-name acronym
-    rule (Devanagari only, so a no-op elsewhere), merged by :func:`combine`.
+    """Per language: the configured statistical model (if any), the gazetteer and the acronym rules
+    (Devanagari letter names, and Latin acronyms in a text of another script), merged by :func:`combine`.
+
+    Models given as :class:`~.recognizers.LazyRecognizer` (what :func:`build_tagger` does) load on the first
+    document of their language; :attr:`loaded_languages` says which have.
 
     Languages with neither a model nor gazetteer coverage yield no entities (not an error: the
     article is still valid, it just has nothing we can tag).
     """
 
-    def __init__(self, recognizers: Mapping[str, SpacyRecognizer], gazetteer: Gazetteer | None, config: EntityConfig) -> None:
+    def __init__(self, recognizers: Mapping[str, Recognizer], gazetteer: Gazetteer | None, config: EntityConfig) -> None:
         self._recognizers = MappingProxyType(dict(recognizers))
         self._gazetteer = gazetteer
         self._config = config
@@ -44,23 +48,36 @@ class CompositeTagger:
     def languages_with_models(self) -> frozenset[str]:
         return frozenset(self._recognizers)
 
+    @property
+    def loaded_languages(self) -> frozenset[str]:
+        """Languages whose model is in memory (a recogniser given already loaded counts as loaded)."""
+        return frozenset(language for language, recognizer in self._recognizers.items()
+                         if not isinstance(recognizer, LazyRecognizer) or recognizer.loaded)
+
     def tag(self, text: str, language: str) -> tuple[Entity, ...]:
         language = base_language(language)
         recognizer = self._recognizers.get(language)
         model_mentions = recognizer.find(text) if recognizer is not None else ()
         gazetteer_mentions = self._gazetteer.find(text, language) if self._gazetteer is not None else ()
-        acronym_mentions = find_acronyms(text) if self._config.acronyms else ()
+        acronym_mentions: tuple[Mention, ...] = ()
+        if self._config.acronyms:
+            acronym_mentions = find_acronyms(text)
+            script = language_script(language)
+            if script and script != ("LATIN",):
+                acronym_mentions += find_latin_acronyms(text)
         entities = combine(text, model_mentions, gazetteer_mentions, propagate=self._config.propagate,
-                           acronyms=acronym_mentions)
+                           acronyms=acronym_mentions, language=language)
         if len(entities) > self._config.max_entities:
             raise TooManyEntitiesError(len(entities), self._config.max_entities)
         return entities
 
 
-def build_tagger(config: EntityConfig | None = None) -> EntityTagger:
-    """Load every model and build the gazetteer once (Beam ``DoFn.setup``), never per element."""
+def build_tagger(config: EntityConfig | None = None) -> CompositeTagger:
+    """The tagger of a worker (Beam ``DoFn.setup``), never per element: model references are checked now (a missing
+    model fails here, with :class:`~.errors.EntityConfigError`) and loaded on the first document of their language;
+    user lists are read now, the gazetteer's data packages per language on first use."""
     config = config if config is not None else EntityConfig()
-    recognizers = {language: SpacyRecognizer(reference) for language, reference in config.models.items()}
+    recognizers = {language: LazyRecognizer(language, reference) for language, reference in config.models.items()}
     gazetteer = None
     if config.gazetteer or config.entity_lists:
         gazetteer = build_gazetteer(config.entity_lists, include_data_packages=config.gazetteer)

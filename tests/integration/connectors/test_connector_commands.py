@@ -52,3 +52,40 @@ def test_feed_sitemap_and_warc_commands(kafka_settings, topics, tmp_path, capsys
     assert connect(kafka_settings, topics, "warc", str(archive), "--state", str(tmp_path / "warc.sqlite")) == 0
     assert last_report(capsys)["sent"] == 1
     assert len(raw_records(kafka_settings, topics.raw, expected=3)) == 3
+
+
+def test_warc_damaged_record_is_dead_lettered_and_retried(kafka_settings, topics, tmp_path, capsys):
+    """``connect warc`` over an archive with a damaged gzip member: exit 1, the stretch on the DLQ topic (stage
+    connect, file and offset), the state "completed with errors"; ``--retry-failed`` after a repair produces it."""
+    from presspipe.connectors.state import WARC_COMPLETE, WARC_COMPLETED_WITH_ERRORS, ConnectorState
+    from presspipe.connectors.warc import file_key
+    from presspipe.schemas import DeadLetter
+    from tests.support.kafka import consume_all
+    from tests.unit.connectors.warc_files import corrupt_record, record_offsets
+
+    data = warc_bytes([Capture(f"https://w.test/{n}", article_html(f"Story {n}")) for n in range(1, 5)])
+    archive = write(tmp_path / "d.warc.gz", corrupt_record(data, 2))  # record 2 = Story 2
+    state = ["--state", str(tmp_path / "warc.sqlite")]
+    dlq = ["--dlq-topic", topics.dlq]
+    run = lambda *extra: main(["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw-topic", topics.raw,
+                               *dlq, "connect", "warc", str(archive), *state, *extra])
+
+    assert run() == 1
+    report = last_report(capsys)
+    assert (report["sent"], report["fetch_failures"], report["dead_letters_sent"]) == (3, 1, 1)
+    (letter,) = [DeadLetter.decode(record.value) for record in consume_all(kafka_settings, topics.dlq, expected=1)]
+    assert (letter.stage, letter.error_type, letter.source_location, letter.source_offset) == (
+        "connect", "CorruptRecordError", str(archive.resolve()), record_offsets(data)[2])
+    with ConnectorState(tmp_path / "warc.sqlite") as opened:
+        assert opened.warc_status(file_key(archive)) == WARC_COMPLETED_WITH_ERRORS
+        assert opened.warc_failures(file_key(archive))[0].dead_lettered
+
+    assert run() == 0 and last_report(capsys)["sent"] == 0  # a plain rerun skips the file, saying why
+
+    archive.write_bytes(data)  # repaired in place
+    assert run("--retry-failed") == 0
+    assert last_report(capsys)["sent"] == 1
+    urls = sorted(raw.url for raw in raw_records(kafka_settings, topics.raw, expected=4))
+    assert urls == [f"https://w.test/{n}" for n in range(1, 5)]
+    with ConnectorState(tmp_path / "warc.sqlite") as opened:
+        assert opened.warc_status(file_key(archive)) == WARC_COMPLETE

@@ -10,7 +10,10 @@ from presspipe.pipelines.enrich.errors import (
     EmptyArticleError,
     EnrichmentError,
     EntityTaggingError,
+    HttpStatusError,
     LimitExceededError,
+    RedirectResponseError,
+    TruncatedArticleError,
 )
 
 
@@ -20,7 +23,9 @@ def test_every_error_names_a_known_stage():
     assert LimitExceededError("max_dom_nodes", limit=1, actual=2).stage == "limits"
     with pytest.raises(ValueError):
         EnrichmentError("x", stage="somewhere")
-    assert set(STAGES) == {"decode", "extract", "clean", "language", "entities", "limits", "enrich", "encode"}
+    assert set(STAGES) == {"connect", "status", "decode", "extract", "clean", "language", "entities", "limits", "enrich", "encode"}
+    assert HttpStatusError("x", status=404).stage == RedirectResponseError("x", status=301, location="/y").stage == "status"
+    assert TruncatedArticleError("x").stage == "extract"
 
 
 def test_errors_survive_pickling():
@@ -30,3 +35,9 @@ def test_errors_survive_pickling():
         LimitExceededError, str(error), "max_text_chars", 10, 20, "limits")
     custom = pickle.loads(pickle.dumps(EnrichmentError("boom", stage="clean")))
     assert custom.stage == "clean" and str(custom) == "boom"
+
+
+def test_status_errors_keep_status_and_location_across_pickling():
+    copy = pickle.loads(pickle.dumps(RedirectResponseError("HTTP 301", status=301, location="https://a.test/b")))
+    assert (type(copy), copy.status, copy.location, copy.stage) == (RedirectResponseError, 301, "https://a.test/b",
+                                                                    "status")

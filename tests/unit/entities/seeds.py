@@ -1,4 +1,4 @@
-"""Body selection and scoring for the shared seed articles (used by the golden test and by
+"""The shared seed articles through the real enrichment, and their scoring (used by the golden test and by
 ``training/measure_tagging.py``); see ``seed_expectations.json`` for the decisions."""
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ def load_expectations() -> dict:
     return {name: spec for name, spec in data.items() if not name.startswith("_")}
 
 
-def seed_body(seed_file: Path, spec: dict) -> str:
-    """The paragraphs judged to be body text, joined by blank lines (as a cleaner would)."""
-    lines = seed_file.read_text(encoding="utf-8").splitlines()
-    kept = [line.strip() for index, line in enumerate(lines) if index not in set(spec["drop_lines"]) and line.strip()]
-    body = "\n\n".join(kept)
-    prefix = spec["strip_prefix"]
-    if prefix:
-        if not body.startswith(prefix):
-            raise ValueError(f"{seed_file.name}: expected the body to start with {prefix!r}")
-        body = body[len(prefix):]
-    return body
+def enrich_seed(seed_file: Path, tagger):
+    """The seed file as the pipeline enriches it: the files connector's raw record, then decode, extract, clean,
+    language and entities in this process (``presspipe enrich``'s path, without the extraction worker)."""
+    from presspipe.commands.enrich import raw_article_for
+    from presspipe.pipelines.enrich.record import Provenance, enrich_article
+
+    raw = raw_article_for(seed_file, seed_file.read_bytes(), None)
+    return enrich_article(raw, provenance=Provenance(), tagger=tagger)
+
+
+def seed_body(seed_file: Path, tagger=None) -> str:
+    """The cleaned body of a seed file (the cleaner's real output)."""
+    return enrich_seed(seed_file, tagger).body
 
 
 def score(found: set[tuple[str, str]], spec: dict) -> dict:

@@ -114,12 +114,42 @@ def test_malformed_user_lists_raise(tmp_path, line):
 
 def test_translated_iso_names_and_subdivisions_need_their_country(gazetteer):
     assert ("रूसी संघ", "LOC", "iso3166:RU") in found(gazetteer, "वियतनाम और रूसी संघ के बीच", "hi")
+    # Hà Nội is both a subdivision (iso-codes) and a city (GeoNames): the subdivision where its country is in the
+    # document, else the city (which needs no country).
     with_country = found(gazetteer, "राष्ट्रपति हनोई पहुंचे और वियतनाम के नेताओं से मिले", "hi")
     assert ("हनोई", "LOC", "iso3166-2:VN-HN") in with_country
-    assert found(gazetteer, "राष्ट्रपति हनोई पहुंचे", "hi") == set()
+    assert found(gazetteer, "राष्ट्रपति हनोई पहुंचे", "hi") == {("हनोई", "LOC", "geonames:1581130")}
+    # a subdivision that is no city still needs its country: Bà Rịa - Vũng Tàu
+    province = "Bà Rịa - Vũng Tàu"
+    assert gazetteer.entries_for("vi")[province][0].kb_id == "iso3166-2:VN-43"
+    assert "iso3166-2:VN-43" not in {kb_id for _, _, kb_id in found(gazetteer, f"Tỉnh {province} đẹp", "vi")}
+    assert (province, "LOC", "iso3166-2:VN-43") in found(gazetteer, f"{province}, Việt Nam", "vi")
     # Samoa's A'ana is "आना" (Hindi "to come"): never a place without Samoa in the text.
     assert found(gazetteer, "उन्हें आना था", "hi") == set()
 
 
 def test_english_zone_cities(gazetteer):
     assert ("New York", "LOC", "tz:America/New_York") in found(gazetteer, "She flew to New York.", "en")
+
+
+def test_geonames_city_layer_names_populous_cities_in_the_document_script(gazetteer):
+    english = found(gazetteer, "From The Hague to Mumbai and München.", "en")
+    assert {("The Hague", "LOC", "geonames:2747373"), ("Mumbai", "LOC", "geonames:1275339"),
+            ("München", "LOC", "geonames:2867714")} <= english
+    hindi = found(gazetteer, "पुतिन मास्को से मुंबई गए।", "hi")
+    assert {("मास्को", "LOC", "geonames:524901"), ("मुंबई", "LOC", "geonames:1275339")} <= hindi
+    assert ("Москва", "LOC") in {(text, label) for text, label, _ in found(gazetteer, "Путин вернулся в Москва.", "ru")}
+    # Cyrillic names only count in languages written in Cyrillic
+    assert found(gazetteer, "Путин Москва", "hi") == set()
+
+
+@pytest.mark.parametrize("word", ["केंद्र", "पूर्व", "बार", "मान", "आरा", "सार", "आर्थिक"])
+def test_common_hindi_words_are_not_places(gazetteer, word):
+    text = f"यह {word} है और वह {word} में था।"
+    assert found(gazetteer, text, "hi") == set()
+
+
+def test_capitalised_city_names_that_are_words_need_more_than_a_sentence_start(gazetteer):
+    text = "Reading is fun. Nice work! She moved to Reading in 2020.\nMobile phones are banned."
+    mentions = sorted((text[m.start:m.end], m.start) for m in gazetteer.find(text, "en"))
+    assert mentions == [("Reading", text.rindex("Reading"))]

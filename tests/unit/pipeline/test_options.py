@@ -101,6 +101,43 @@ def test_entity_flags_override_the_default_models_and_add_watch_lists(tmp_path):
     chosen = config("--entity_model", "fr=none", "--entity_model", "de-AT=fr_core_news_sm",
                     "--entity_list", str(watch_list), "--max_entities", "50")
     entity_config = chosen.entity_config()
-    assert dict(entity_config.models) == {"hi": "bundled:hi_ner", "de": "fr_core_news_sm"}
+    assert dict(entity_config.models) == {"en": "bundled:en_ner", "hi": "bundled:hi_ner", "ru": "natasha",
+                                          "de": "fr_core_news_sm"}
     assert entity_config.entity_lists == (watch_list,) and entity_config.max_entities == 50
-    assert dict(config().entity_config().models) == {"hi": "bundled:hi_ner", "fr": "fr_core_news_sm"}
+    assert dict(config().entity_config().models) == {"en": "bundled:en_ner", "hi": "bundled:hi_ner",
+                                                     "fr": "fr_core_news_sm", "ru": "natasha"}
+
+
+@pytest.mark.parametrize("flags, workers", [
+    ((), 1),
+    (("--direct_num_workers", "2"), 2),
+    (("--runner", "DirectRunner", "--direct_num_workers", "3"), 3),
+    (("--runner", "FlinkRunner", "--parallelism", "4"), 4),
+    (("--runner", "FlinkRunner"), None),
+    (("--runner", "DataflowRunner", "--max_num_workers", "10"), 10),
+    (("--runner", "dask"), None),
+])
+def test_workers_come_from_the_runners_own_flags(flags, workers):
+    chosen = config(*flags)
+    assert chosen.workers == workers and chosen.chunk_records is None
+
+
+def test_an_explicit_chunk_size_is_kept():
+    assert config("--chunk_records", "25").chunk_records == 25
+
+
+def test_accepted_http_statuses_reach_the_enrichment():
+    assert config().enrich.accepted_http_statuses == ()
+    assert config("--accept_http_status", "404", "--accept-http-status", "410").enrich.accepted_http_statuses == (
+        404, 410)
+
+
+@pytest.mark.parametrize("bad", ["abc", "99", "700", "404,x"])
+def test_bad_http_statuses_are_refused(bad):
+    with pytest.raises(ConfigError):
+        config("--accept_http_status", bad)
+
+
+def test_http_statuses_may_be_a_list():
+    assert config("--accept_http_status", "404,410", "--accept_http_status", "404").enrich.accepted_http_statuses == (
+        404, 410)

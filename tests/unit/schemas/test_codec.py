@@ -117,3 +117,18 @@ def _schemaless(schema, datum) -> bytes:
     buffer = io.BytesIO()
     fastavro.schemaless_writer(buffer, schema, datum)
     return buffer.getvalue()
+
+
+def test_a_connect_dead_letter_keeps_its_source_and_a_v2_letter_reads_without_one():
+    from presspipe.schemas.codec import history_schema_texts
+
+    letter = DeadLetter(id="k", stage="connect", error_type="CorruptRecordError", error_message="m", payload=b"\x1f",
+                        raw_topic=None, raw_partition=None, raw_offset=None, failed_at=WHEN, pipeline_version="0",
+                        source_location="/data/a.warc.gz", source_offset=12345)
+    assert DeadLetter.decode(letter.encode()) == letter
+    writer = fastavro.parse_schema(json.loads(history_schema_texts(DEAD_LETTER)["v2"]))
+    datum = {"id": "k", "stage": "decode", "error_type": "E", "error_message": "m", "payload": b"p",
+             "raw_topic": "raw", "raw_partition": 0, "raw_offset": 3, "failed_at": WHEN, "pipeline_version": "0",
+             "payload_truncated_from": None}
+    decoded = DeadLetter.decode(MARKER + schema_fingerprint(writer) + _schemaless(writer, datum))
+    assert (decoded.source_location, decoded.source_offset) == (None, None)

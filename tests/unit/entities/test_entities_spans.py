@@ -1,0 +1,106 @@
+"""Per-language span rules (spans.py) and how the combiner applies them; expected spans written by hand."""
+
+from __future__ import annotations
+
+from presspipe.pipelines.enrich.entities.acronyms import find_latin_acronyms
+from presspipe.pipelines.enrich.entities.combine import combine
+from presspipe.pipelines.enrich.entities.mentions import Mention
+from presspipe.pipelines.enrich.entities.spans import fix_organisation_span, split_into_places, strip_titles
+
+
+def at(text: str, needle: str, label: str, source: str = "model", kb_id: str | None = None, occurrence: int = 0):
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(needle, start + 1)
+    return Mention(start, start + len(needle), label, source, kb_id)
+
+
+def surface(text: str, mention: Mention | None) -> str | None:
+    return None if mention is None else text[mention.start:mention.end]
+
+
+def test_titles_are_cut_from_persons_per_language():
+    hindi = "तब श्री पुतिन और राष्ट्रपति व्लादिमीर पुतिन आए, गांधी जी भी"
+    assert surface(hindi, strip_titles(hindi, at(hindi, "श्री पुतिन", "PERSON"), "hi")) == "पुतिन"
+    assert surface(hindi, strip_titles(hindi, at(hindi, "राष्ट्रपति व्लादिमीर पुतिन", "PERSON"), "hi")) == "व्लादिमीर पुतिन"
+    assert surface(hindi, strip_titles(hindi, at(hindi, "गांधी जी", "PERSON"), "hi")) == "गांधी"
+    assert strip_titles(hindi, at(hindi, "श्री", "PERSON"), "hi") is None  # a title alone is no name
+    english = "Prime Minister Narendra Modi met Mr. Putin; Putin's aide"
+    assert surface(english, strip_titles(english, at(english, "Prime Minister Narendra Modi", "PERSON"), "en")) == "Narendra Modi"
+    assert surface(english, strip_titles(english, at(english, "Mr. Putin", "PERSON"), "en")) == "Putin"
+    assert surface(english, strip_titles(english, at(english, "Putin's", "PERSON"), "en")) == "Putin"
+    # other labels and other languages' titles are left alone
+    assert surface(english, strip_titles(english, at(english, "Mr. Putin", "ORG"), "en")) == "Mr. Putin"
+    assert surface(hindi, strip_titles(hindi, at(hindi, "श्री पुतिन", "PERSON"), "en")) == "श्री पुतिन"
+
+
+def test_organisation_heads_relabel_and_trim():
+    text = "सिंगापुर के ISEAS-यूसुफ इशाक संस्थान और संयुक्त राष्ट्र सुरक्षा परिषद प्रतिबंधों का"
+    institute = fix_organisation_span(text, at(text, "ISEAS-यूसुफ इशाक संस्थान", "LOC"), "hi", frozenset())
+    assert (surface(text, institute), institute.label) == ("ISEAS-यूसुफ इशाक संस्थान", "ORG")
+    council = fix_organisation_span(text, at(text, "संयुक्त राष्ट्र सुरक्षा परिषद प्रतिबंधों", "ORG"), "hi", frozenset())
+    assert surface(text, council) == "संयुक्त राष्ट्र सुरक्षा परिषद"
+    english = "the Security Council sanctions and the Bank of America"
+    trimmed = fix_organisation_span(english, at(english, "the Security Council sanctions", "ORG"), "en", frozenset())
+    assert surface(english, trimmed) == "the Security Council"
+    kept = fix_organisation_span(english, at(english, "Bank of America", "ORG"), "en", frozenset())
+    assert surface(english, kept) == "Bank of America"
+
+
+def test_a_model_span_made_of_places_is_the_places():
+    text = "कि वियतनाम रूसी संघ के साथ"
+    model = at(text, "वियतनाम रूसी संघ", "ORG")
+    places = [at(text, "वियतनाम", "LOC", "gazetteer", "iso3166:VN"), at(text, "रूसी संघ", "LOC", "gazetteer", "iso3166:RU")]
+    assert [surface(text, place) for place in split_into_places(model, places, text)] == ["वियतनाम", "रूसी संघ"]
+    entities = combine(text, [model], places, language="hi")
+    assert [(e.text, e.label, e.kb_id) for e in entities] == [("वियतनाम", "LOC", "iso3166:VN"), ("रूसी संघ", "LOC", "iso3166:RU")]
+    other = "दिल्ली विश्वविद्यालय में"
+    assert split_into_places(at(other, "दिल्ली विश्वविद्यालय", "ORG"), [at(other, "दिल्ली", "LOC", "gazetteer")], other) is None
+
+
+def test_a_person_cut_to_one_word_by_a_place_is_dropped():
+    text = "जिसमें प्योंगयांग आर्थिक सहायता"
+    person = at(text, "प्योंगयांग आर्थिक", "PERSON")
+    place = at(text, "प्योंगयांग", "LOC", "gazetteer", "tz:Asia/Pyongyang")
+    assert [(e.text, e.label) for e in combine(text, [person], [place], language="hi")] == [("प्योंगयांग", "LOC")]
+
+
+def test_geonames_cities_never_overrule_or_cut_a_model_person():
+    text = "Президент Владимир Путин прибыл. Charlotte said."
+    putin = at(text, "Владимир Путин", "PERSON")
+    vladimir = at(text, "Владимир", "LOC", "gazetteer", "geonames:473247")
+    charlotte_person = at(text, "Charlotte", "PERSON")
+    charlotte_city = at(text, "Charlotte", "LOC", "gazetteer", "geonames:4460243")
+    entities = combine(text, [putin, charlotte_person], [vladimir, charlotte_city], language="ru")
+    assert [(e.text, e.label) for e in entities][:2] == [("Владимир Путин", "PERSON"), ("Charlotte", "PERSON")]
+    country = at(text, "Charlotte", "LOC", "gazetteer", "iso3166:XX")  # a country's name still wins its tie
+    assert [(e.text, e.label) for e in combine(text, [charlotte_person], [country])] == [("Charlotte", "LOC")]
+
+
+def test_latin_acronyms_in_a_text_of_another_script_fill_gaps_only():
+    text = "14वीं APEC आर्थिक बैठक, ISEAS-यूसुफ इशाक संस्थान, G20"
+    assert [text[m.start:m.end] for m in find_latin_acronyms(text)] == ["APEC", "ISEAS"]
+    institute = at(text, "ISEAS-यूसुफ इशाक संस्थान", "ORG")
+    entities = combine(text, [institute], [], acronyms=find_latin_acronyms(text), language="hi")
+    assert [(e.text, e.label) for e in entities] == [("APEC", "ORG"), ("ISEAS-यूसुफ इशाक संस्थान", "ORG")]
+
+
+def test_the_first_word_of_a_three_word_name_is_an_alias_unless_shared():
+    text = "किम जोंग उन ने कहा। बाद में किम ने दोहराया।"
+    entities = combine(text, [at(text, "किम जोंग उन", "PERSON")], [], language="hi")
+    assert [(e.text, e.normalized, e.source) for e in entities] == [
+        ("किम जोंग उन", "किम जोंग उन", "model"), ("किम", "किम जोंग उन", "propagation")]
+    shared = "गुयेन फु ट्रोंग और गुयेन खाक गियांग मिले; गुयेन ने कहा"
+    entities = combine(shared, [at(shared, "गुयेन फु ट्रोंग", "PERSON"), at(shared, "गुयेन खाक गियांग", "PERSON")], [])
+    assert [e.text for e in entities] == ["गुयेन फु ट्रोंग", "गुयेन खाक गियांग"]
+
+
+def test_a_place_the_model_ran_on_into_the_next_word_is_the_place():
+    text = "वियतनाम-रूस उष्णकटिबंधीय केंद्र"
+    run_on = at(text, "रूस उष्णकटिबंधीय", "LOC")
+    places = [at(text, "वियतनाम", "LOC", "gazetteer", "iso3166:VN"), at(text, "रूस", "LOC", "gazetteer", "iso3166:RU")]
+    assert [(e.text, e.label) for e in combine(text, [run_on], places, language="hi")] == [
+        ("वियतनाम", "LOC"), ("रूस", "LOC")]
+    region = "दक्षिण अफ्रीका में"  # a place inside a longer place name that does not start with it is left alone
+    south_africa = at(region, "दक्षिण अफ्रीका", "LOC")
+    assert [e.text for e in combine(region, [south_africa], [at(region, "अफ्रीका", "LOC", "gazetteer")])] == ["दक्षिण अफ्रीका"]
