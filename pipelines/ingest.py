@@ -236,7 +236,10 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
     if not config.streaming:
         return
     if config.group:
-        (read[POSITIONS], *acks) | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start)
+        # The Avro sinks emit their acks in event-time windows; a Flatten needs one windowing on all its inputs.
+        events = [events | f"GlobalWindow{index}" >> beam.WindowInto(beam.window.GlobalWindows())
+                  for index, events in enumerate([read[POSITIONS], *acks])]
+        (events | "ProgressEvents" >> beam.Flatten() | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start))
     else:
         log.warning("streaming without --group: progress is not committed, a restart starts from --from")
 
