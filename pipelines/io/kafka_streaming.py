@@ -96,6 +96,21 @@ def stream_start_offset(settings: KafkaSettings, start: StreamStart, topic: str,
         consumer.close()
 
 
+class CheckpointOnlyOffsetTracker(OffsetRestrictionTracker):
+    """An offset tracker over ``[start, END_OF_TIME)`` that takes checkpoints but refuses fractional splits.
+
+    A runner may split a running restriction at a fraction of what remains (Prism does, to balance a slow
+    bundle); for a partition that is read for ever, half of ``[start, END_OF_TIME)`` is an offset near 2**62,
+    and the reader given that residual fails with OffsetOutOfRange (seen on Prism: offset 4611686018427387905).
+    One partition is one reader, so only checkpoints (fraction 0: the rest goes on later) make sense.
+    """
+
+    def try_split(self, fraction_of_remainder):
+        if fraction_of_remainder != 0:
+            return None
+        return super().try_split(0)
+
+
 def pin_latest_start(settings: KafkaSettings, group: str, partitions: list[PartitionDescriptor]) -> None:
     """Commit the current end of every partition the group has no offset for, once, at launch.
 
@@ -143,7 +158,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
                            END_OF_TIME)
 
     def create_tracker(self, restriction):
-        return OffsetRestrictionTracker(restriction)
+        return CheckpointOnlyOffsetTracker(restriction)
 
     def restriction_size(self, descriptor, restriction):
         return 1
