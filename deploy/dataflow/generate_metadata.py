@@ -19,7 +19,7 @@ DESCRIPTION = ("presspipe: raw news articles from Kafka → extraction, cleaning
 def parameter(action: argparse.Action) -> dict:
     name = next(option[2:] for option in action.option_strings if re.fullmatch(r"--[a-z][a-z0-9_]*", option))
     label = action.dest.replace("_", " ").capitalize()
-    help_text = action.help or label
+    help_text = (action.help or label).replace("%(default)s", str(action.default))  # argparse's own expansion
     if isinstance(action, argparse._AppendAction):
         help_text += " (comma-separated list)"
     if isinstance(action, argparse._StoreTrueAction):
