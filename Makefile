@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner train-en-ner clean
+.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner train-en-ner prism clean
 
 # Models whose publisher must be checked are installed first, by exact file hash (requirements/pinned-models.txt;
 # --no-deps: their dependencies come with the project below, which then finds the pinned model already installed).
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml requirements/pinned-models.txt
 demo: $(STAMP)
 	$(BIN)/presspipe demo
 
-test: $(STAMP) broker-jars
+test: $(STAMP) broker-jars prism
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) broker-jars
@@ -29,7 +29,7 @@ test-fast: $(STAMP) broker-jars
 broker-jars: $(STAMP)
 	@if [ "$${PRESSPIPE_TEST_BROKER:-kafka}" = kafka ]; then $(BIN)/presspipe broker fetch >/dev/null; fi
 
-bench: $(STAMP)
+bench: $(STAMP) prism
 	$(BIN)/python -m benchmarks.run
 
 bench-quality: $(STAMP)
@@ -37,6 +37,17 @@ bench-quality: $(STAMP)
 
 train-hi-ner: $(STAMP)
 	$(BIN)/python -m training.hindi_ner
+
+# Beam's portable runner in Go (Prism), built once per Beam version from the Go module proxy into the cache that
+# presspipe.pipelines.runners.prism_binary() reads; the portable-runner tests need it (they skip, saying so, without Go).
+prism: $(STAMP)
+	@version=$$($(BIN)/python -c 'import apache_beam; print(apache_beam.__version__)' 2>/dev/null); \
+	target=$${XDG_CACHE_HOME:-$$HOME/.cache}/presspipe/prism/$$version; \
+	if [ -x "$$target/prism" ]; then echo "prism $$version: $$target/prism (cached)"; \
+	elif command -v go >/dev/null 2>&1; then \
+	  echo "building Beam's Prism runner v$$version from the Go module proxy into $$target (once; minutes)"; \
+	  GOFLAGS=-buildvcs=false GOBIN="$$target" go install "github.com/apache/beam/sdks/v2/go/cmd/prism@v$$version"; \
+	else echo "no Go toolchain: Prism is not built and the portable-runner tests skip"; fi
 
 # Needs the training extra (spacy-lookups-data: the Brown clusters the model carries); one core, ~10 minutes.
 train-en-ner: $(STAMP)

@@ -49,7 +49,7 @@ from benchmarks.figures import Figure, Target, agreement, median, not_available,
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming",
-          "backfill_rss", "push")
+          "portable", "backfill_rss", "push")
 STAGES = ("decode", "extract", "clean", "language", "entities", "encode")
 PLAIN_LOOP = "trafilatura.extract loop"
 
@@ -366,7 +366,7 @@ def scaling_figures(bootstrap: str, pages: Sequence[CorpusPage], config: BenchCo
     topics = fresh_topics(bootstrap, "scaling")
     produced = produce_pages(topics, pages)
     chunk_records = max(1, math.ceil(produced / 8))
-    # benchmarks.scaling starts Dask clusters and loads the models in every worker (minutes): not for --quick.
+    # benchmarks.scaling starts worker processes that each load the models (minutes): not for --quick.
     if not config.quick and importlib.util.find_spec("benchmarks.scaling") is not None:
         from benchmarks.scaling import measure_scaling
 
@@ -384,8 +384,6 @@ SCALING_TARGETS = {
     # benchmarks.scaling figure → (this harness's name, baseline figure, what the baseline is)
     "direct_2_processes_articles_per_second": ("scaling_2_workers_docs_per_s", "direct_1_processes_articles_per_second",
                                                "1 DirectRunner worker process"),
-    "dask_2_workers_articles_per_second": ("scaling_dask_2_workers_docs_per_s", "dask_1_workers_articles_per_second",
-                                           "1 Dask worker process"),
 }
 
 
@@ -557,7 +555,8 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             publish(blas_figures(loop.bodies, loop.body_languages))
             publish([hindi_tagging_figure(median(loop.baseline_seconds) * 1000)])
             publish(language_tagging_figures(loop.bodies, loop.body_languages))
-    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "backfill_rss", "push")
+    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "portable",
+                                           "backfill_rss", "push")
                        if config.wants(group)]
     if not pipeline_groups:
         return figures
@@ -576,6 +575,10 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             publish(scaling_figures(broker.bootstrap_servers, pipeline_pages, config, work))
         if config.wants("streaming"):
             publish(streaming_figures(broker.bootstrap_servers, pipeline_pages, config, work))
+        if config.wants("portable"):
+            from benchmarks.portable import portable_figures
+
+            publish(portable_figures(broker.bootstrap_servers, pipeline_pages, config, work))
         if config.wants("backfill_rss"):
             publish(backfill_figures(broker.bootstrap_servers, config, work, log))
         if config.wants("push"):

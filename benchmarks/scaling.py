@@ -1,10 +1,10 @@
-"""Scaling figures for the runners: Dask with 1 vs 2 worker processes and the multi-process DirectRunner with 1 vs 2
-processes, on the same planned range of one raw topic.
+"""Scaling figures for the runners: the multi-process DirectRunner with 1 vs 2 processes, on the same planned range of
+one raw topic.
 
 ``measure_scaling(bootstrap_servers, raw_topic)`` is what ``benchmarks.run`` calls; it returns figures as dicts
 ``{"name", "value", "unit", "baseline"}`` (``baseline`` names the figure a speed-up is relative to, else None).
-The local engines here are also what the runner integration tests start: a Dask scheduler and workers as separate
-``dask`` processes, and Beam's Python job service with an external worker pool (the Job API / Fn API path Flink uses).
+The local engine here is also what the runner integration tests start: Beam's Python job service with an external
+worker pool (the Job API / Fn API path Flink uses).
 
 Wall-clock figures on a shared machine are noisy; the numbers are printed, never asserted on.
 """
@@ -79,32 +79,10 @@ def _spawn(started: list, log_dir: Path, name: str, command: Sequence[str], env:
 
 
 def _engine_env() -> dict[str, str]:
-    """Child processes find this interpreter's ``python`` and ``dask`` first (the worker pool runs ``python``)."""
+    """Child processes find this interpreter's ``python`` first (the worker pool runs ``python``)."""
     env = dict(os.environ)
     env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
     return env
-
-
-@contextlib.contextmanager
-def dask_cluster(workers: int, log_dir: Path, threads_per_worker: int = 1) -> Iterator[LocalEngine]:
-    """``dask scheduler`` and ``workers`` × ``dask worker`` processes on 127.0.0.1, as an existing cluster would be."""
-    from distributed import Client
-
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = _engine_env()
-    with _processes(log_dir) as started:
-        scheduler, scheduler_log = _spawn(started, log_dir, "dask-scheduler", [
-            str(BIN_DIR / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], env)
-        _wait_for_port(port, scheduler, scheduler_log)
-        for number in range(workers):
-            _spawn(started, log_dir, f"dask-worker-{number}", [
-                str(BIN_DIR / "dask"), "worker", address, "--host", "127.0.0.1", "--nworkers", "1",
-                "--nthreads", str(threads_per_worker), "--no-dashboard", "--no-nanny"], env)
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(workers, timeout=120)
-        yield LocalEngine(flags=("--runner", "dask", "--dask-address", address),
-                          logs=tuple(log for _, log in started))
 
 
 @contextlib.contextmanager
@@ -161,13 +139,6 @@ def measure_scaling(bootstrap_servers: str, raw_topic: str, dlq_topic: str | Non
                         "unit": "articles/s", "baseline": extra_baseline})
 
     seconds: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="presspipe-engines-") as logs:
-        for workers in (1, 2):
-            with dask_cluster(workers, Path(logs)) as engine:
-                summary = _timed_run(bootstrap_servers, raw_topic, dlq_topic, chunk_records, engine.flags)
-            name = f"dask_{workers}_workers"
-            record(name, summary, "dask_1_workers_articles_per_second" if workers == 2 else None)
-            seconds[name] = summary.seconds
     for processes in (1, 2):
         summary = _timed_run(bootstrap_servers, raw_topic, dlq_topic, chunk_records, [
             "--runner", "DirectRunner", "--direct_num_workers", str(processes),
@@ -175,9 +146,6 @@ def measure_scaling(bootstrap_servers: str, raw_topic: str, dlq_topic: str | Non
         name = f"direct_{processes}_processes"
         record(name, summary, "direct_1_processes_articles_per_second" if processes == 2 else None)
         seconds[name] = summary.seconds
-    figures.append({"name": "dask_speedup_2_vs_1_workers",
-                    "value": round(seconds["dask_1_workers"] / seconds["dask_2_workers"], 2), "unit": "x",
-                    "baseline": "dask_1_workers_seconds"})
     figures.append({"name": "direct_speedup_2_vs_1_processes",
                     "value": round(seconds["direct_1_processes"] / seconds["direct_2_processes"], 2), "unit": "x",
                     "baseline": "direct_1_processes_seconds"})

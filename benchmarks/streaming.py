@@ -37,8 +37,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def measure_streaming_latency(bootstrap: str, pages: Sequence[CorpusPage], *, rate: float, seconds: float,
-                              entities: bool, work: Path) -> tuple[list[float], float]:
-    """Latencies (seconds) of every record produced at ``rate`` per second for ``seconds``; raises BenchError."""
+                              entities: bool, work: Path, runner_flags: Sequence[str] = ()) -> tuple[list[float], float]:
+    """Latencies (seconds) of every record produced at ``rate`` per second for ``seconds``; raises BenchError.
+
+    ``runner_flags`` choose the engine (default: the in-process streaming mode)."""
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
     from benchmarks.run import REPOSITORY, fresh_topics, raw_article_for
@@ -49,7 +51,7 @@ def measure_streaming_latency(bootstrap: str, pages: Sequence[CorpusPage], *, ra
     work.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "presspipe.pipelines.ingest", *topics.argv(), "--mode", "streaming", "--from", "latest",
             "--group", f"{topics.raw}.bench",
-            "--output", f"kafka:{topics.articles}"] + ([] if entities else ["--no_entities"])
+            "--output", f"kafka:{topics.articles}", *runner_flags] + ([] if entities else ["--no_entities"])
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     partitions = [TopicPartition(topics.articles, p) for p in sorted(consumer.partitions_for_topic(topics.articles))]
     consumer.assign(partitions)

@@ -248,7 +248,7 @@ def pipeline_options(argv: Sequence[str]) -> PipelineOptions:
     """Beam's options for ``argv``; raises ConfigError for a flag neither presspipe nor Beam knows."""
     check_flags(argv)
     options = PipelineOptions(list(argv))
-    # Workers in other processes (multi-processing, Dask, portable) must import this project, not pickled globals.
+    # Workers in other processes (multi-processing, portable runners) must import this project, not pickled globals.
     options.view_as(SetupOptions).save_main_session = False
     return options
 
@@ -439,7 +439,7 @@ def print_help() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m presspipe.pipelines.ingest (or presspipe run)",
         description="The presspipe pipeline. Any Beam flag is accepted as well: --runner, --direct_num_workers, "
-                    "--direct_running_mode, --dask-address, --job_endpoint, --environment_type ...")
+                    "--direct_running_mode, --job_endpoint, --environment_type ...")
     PresspipeOptions._add_argparse_args(parser)
     parser.print_help()
 

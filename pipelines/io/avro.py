@@ -7,6 +7,7 @@ finalized, the windowed sink after each file's rename.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zlib
 
@@ -94,9 +95,14 @@ class _WriteWindowFileFn(beam.DoFn):
         shard, elements = shard_and_elements
         elements = sorted(elements, key=lambda element: self.sort_key(element[0]))
         final = FileSystems.join(self.directory, window_file_name(self.name, window, shard, pane.index))
-        temporary = f"{final}.tmp-{os.getpid()}"
         if not FileSystems.exists(self.directory):
             FileSystems.mkdirs(self.directory)
+        if FileSystems.exists(final):
+            # A restarted job re-reads only what was not committed, so this pane may hold a subset of the earlier
+            # file's records: replacing it would lose the committed ones. A name from the content keeps both (and a
+            # retried bundle of the same records still lands on one file).
+            final = final[: -len(".avro")] + f"-replay-{_content_digest(self.sort_key, elements)}.avro"
+        temporary = f"{final}.tmp-{os.getpid()}"
         with FileSystems.create(temporary) as stream:
             fastavro.writer(stream, self._schema, [datum for datum, _ in elements], codec="deflate")
         FileSystems.rename([temporary], [final])
@@ -106,9 +112,16 @@ class _WriteWindowFileFn(beam.DoFn):
             yield token
 
 
+def _content_digest(sort_key, elements) -> str:
+    digest = hashlib.sha256()
+    for datum, _ in elements:
+        digest.update(repr(sort_key(datum)).encode())
+    return digest.hexdigest()[:12]
+
+
 def window_file_name(name: str, window, shard: int, pane_index: int) -> str:
-    """``<name>-<window start>-<window end>-shard<NN>[-late<K>].avro``: the same records in the same window and
-    shard get the same name, so a replay overwrites its earlier output; late panes get their own files."""
+    """``<name>-<window start>-<window end>-shard<NN>[-late<K>].avro``: late panes get their own files, and a pane
+    written again after a restart gets ``-replay-<digest>`` (see ``_WriteWindowFileFn``)."""
     start = window.start.to_utc_datetime().strftime("%Y%m%dT%H%M%SZ")
     end = window.end.to_utc_datetime().strftime("%Y%m%dT%H%M%SZ")
     late = f"-late{pane_index}" if pane_index else ""

@@ -34,7 +34,8 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, high_watermarks, new_consumer, poll_from
+from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, commit_offsets, committed_offsets, \
+    high_watermarks, new_consumer, poll_from, topic_partitions
 from presspipe.core.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,48 @@ def stream_start_offset(settings: KafkaSettings, start: StreamStart, topic: str,
         consumer.close()
 
 
+class CheckpointOnlyOffsetTracker(OffsetRestrictionTracker):
+    """An offset tracker over ``[start, END_OF_TIME)`` that takes checkpoints but refuses fractional splits.
+
+    A runner may split a running restriction at a fraction of what remains (Prism does, to balance a slow
+    bundle); for a partition that is read for ever, half of ``[start, END_OF_TIME)`` is an offset near 2**62,
+    and the reader given that residual fails with OffsetOutOfRange (seen on Prism: offset 4611686018427387905).
+    One partition is one reader, so only checkpoints (fraction 0: the rest goes on later) make sense.
+    """
+
+    def try_split(self, fraction_of_remainder):
+        if fraction_of_remainder != 0:
+            return None
+        return super().try_split(0)
+
+
+def pin_latest_start(settings: KafkaSettings, group: str, partitions: list[PartitionDescriptor]) -> None:
+    """Commit the current end of every partition the group has no offset for, once, at launch.
+
+    The reader and the committer then both start from the group's offset. Looked up separately, "latest" would mean
+    two different moments -- the reader's start and the committer's first event, which may come later -- and the
+    committer could start past records the reader read but no sink has written yet.
+    """
+    topics = sorted({p.topic for p in partitions})
+    try:
+        committed = {(topic, partition): offset for topic in topics
+                     for partition, offset in committed_offsets(settings, group, topic).items()}
+        unset = [TopicPartition(p.topic, p.partition) for p in partitions
+                 if committed.get((p.topic, p.partition)) is None]
+        if not unset:
+            return
+        consumer = new_consumer(settings)
+        try:
+            ends = high_watermarks(consumer, unset, consumer.end_offsets(unset))
+        finally:
+            consumer.close()
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot pin the start of {topics} for group {group!r} at {settings.bootstrap_servers}: "
+                           f"{error}") from error
+    commit_offsets(settings, group, {(tp.topic, tp.partition): offset for tp, offset in ends.items()})
+    log.info("group %s starts at the current end: %s", group, {f"{tp.topic}:{tp.partition}": o for tp, o in ends.items()})
+
+
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
     """Follows one partition; each call reads what is there, then defers the rest for ``poll_interval_s``.
 
@@ -115,7 +158,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
                            END_OF_TIME)
 
     def create_tracker(self, restriction):
-        return OffsetRestrictionTracker(restriction)
+        return CheckpointOnlyOffsetTracker(restriction)
 
     def restriction_size(self, descriptor, restriction):
         return 1
@@ -168,18 +211,29 @@ class ReadFromKafkaStreaming(beam.PTransform):
         self.idle_lag_s = idle_lag_s
         self.max_records_per_call = max_records_per_call
 
-    def _partitions(self):
-        consumer = new_consumer(self.settings)
+    def _partitions(self) -> list[PartitionDescriptor]:
+        """The topic's partitions at launch, looked up as the bounded read plans them (same errors: a missing topic
+        is a KafkaIOError naming it, not a crash inside the runner)."""
         try:
-            return [PartitionDescriptor(self.topic, p) for p in sorted(consumer.partitions_for_topic(self.topic))]
+            consumer = new_consumer(self.settings)
+        except KafkaError as error:
+            raise KafkaIOError(f"cannot reach Kafka at {self.settings.bootstrap_servers}: {error}") from error
+        try:
+            return [PartitionDescriptor(tp.topic, tp.partition) for tp in topic_partitions(consumer, self.topic)]
+        except KafkaError as error:
+            raise KafkaIOError(f"cannot list the partitions of {self.topic!r} at "
+                               f"{self.settings.bootstrap_servers}: {error}") from error
         finally:
             consumer.close()
 
     def expand(self, pbegin):
+        partitions = self._partitions()
+        if self.start.group and self.start.reset == "latest":
+            pin_latest_start(self.settings, self.start.group, partitions)
         reader = _ReadPartitionFn(self.settings, self.start, self.poll_interval_s, self.idle_lag_s,
                                   self.max_records_per_call)
         return (pbegin
-                | "Partitions" >> beam.Create(self._partitions())
+                | "Partitions" >> beam.Create(partitions)
                 | "ReadPartitions" >> beam.ParDo(reader).with_outputs(POSITIONS, main="records"))
 
 
@@ -200,9 +254,13 @@ class _PartitionProgress:
     required: dict[int, int] = field(default_factory=dict)
 
     def add_position(self, position: Position) -> None:
+        if self.next_offset is not None and position.offset < self.next_offset:
+            return  # a replay of a record already committed (a retried bundle): keeping it would grow state for ever
         self.following[position.previous] = position.offset
 
     def add_ack(self, ack: Ack) -> None:
+        if self.next_offset is not None and ack.offset < self.next_offset:
+            return  # as above: runners retry bundles, so sinks acknowledge some records twice
         self.acks[ack.offset] = self.acks.get(ack.offset, 0) + 1
         self.required[ack.offset] = ack.required
 
@@ -237,13 +295,9 @@ class _CommitFn(beam.DoFn):
         (topic, partition), event = keyed
         progress = progress_state.read()
         if progress is None:
-            # The reader started this partition where this lookup points (the group's offset when it has one);
-            # for a reader started at "latest" without a committed offset it starts at the first position seen.
-            progress = _PartitionProgress()
-            if isinstance(event, Position) and self.start.reset == "latest" and self._committed(topic, partition) is None:
-                progress.next_offset = event.previous + 1
-            else:
-                progress.next_offset = stream_start_offset(self.settings, self.start, topic, partition)
+            # The reader started this partition where this lookup points: the group's offset, pinned at launch
+            # for --from latest (pin_latest_start), else the log start.
+            progress = _PartitionProgress(next_offset=stream_start_offset(self.settings, self.start, topic, partition))
         if isinstance(event, Position):
             progress.add_position(event)
         else:
@@ -260,9 +314,6 @@ class _CommitFn(beam.DoFn):
                 self._commits.inc()
         progress_state.write(progress)
 
-    def _committed(self, topic: str, partition: int) -> int | None:
-        return self._consumer.committed(TopicPartition(topic, partition))
-
     def teardown(self):
         consumer = getattr(self, "_consumer", None)
         if consumer is not None:
@@ -270,7 +321,13 @@ class _CommitFn(beam.DoFn):
 
 
 class CommitDurableOffsets(beam.PTransform):
-    """Positions (from the reader) and Acks (from every sink) in; offsets committed for ``group``."""
+    """Positions (from the reader) and Acks (from every sink) in; offsets committed for ``group``.
+
+    The input is the tuple of those PCollections, not their Flatten: the sinks acknowledge in their own windows
+    (the windowed Avro files in fixed windows, Kafka in the reader's global window), and Beam's Flatten requires
+    one windowing of its inputs -- Prism panics on the mismatch, and only warns at construction. Each input is moved
+    into the global window first, then flattened.
+    """
 
     def __init__(self, settings: KafkaSettings, start: StreamStart):
         super().__init__()
@@ -279,8 +336,11 @@ class CommitDurableOffsets(beam.PTransform):
         self.settings = settings
         self.start = start
 
-    def expand(self, events):
-        return (events
-                | "GlobalWindow" >> beam.WindowInto(beam.window.GlobalWindows())
+    def expand(self, streams):
+        if isinstance(streams, beam.PCollection):
+            streams = (streams,)
+        global_streams = [stream | f"GlobalWindow{index}" >> beam.WindowInto(beam.window.GlobalWindows())
+                          for index, stream in enumerate(streams)]
+        return (global_streams | "Events" >> beam.Flatten()
                 | "ByPartition" >> beam.Map(lambda event: ((event.topic, event.partition), event))
                 | "Commit" >> beam.ParDo(_CommitFn(self.settings, self.start)))

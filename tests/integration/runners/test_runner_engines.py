@@ -1,6 +1,6 @@
 """The same planned range of one raw topic through every engine presspipe supports locally, compared with the
-in-process run: multi-process DirectRunner, a Dask cluster of two worker processes, and the portable path (Beam's
-job service + an external SDK worker pool, the Job API / Fn API contract of the Flink runner).
+in-process run: the multi-process DirectRunner and the portable path (Beam's job service + an external SDK worker
+pool, the Job API / Fn API contract of the Flink runner).
 
 Each engine's run must read the same records and produce the same article ids and dead-letter ids, and the
 dead-letter topic must hold each dead letter exactly once (a runner that evaluates a branch twice would send twice).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.scaling import dask_cluster, portable_job_service
+from benchmarks.scaling import portable_job_service
 from presspipe.connectors.base import RawArticleProducer, run_connector
 from presspipe.connectors.files import FilesConnector
 from presspipe.pipelines import ingest
@@ -91,19 +91,6 @@ def assert_same_run(engine: Outcome, reference: Outcome) -> None:
 def test_multiprocess_direct_runner_matches_in_process(kafka_settings, raw_topic, in_process, tmp_path):
     outcome = run_on(kafka_settings, raw_topic, tmp_path / "out", "--runner", "DirectRunner",
                      "--direct_num_workers", "2", "--direct_running_mode", "multi_processing")
-    assert_same_run(outcome, in_process)
-
-
-def test_dask_cluster_of_two_worker_processes_matches_direct_runner(kafka_settings, raw_topic, in_process,
-                                                                    tmp_path):
-    with dask_cluster(2, tmp_path) as engine:
-        from distributed import Client
-
-        with Client(engine.flags[-1]) as client:
-            worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
-        outcome = run_on(kafka_settings, raw_topic, tmp_path / "out", *engine.flags)
-    assert len(worker_pids) == 2
-    assert outcome.summary.runner == "PresspipeDaskRunner"
     assert_same_run(outcome, in_process)
 
 
