@@ -177,38 +177,7 @@ def extract_document(document: DecodedDocument, *, url: str | None, settings: En
     return extract_plain_text(document.text)
 
 
-def _same_text(a: str, b: str) -> bool:
-    return a.casefold().strip(" .:|-–—") == b.casefold().strip(" .:|-–—")
-
-
-_TITLE_REPEAT_WINDOW = 3
 _DATELINE_PARAGRAPHS = 2
-
-
-_MIN_TITLE_CHARS_FOR_AFFIX = 15
-_MAX_TITLE_AFFIX_CHARS = 60
-_TITLE_SENTENCE_END = (".", "!", "?", "…", "。", "।")
-
-
-def _is_title_repeat(paragraph: str, title: str) -> bool:
-    """The headline again: the title itself, or the title with a kicker or a section label before or after it
-    (``Schlachtbetriebe Das harte Geschäft mit dem Tod: …``), short and not a sentence."""
-    if _same_text(paragraph, title):
-        return True
-    text, headline = paragraph.casefold().strip(" .:|-–—"), title.casefold().strip(" .:|-–—")
-    if len(headline) < _MIN_TITLE_CHARS_FOR_AFFIX or len(text) > len(headline) + _MAX_TITLE_AFFIX_CHARS:
-        return False
-    is_sentence = paragraph.rstrip().endswith(_TITLE_SENTENCE_END)
-    return not is_sentence and (text.endswith(headline) or text.startswith(headline))
-
-
-def _without_title_repeat(paragraphs: tuple[str, ...], title: str | None) -> tuple[str, ...]:
-    """Drop the headline that extractors keep at the top of the body (the page's ``<h1>`` repeating the title,
-    with or without its kicker), every time it occurs among the first paragraphs."""
-    if not title:
-        return paragraphs
-    window = paragraphs[:_TITLE_REPEAT_WINDOW + 1]
-    return tuple(p for p in window if not _is_title_repeat(p, title)) + paragraphs[len(window):]
 
 
 @dataclass(frozen=True)
@@ -233,7 +202,7 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
     cleaned = clean_paragraphs(paragraphs)
     headlines = tuple(dict.fromkeys(t for t in (title, stated_title, *(
         strip_site_name(normalize_paragraph(h), extracted.site_names) for h in extracted.headlines)) if t))
-    paragraphs = list(without_headline_repeat(_without_title_repeat(cleaned.paragraphs, title), headlines))
+    paragraphs = list(without_headline_repeat(cleaned.paragraphs, headlines))
     dateline = None
     for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):  # a dateline set as a block of its own
         if (bare := bare_dateline(paragraphs[index])) is not None:

@@ -132,15 +132,34 @@ def headline_variants(title: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(variants))
 
 
-def without_headline_repeat(paragraphs: tuple[str, ...] | list[str], titles: tuple[str, ...]) -> tuple[str, ...]:
-    """``paragraphs`` without those of its leading ``_WINDOW`` paragraphs that repeat a headline.
+_MIN_HEADLINE_CHARS_FOR_AFFIX = 15
+_MAX_AFFIX_CHARS = 60
+_SENTENCE_END = (".", "!", "?", "…", "。", "।")
+_EDGE = " .:|-–—"
 
-    ``titles`` are the headlines the page states (the cleaned title, the raw one, og:title ...); a paragraph repeats
-    one when it says the same words, or the same words as the headline with or without its kicker, or is the
-    headline run together with its kicker (``Topic`` then ``Headline`` on one line).
-    """
-    variants = [variant for title in titles if title for variant in headline_variants(title)]
-    if not variants:
+
+def _with_affix(paragraph: str, headline: str) -> bool:
+    """The headline with a kicker or a section label run on before or after it (``Schlachtbetriebe Das harte
+    Geschäft mit dem Tod: …``): short, not a sentence, and starting or ending with the whole headline."""
+    text, stated = paragraph.casefold().strip(_EDGE), headline.casefold().strip(_EDGE)
+    if len(stated) < _MIN_HEADLINE_CHARS_FOR_AFFIX or len(text) > len(stated) + _MAX_AFFIX_CHARS:
+        return False
+    return not paragraph.rstrip().endswith(_SENTENCE_END) and (text.endswith(stated) or text.startswith(stated))
+
+
+def repeats_headline(paragraph: str, titles: tuple[str, ...]) -> bool:
+    """``paragraph`` says one of the page's headlines again: the same words, the headline with or without its
+    kicker, or the headline with a kicker or section label run on (``_with_affix``)."""
+    return any(_same(paragraph, variant) for title in titles if title for variant in headline_variants(title)) \
+        or any(_with_affix(paragraph, title) for title in titles if title)
+
+
+def without_headline_repeat(paragraphs: tuple[str, ...] | list[str], titles: tuple[str, ...]) -> tuple[str, ...]:
+    """``paragraphs`` without those of its leading ``_WINDOW`` paragraphs that repeat a headline
+    (:func:`repeats_headline`); ``titles`` are the headlines the page states (the cleaned title, the raw one,
+    og:title, JSON-LD headline, ``<h1>``). Every repeat in the window goes: extractors keep the ``<h1>`` and
+    sometimes its kicker line too."""
+    if not any(titles):
         return tuple(paragraphs)
-    head = [paragraph for paragraph in paragraphs[:_WINDOW] if not any(_same(paragraph, v) for v in variants)]
+    head = [paragraph for paragraph in paragraphs[:_WINDOW] if not repeats_headline(paragraph, titles)]
     return tuple(head) + tuple(paragraphs[_WINDOW:])
