@@ -148,7 +148,8 @@ class PoliteClient:
         """GET with politeness and retries; raises a ``FetchError`` subclass, returns 2xx or 304 responses only.
 
         A body over ``policy.max_bytes`` raises ``ResponseTooLargeError``, or with ``cut_at_cap`` is returned as its
-        first ``max_bytes`` bytes with ``truncated=True`` (reading stops there; the rest is never buffered).
+        first ``max_bytes`` bytes with ``truncated=True`` (reading stops at the chunk that crosses the cap, whatever
+        Content-Length says; nothing past the cap is kept).
         """
         origin = _origin(url)
         if self.policy.respect_robots and not self._allowed(origin, url):
