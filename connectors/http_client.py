@@ -5,6 +5,11 @@ the parser Scrapy uses), at most ``per_host_concurrency`` requests in flight per
 between their starts, bounded retries with exponential backoff for transient failures (timeouts, connection
 errors, 429/5xx), conditional GET, and bodies streamed with a hard cap so no response is read unbounded.
 
+What happens at the cap is the caller's choice: a document that is only useful whole (a feed, a sitemap,
+robots.txt: a cut XML document does not parse) is refused with ``ResponseTooLargeError``; an article page is
+fetched with ``cut_at_cap=True`` and comes back as its first ``max_bytes`` bytes, flagged ``truncated``, so the
+record carries the cut (reason ``max_bytes``) instead of the page being lost as a fetch failure.
+
 Every failure is a ``FetchError`` subclass carrying the URL; callers turn it into a counted ``FetchFailure``.
 """
 
@@ -49,7 +54,7 @@ class HttpStatusError(FetchError):
 
 
 class ResponseTooLargeError(FetchError):
-    """The body passed ``max_bytes`` (by Content-Length or while streaming)."""
+    """The body passed ``max_bytes`` (by Content-Length or while streaming) and the caller wanted it whole."""
 
 
 class RedirectLoopError(FetchError):
@@ -74,7 +79,8 @@ class UnsupportedUrlError(FetchError):
 
 @dataclass(frozen=True)
 class FetchedResponse:
-    """A complete (capped) response, or a 304 for a conditional GET (``not_modified``, empty body)."""
+    """A complete response, a cut one (``truncated``: only the first ``max_bytes`` decoded bytes, fetched with
+    ``cut_at_cap=True``), or a 304 for a conditional GET (``not_modified``, empty body)."""
 
     url: str
     final_url: str
@@ -82,6 +88,7 @@ class FetchedResponse:
     headers: Mapping[str, str]
     body: bytes
     http_version: str
+    truncated: bool = False
 
     @property
     def not_modified(self) -> bool:
@@ -137,8 +144,13 @@ class PoliteClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def get(self, url: str, validators: Validators = Validators()) -> FetchedResponse:
-        """GET with politeness and retries; raises a ``FetchError`` subclass, returns 2xx or 304 responses only."""
+    def get(self, url: str, validators: Validators = Validators(), *, cut_at_cap: bool = False) -> FetchedResponse:
+        """GET with politeness and retries; raises a ``FetchError`` subclass, returns 2xx or 304 responses only.
+
+        A body over ``policy.max_bytes`` raises ``ResponseTooLargeError``, or with ``cut_at_cap`` is returned as its
+        first ``max_bytes`` bytes with ``truncated=True`` (reading stops at the chunk that crosses the cap, whatever
+        Content-Length says; nothing past the cap is kept).
+        """
         origin = _origin(url)
         if self.policy.respect_robots and not self._allowed(origin, url):
             raise RobotsDisallowedError(url, f"robots.txt of {origin} disallows {self.policy.user_agent}")
@@ -150,7 +162,7 @@ class PoliteClient:
         attempt = 0
         while True:
             try:
-                return self._polite_get(origin, url, headers, self.policy.max_bytes)
+                return self._polite_get(origin, url, headers, self.policy.max_bytes, cut_at_cap)
             except FetchError as error:
                 if not error.transient or attempt >= self.policy.retries:
                     raise
@@ -161,7 +173,8 @@ class PoliteClient:
                 attempt += 1
                 self._sleep(wait)
 
-    def _polite_get(self, origin: str, url: str, headers: dict[str, str], max_bytes: int) -> FetchedResponse:
+    def _polite_get(self, origin: str, url: str, headers: dict[str, str], max_bytes: int,
+                    cut_at_cap: bool = False) -> FetchedResponse:
         slot = self._slot(origin)
         with slot.semaphore:
             with slot.lock:
@@ -169,9 +182,9 @@ class PoliteClient:
                 slot.next_start = max(slot.next_start, time.monotonic()) + self._delay(origin)
             if wait > 0:
                 self._sleep(wait)
-            return self._get_capped(url, headers, max_bytes)
+            return self._get_capped(url, headers, max_bytes, cut_at_cap)
 
-    def _get_capped(self, url: str, headers: dict[str, str], max_bytes: int) -> FetchedResponse:
+    def _get_capped(self, url: str, headers: dict[str, str], max_bytes: int, cut_at_cap: bool) -> FetchedResponse:
         deadline = time.monotonic() + self.policy.total_timeout_s
         try:
             with self._client.stream("GET", url, headers=headers) as response:
@@ -181,13 +194,19 @@ class PoliteClient:
                     raise HttpStatusError(url, response.status_code,
                                           _retry_after(response.headers.get("retry-after")))
                 declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > max_bytes:
+                if not cut_at_cap and declared and declared.isdigit() and int(declared) > max_bytes:
                     raise ResponseTooLargeError(url, f"Content-Length {declared} over max_bytes={max_bytes}")
                 chunks, total = [], 0
+                # The cap counts decoded bytes (a gzip body is capped after inflating). Reaching it exactly is not
+                # a cut: only a further chunk proves the body goes on, and that chunk is dropped, not kept.
                 for chunk in response.iter_bytes():
+                    if total + len(chunk) > max_bytes:
+                        if not cut_at_cap:
+                            raise ResponseTooLargeError(url, f"body over max_bytes={max_bytes}")
+                        chunks.append(chunk[:max_bytes - total])
+                        log.info("body of %s over max_bytes=%d: kept the first %d bytes", url, max_bytes, max_bytes)
+                        return _fetched(url, response, b"".join(chunks), truncated=True)
                     total += len(chunk)
-                    if total > max_bytes:
-                        raise ResponseTooLargeError(url, f"body over max_bytes={max_bytes}")
                     if time.monotonic() > deadline:
                         raise FetchTimeoutError(url, f"body not complete within {self.policy.total_timeout_s}s")
                     chunks.append(chunk)
@@ -240,10 +259,10 @@ class PoliteClient:
         return Protego.parse(response.body.decode("utf-8", errors="replace"))
 
 
-def _fetched(url: str, response: httpx.Response, body: bytes) -> FetchedResponse:
+def _fetched(url: str, response: httpx.Response, body: bytes, truncated: bool = False) -> FetchedResponse:
     return FetchedResponse(url=url, final_url=str(response.url), status=response.status_code,
                            headers={name.lower(): value for name, value in response.headers.items()},
-                           body=body, http_version=response.http_version)
+                           body=body, http_version=response.http_version, truncated=truncated)
 
 
 def _origin(url: str) -> str:

@@ -6,6 +6,9 @@ The listing connector says *which* pages exist (a ``PageLead`` with hints and th
 - a page produced before and not announced as newer since is skipped without a request;
 - a page announced as newer is fetched with a conditional GET; a 304, or a body with the same SHA-256 as the one
   produced, is skipped (an unchanged page is never produced twice);
+- a page body over the client's ``max_bytes`` is kept cut at the cap and its record flagged truncated (reason
+  ``max_bytes``, an id of its own: ``build_raw_article``), so the pipeline flags or dead-letters it; listings
+  themselves are fetched whole or refused by their connectors;
 - a page whose record the broker acknowledged is recorded in the state (``acknowledged``), and the listing it came
   from is committed only when all of its pages are settled (``PendingGroups``).
 """
@@ -106,7 +109,7 @@ class PageFetcher:
         known = self.state.page(lead.url)
         validators = known.validators if known is not None and known.produced else Validators()
         try:
-            return self.client.get(lead.url, validators)
+            return self.client.get(lead.url, validators, cut_at_cap=True)
         except FetchError as error:
             return error
 
@@ -128,7 +131,7 @@ class PageFetcher:
         raw = build_raw_article(
             connector=self.connector, source_name=self.source_name, body=outcome.body,
             content_type=outcome.content_type, url=outcome.final_url, charset=outcome.charset,
-            http_status=outcome.status, hints=lead.hints,
+            http_status=outcome.status, hints=lead.hints, truncation_reason="max_bytes" if outcome.truncated else None,
             headers={**outcome.headers, "x-presspipe-listing": lead.group, "x-presspipe-requested-url": lead.url,
                      "x-presspipe-http-version": outcome.http_version})
         self._awaiting_ack[raw.id].append(_Produced(lead.url, outcome.validators, digest, lead.announced, lead.group))

@@ -29,27 +29,30 @@ def serve_sitemaps(site: LocalSite) -> str:
     site.add("/news/slow.html", Route(article_html("Too slow"), delay_s=1.0))
     site.add("/news/error.html", Route(status=500))
     site.add("/news/loop.html", Route(redirect_to="/news/loop.html"))
-    site.add("/news/huge.html", Route(stream_bytes=3 * 1024 * 1024))
+    site.add("/news/huge.html", Route(stream_bytes=3 * 1024 * 1024))  # "<p>xxx…</p>" chunks: no article text
     return site.url("/sitemap_index.xml")
 
 
 def test_sitemaps_end_to_end_with_since_and_resume(kafka_settings, topics, tmp_path):
     since = start_time()
     policy = FetchPolicy(per_host_delay_s=0.0, backoff_s=0.01, retries=1, read_timeout_s=0.3,
-                         max_bytes=1024 * 1024)
+                         max_bytes=512 * 1024)  # a cut page must still fit Kafka's default 1 MB message
     cutoff = datetime(2025, 1, 1, tzinfo=timezone.utc)
     with LocalSite() as site, ConnectorState(tmp_path / "sitemap.sqlite") as state, PoliteClient(policy) as client:
         index = serve_sitemaps(site)
         first = run_into(SitemapsConnector([index], client, state, since=cutoff), kafka_settings, topics.raw)
-        assert first.sent == 3, first.as_dict()
-        # slow (timeout), error (500), loop (redirects), huge (over max_bytes), broken.xml (not a sitemap)
-        assert first.fetch_failures == 5
+        assert first.sent == 4, first.as_dict()
+        # slow (timeout), error (500), loop (redirects), broken.xml (not a sitemap); huge.html is kept, cut
+        assert first.fetch_failures == 4
         assert first.failures_by_type == {"FetchTimeoutError": 1, "HttpStatusError": 1, "RedirectLoopError": 1,
-                                          "ResponseTooLargeError": 1, "NotASitemapError": 1}
+                                          "NotASitemapError": 1}
         assert site.hits("/news/old-fair.html") == 0  # before --since: never requested
         assert site.hits("/sitemap_index.xml") == 1  # the index listing itself is followed once
 
-        records = {raw.url: raw for raw in raw_records(kafka_settings, topics.raw, expected=3)}
+        records = {raw.url: raw for raw in raw_records(kafka_settings, topics.raw, expected=4)}
+        huge = records[site.url("/news/huge.html")]
+        assert (huge.truncated, huge.truncation_reason, len(huge.body)) == (True, "max_bytes", 512 * 1024)
+        assert not any(raw.truncated for url, raw in records.items() if url != huge.url)
         budget = records[site.url("/news/budget.html")]
         assert budget.hints.title == "Council approves harbour budget"
         assert budget.hints.published_at == datetime(2025, 11, 4, 8, 30, tzinfo=timezone.utc)
@@ -62,7 +65,10 @@ def test_sitemaps_end_to_end_with_since_and_resume(kafka_settings, topics, tmp_p
         assert second.sent == 0
         assert site.hits("/sitemaps/archive.xml.gz") == 1 and site.hits("/sitemaps/news.xml") == 2
         assert site.hits("/news/budget.html") == 1 and site.hits("/news/library.html") == 1
+        assert site.hits("/news/huge.html") == 1, "a cut page is produced like a complete one, not refetched"
 
     summary, articles = replay(kafka_settings, topics, since, tmp_path / "avro")
-    assert summary.read == 3 and summary.balanced
+    assert summary.read == 4 and summary.balanced
     assert summary.written == len(articles) == 3, summary.to_json()
+    # The cut page kept markup and no article text: a dead letter of its own kind, not a 16-word "article".
+    assert summary.dead_letters_by_cause == {"extract/TruncatedArticleError": 1}, summary.to_json()

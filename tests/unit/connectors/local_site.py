@@ -96,7 +96,10 @@ class LocalSite:
                 for name, value in route.extra_headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client stopped at its cap (kept a cut body, or refused it)
 
             def _not_modified(self, route: Route) -> bool:
                 """RFC 9110 §13.2.2: If-None-Match, when sent, decides; If-Modified-Since only without it."""
