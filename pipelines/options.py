@@ -326,7 +326,6 @@ def check_flags(argv: Sequence[str]) -> None:
     """
     from apache_beam.options.pipeline_options import _BeamArgumentParser
 
-    _import_runner_options(argv)
     parser = _BeamArgumentParser(allow_abbrev=False)
     classes = {}
     for cls in PipelineOptions.__subclasses__():
@@ -353,15 +352,6 @@ def _unknown_flag_message(text: str) -> str:
     closest = difflib.get_close_matches(name, presspipe_flags(), n=1, cutoff=0.6)
     hint = f"; did you mean {closest[0]}?" if closest else " (see --help; Beam's own flags are accepted too)"
     return f"unknown flag {name}{hint}"
-
-
-def _import_runner_options(argv: Sequence[str]) -> None:
-    """Register the options of runners whose module Beam imports only when it creates the runner (Dask)."""
-    if any("dask" in text.lower() for text in argv):
-        try:
-            import apache_beam.runners.dask.dask_runner  # noqa: F401  (defines DaskOptions)
-        except ImportError:
-            pass  # resolve_runner names the missing extra
 
 
 def parse_entity_model(text: str) -> tuple[str, str | None]:

@@ -169,7 +169,6 @@ def test_beams_own_flags_pass():
     check_flags(["--runner", "FlinkRunner", "--flink_master", "localhost:8081", "--direct_num_workers", "2",
                  "--direct_running_mode=multi_threading", "--experiments", "use_runner_v2",
                  "--environment_type", "LOOPBACK", "--save_main_session", "--bootstrap_servers", "h:1"])
-    check_flags(["--runner", "dask", "--dask_client_address", "tcp://h:1"])
     check_flags(["--output=avro:/o", "--max-dead-letter-share", "0.5", "--no-entities"])
 
 
