@@ -59,10 +59,12 @@ from training.spacy_ner import (  # noqa: E402
     LABELS,
     Sentence,
     add_ner_pipe,
+    add_settings_options,
     evaluate,
     maxout_tok2vec,
     ner_example,
     run_epochs,
+    settings_from,
 )
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -561,9 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the English corpora")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="model directory to (over)write")
-    defaults = TrainingSettings()
-    for name, value in asdict(defaults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    add_settings_options(parser, TrainingSettings)
     parser.add_argument("--card-only", action="store_true",
                         help="rewrite README.md of --output from its metrics.json (and the ablation notes), no training")
     args = parser.parse_args(argv)
@@ -576,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: training data not found in {args.data}: {', '.join(missing)}", file=sys.stderr)
         return 2
-    settings = TrainingSettings(**{name: getattr(args, name) for name in asdict(defaults)})
+    settings = settings_from(args, TrainingSettings)
     metrics = train(args.data, args.output, settings)
     print(json.dumps({key: metrics[key] for key in ("held_out_edited_text", "held_out_per_corpus")}, indent=2))
     print(f"model written to {args.output}")

@@ -130,10 +130,12 @@ from training.spacy_ner import (  # noqa: E402
     LABELS,
     Sentence,
     add_ner_pipe,
+    add_settings_options,
     evaluate,
     maxout_tok2vec,
     ner_example,
     run_epochs,
+    settings_from,
 )
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -538,14 +540,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="HiNER CoNLL file")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="model directory to (over)write")
-    defaults = TrainingSettings()
-    for name, value in asdict(defaults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    add_settings_options(parser, TrainingSettings)
     args = parser.parse_args(argv)
     if not args.data.is_file():
         print(f"error: training data not found: {args.data}", file=sys.stderr)
         return 2
-    settings = TrainingSettings(**{name: getattr(args, name) for name in asdict(defaults)})
+    settings = settings_from(args, TrainingSettings)
     metrics = train(args.data, args.output, settings)
     print(json.dumps(metrics["held_out_test"], indent=2))
     print(f"model written to {args.output}")

@@ -17,8 +17,9 @@ import random  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from collections.abc import Iterable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import Protocol  # noqa: E402
+import argparse  # noqa: E402
+from dataclasses import asdict, dataclass, fields  # noqa: E402
+from typing import Protocol, TypeVar  # noqa: E402
 
 from spacy.language import Language  # noqa: E402
 from spacy.tokens import Doc, Span  # noqa: E402
@@ -209,3 +210,17 @@ def run_epochs(nlp: Language, optimizer, examples: list[Example], settings: Mode
     nlp.from_bytes(best_bytes)
     return {"dev_best_f1": best_f1, "best_epoch": best_epoch + 1, "epochs_run": epochs_run,
             "stopped_by_clock": stopped_by_clock}
+
+
+Settings = TypeVar("Settings")
+
+
+def add_settings_options(parser: argparse.ArgumentParser, settings_class: type) -> None:
+    """One ``--option`` per field of a frozen settings dataclass, typed and defaulted by the field's default."""
+    for name, value in asdict(settings_class()).items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+
+
+def settings_from(args: argparse.Namespace, settings_class: type[Settings]) -> Settings:
+    """The settings the options of :func:`add_settings_options` were given."""
+    return settings_class(**{field.name: getattr(args, field.name) for field in fields(settings_class)})
