@@ -20,12 +20,12 @@ import training.single_thread  # noqa: F401  (before numpy loads)
 import argparse  # noqa: E402
 import json  # noqa: E402
 
-from presspipe.pipelines.enrich.entities.acronyms import find_acronyms, find_latin_acronyms  # noqa: E402
 from presspipe.pipelines.enrich.entities.combine import combine  # noqa: E402
-from presspipe.pipelines.enrich.entities.gazetteer import build_gazetteer, language_script  # noqa: E402
+from presspipe.pipelines.enrich.entities.gazetteer import build_gazetteer  # noqa: E402
 from presspipe.pipelines.enrich.entities.mentions import SOURCE_MODEL, Mention  # noqa: E402
 from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer  # noqa: E402
 from presspipe.pipelines.enrich.entities.spans import strip_titles  # noqa: E402
+from presspipe.pipelines.enrich.entities.tagger import find_all_acronyms  # noqa: E402
 
 from training.second_opinion import held_out  # noqa: E402
 from training.spacy_ner import gold_char_spans, span_scores  # noqa: E402
@@ -40,7 +40,6 @@ def main(argv: list[str] | None = None) -> int:
     sentences = held_out(language, args.split)
     recognizer = SpacyRecognizer(f"bundled:{language}_ner")
     gazetteer = build_gazetteer()
-    latin_acronyms = language_script(language) not in ((), ("LATIN",))
     pairs: dict[str, list] = {name: [] for name in
                               ("model", "tagger_without_span_rules", "tagger", "tagger_gold_without_titles")}
     for sentence in sentences:
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                 untitled.add((trimmed.start, trimmed.end, label))
         model = recognizer.find(text)
         places = gazetteer.find(text, language)
-        acronyms = find_acronyms(text) + (find_latin_acronyms(text) if latin_acronyms else ())
+        acronyms = find_all_acronyms(text, language)
         predictions = {
             "model": {(m.start, m.end, m.label) for m in model},
             "tagger_without_span_rules": {(e.start, e.end, e.label) for e in combine(
