@@ -34,6 +34,7 @@ from trafilatura.settings import Extractor
 
 from presspipe.pipelines.enrich.clean import find_prune_targets, prune_extracted
 from presspipe.pipelines.enrich.ids import normalize_url
+from presspipe.pipelines.enrich.jsonld import json_ld_objects
 from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
 from presspipe.pipelines.enrich.published import PublicationTime, from_fallback, publication_time
 from presspipe.pipelines.enrich.titles import site_names, stated_headlines
@@ -399,10 +400,11 @@ def extract_html(
 ) -> ExtractedDocument:
     """Body paragraphs and metadata of a parsed page; ``tree`` is not modified (trafilatura works on copies)."""
     page_language = declared_language(tree)
-    stated_time = publication_time(tree)  # the markup's own statement wins over any guess below
+    json_ld = json_ld_objects(tree)  # parsed once: publication time, site names and headlines all read it
+    stated_time = publication_time(tree, json_ld=json_ld)  # the markup's own statement wins over any guess below
     text_date = _date_from_page_text(tree) if options.extensive_date_search and stated_time is None else None
     canonical = canonical_url(tree, url)
-    page_site_names, page_headlines = site_names(tree), stated_headlines(tree)
+    page_headlines = stated_headlines(tree, json_ld=json_ld)
     targets = find_prune_targets(tree)
     document = _run_trafilatura(tree, options, url=url, precision=options.favor_precision, with_metadata=True)
     paragraphs = _body_paragraphs(document)
@@ -432,7 +434,7 @@ def extract_html(
         navigation_removed=pruned.navigation_removed,
         paragraphs_restored=restored,
         published=published,
-        site_names=tuple(dict.fromkeys((*page_site_names, *((document.sitename,) if document.sitename else ())))),
+        site_names=site_names(tree, document.sitename, json_ld=json_ld),
         headlines=page_headlines,
     )
 
