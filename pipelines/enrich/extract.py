@@ -263,8 +263,9 @@ def _parse_date(value: str | None) -> datetime | None:
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
-def _date_from_page_text(tree: lxml_html.HtmlElement) -> datetime | None:
-    """htmldate's extensive search over visible text and URLs, used only when the markup states no date.
+def _date_from_page_text(tree: lxml_html.HtmlElement) -> PublicationTime | None:
+    """htmldate's extensive search over visible text and URLs, used only when neither the markup nor trafilatura's
+    metadata pass found a date (the last resort: the slowest search, and the least trusted).
 
     Its coarse guesses (a year from a copyright line, a year/month from an image path) come back as midnight on the
     first of a month; a wrong date is worse than none, so those are discarded.
@@ -278,7 +279,7 @@ def _date_from_page_text(tree: lxml_html.HtmlElement) -> datetime | None:
     parsed = _parse_date(found)
     if parsed is None or (parsed.day == 1 and (parsed.hour, parsed.minute, parsed.second) == (0, 0, 0)):
         return None
-    return parsed
+    return from_fallback(parsed.strftime("%Y-%m-%d"))
 
 
 def _authors(value: str | None) -> tuple[str, ...]:
@@ -402,7 +403,6 @@ def extract_html(
     page_language = declared_language(tree)
     json_ld = json_ld_objects(tree)  # parsed once: publication time, site names and headlines all read it
     stated_time = publication_time(tree, json_ld=json_ld)  # the markup's own statement wins over any guess below
-    text_date = _date_from_page_text(tree) if options.extensive_date_search and stated_time is None else None
     canonical = canonical_url(tree, url)
     page_headlines = stated_headlines(tree, json_ld=json_ld)
     targets = find_prune_targets(tree)
@@ -418,8 +418,8 @@ def extract_html(
     if document is None or not paragraphs:
         raise EmptyArticleError("trafilatura found no article text")
     pruned = prune_extracted(paragraphs, targets)
-    published = stated_time or from_fallback(document.date) or from_fallback(
-        text_date.strftime("%Y-%m-%d") if text_date else None)
+    published = stated_time or from_fallback(document.date) or (
+        _date_from_page_text(tree) if options.extensive_date_search else None)
     return ExtractedDocument(
         paragraphs=pruned.paragraphs,
         title=document.title or None,
