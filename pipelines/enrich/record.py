@@ -202,12 +202,12 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
             del paragraphs[index]
             break
     paragraphs = list(trim_edge_furniture(paragraphs))
-    # A dateline opening one of the first paragraphs (the second when a standfirst comes first).
-    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
-        split = split_dateline(paragraphs[index])
-        if dateline is None and split.dateline is not None:
-            dateline, paragraphs[index] = split.dateline, split.paragraph
-            break
+    if dateline is None:  # else a dateline opening one of the first paragraphs (the second after a standfirst)
+        for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
+            split = split_dateline(paragraphs[index])
+            if split.dateline is not None:
+                dateline, paragraphs[index] = split.dateline, split.paragraph
+                break
     if not paragraphs:
         raise EmptyArticleError("no article text left after removing captions and related links")
     body = PARAGRAPH_SEPARATOR.join(paragraphs)

@@ -187,6 +187,10 @@ def test_a_wire_dateline_block_fills_the_dateline_and_the_story_stays():
     short = "MADRID, EFE – El Gobierno aprobó hoy"
     kept = clean_document(ExtractedDocument(paragraphs=(short, PROSE[0])), EnrichSettings())
     assert kept.paragraphs[0] == short  # a short story opening is not furniture
+    opening = "HAMBURG (Reuters) - The port workers accepted the new pay deal on Friday after a long meeting."
+    block_first = clean_document(ExtractedDocument(paragraphs=("BERLIN, dpa –", opening, PROSE[0])), EnrichSettings())
+    assert block_first.dateline == "BERLIN, dpa"  # one dateline: the block's; the next paragraph is left whole
+    assert block_first.paragraphs == (opening, PROSE[0])
 
 
 @pytest.mark.parametrize("paragraph, repeat", [
