@@ -271,7 +271,7 @@ def _date_from_page_text(tree: lxml_html.HtmlElement) -> PublicationTime | None:
     first of a month; a wrong date is worse than none, so those are discarded.
     """
     if tree.xpath("//head/meta[@property='article:published_time' or @itemprop='datePublished' or @name='date']"):
-        return None  # trafilatura's markup pass will find it
+        return None  # the page states its date in a tag neither we nor trafilatura could read: no guessing
     try:
         found = htmldate.find_date(tree, extensive_search=True, original_date=True, outputformat=_DATE_FORMAT)
     except ValueError:
