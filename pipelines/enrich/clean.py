@@ -227,10 +227,11 @@ def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
         if heading is not None:
             kind.append(heading)
     captions = list(dict.fromkeys(_caption_target(element) for element in captions))
-    removed = set(captions) | set(related)
+    caption_set = set(captions)
+    removed = caption_set | set(related)
     # An element inside another accepted caption or box goes with it: keep the outermost ones only.
     outer_captions = tuple(e for e in captions if not _inside(e, removed))
-    outer_related = tuple(e for e in related if not _inside(e, removed) and e not in set(captions))
+    outer_related = tuple(e for e in related if not _inside(e, removed) and e not in caption_set)
     outer_navigation = tuple(e for e in navigation if not _inside(e, removed))
     return PruneTargets(outer_captions, outer_related, outer_navigation)
 
