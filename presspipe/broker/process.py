@@ -52,7 +52,7 @@ def _stop_when_parent_dies() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def wait_until_ready(process: subprocess.Popen | None, pid: int, port: int, log_path: Path, timeout: float) -> None:
+def wait_until_ready(process: subprocess.Popen, port: int, log_path: Path, timeout: float) -> None:
     """Return once the broker on ``port`` answers a metadata request and validates a topic creation (the
     controller path a test or pipeline uses first); raise, naming the log, if it exits or the time runs out."""
     from kafka import KafkaAdminClient
@@ -62,10 +62,8 @@ def wait_until_ready(process: subprocess.Popen | None, pid: int, port: int, log_
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
+        if process.poll() is not None:
             raise BrokerError(f"broker exited with code {process.returncode}; see {log_path}")
-        if process is None and not alive(pid):
-            raise BrokerError(f"broker (pid {pid}) exited; see {log_path}")
         if accepts_connections(port):
             admin = None
             try:

@@ -112,3 +112,13 @@ def test_combined_node_settings(tmp_path):
 def test_tansu_refuses_a_data_directory():
     with pytest.raises(BrokerError, match="keeps data in memory only"):
         broker.start_broker(engine="tansu", data_dir=Path("/nonexistent"))
+
+
+def test_a_broker_that_exits_while_starting_is_reported_with_its_code_and_log(tmp_path):
+    from presspipe.broker.process import free_port, spawn, wait_until_ready
+
+    log_path = tmp_path / "broker.log"
+    process = spawn(["sh", "-c", "echo 'no such listener' >&2; exit 3"], log_path, detach=False)
+    with pytest.raises(BrokerError, match=f"broker exited with code 3; see {log_path}"):
+        wait_until_ready(process, free_port(), log_path, timeout=30)
+    assert "no such listener" in log_path.read_text()
