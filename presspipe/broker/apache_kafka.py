@@ -151,10 +151,13 @@ def fetch_jars(echo: Callable[[str], None] = lambda line: print(line, file=sys.s
         raise EngineUnavailableError(f"cannot fetch the Kafka jars: Maven (mvn) is not on the PATH "
                                      f"(or copy them into {target})")
     work = target.parent
-    work.mkdir(parents=True, exist_ok=True)
     staging = work / "libs.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copyfile(pom_path(), work / "pom.xml")
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        _remove_tree(staging)  # a jar left by an aborted run of another pom would join the classpath unnoticed
+        shutil.copyfile(pom_path(), work / "pom.xml")
+    except OSError as error:
+        raise BrokerError(f"cannot prepare the Kafka jar cache in {work}: {error}") from error
     versions = pinned_versions()
     echo(f"presspipe: resolving Apache Kafka {versions['kafka.version']} (org.apache.kafka:kafka_2.13, "
          f"log4j {versions['log4j.version']}) through Maven into {target} (first use only)")
@@ -180,11 +183,19 @@ def fetch_jars(echo: Callable[[str], None] = lambda line: print(line, file=sys.s
     if not any(jar.name.startswith("kafka_2.13-") for jar in jars):
         raise BrokerError(f"Maven finished but {staging} holds no kafka_2.13 jar")
     size_mb = sum(jar.stat().st_size for jar in jars) / 1e6
-    (staging / _COMPLETE_MARKER).write_text(_pom_hash())
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    try:
+        (staging / _COMPLETE_MARKER).write_text(_pom_hash())
+        _remove_tree(target)
+        staging.rename(target)
+    except OSError as error:
+        raise BrokerError(f"cannot move the resolved Kafka jars into {target}: {error}") from error
     echo(f"presspipe: {len(jars)} jars ({size_mb:.0f} MB) cached in {target}")
     return target
+
+
+def _remove_tree(path: Path) -> None:
+    if path.exists():
+        shutil.rmtree(path)
 
 
 # -------------------------------------------------------------------------------------------- the data directory

@@ -122,3 +122,52 @@ def test_a_broker_that_exits_while_starting_is_reported_with_its_code_and_log(tm
     with pytest.raises(BrokerError, match=f"broker exited with code 3; see {log_path}"):
         wait_until_ready(process, free_port(), log_path, timeout=30)
     assert "no such listener" in log_path.read_text()
+
+
+def fake_maven(tmp_path: Path, monkeypatch, *, exit_code: int = 0) -> None:
+    """An ``mvn`` on the PATH that "resolves" one Kafka jar into ``-DoutputDirectory`` (and fails with ``exit_code``)."""
+    maven = tmp_path / "maven-bin" / "mvn"
+    maven.parent.mkdir()
+    maven.write_text("#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in -DoutputDirectory=*) out=${a#*=};; esac; done\n"
+                     "mkdir -p \"$out\" && echo jar > \"$out/kafka_2.13-4.4.0.jar\"\n"
+                     f"echo '[ERROR] resolution said {exit_code}'\nexit {exit_code}\n")
+    maven.chmod(maven.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(apache_kafka.shutil, "which", lambda name: str(maven) if name == "mvn" else None)
+
+
+def test_fetch_jars_caches_exactly_what_maven_resolved(machine, monkeypatch):
+    fake_maven(machine, monkeypatch)
+    libs = apache_kafka.libs_dir()
+    for leftover in (libs, libs.parent / "libs.partial"):  # an older cache and an aborted run's staging
+        leftover.mkdir(parents=True)
+        (leftover / "kafka_2.13-3.9.0.jar").write_text("stale")
+    assert apache_kafka.fetch_jars(echo=lambda line: None) == libs
+    assert sorted(path.name for path in libs.iterdir()) == [".presspipe-complete", "kafka_2.13-4.4.0.jar"]
+    assert apache_kafka.jars_cached()
+
+
+def test_fetch_jars_fails_loudly_when_maven_fails(machine, monkeypatch):
+    fake_maven(machine, monkeypatch, exit_code=1)
+    with pytest.raises(BrokerError, match="Maven could not resolve the Kafka jars \\(exit 1\\)"):
+        apache_kafka.fetch_jars(echo=lambda line: None)
+    assert not apache_kafka.jars_cached()
+
+
+def test_a_staging_folder_that_cannot_be_emptied_stops_the_fetch(machine, monkeypatch):
+    """Its stale jars would otherwise join the new ones on the classpath, under a marker that vouches for them."""
+    fake_maven(machine, monkeypatch)
+    staging = apache_kafka.libs_dir().parent / "libs.partial"
+    staging.mkdir(parents=True)
+    (staging / "kafka_2.13-3.9.0.jar").write_text("stale")
+    real_rmtree = apache_kafka.shutil.rmtree
+
+    def rmtree_refused_here(path, ignore_errors=False, **options):
+        if Path(path) != staging:
+            return real_rmtree(path, ignore_errors=ignore_errors, **options)
+        if not ignore_errors:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(apache_kafka.shutil, "rmtree", rmtree_refused_here)
+    with pytest.raises(BrokerError, match="cannot prepare the Kafka jar cache"):
+        apache_kafka.fetch_jars(echo=lambda line: None)
+    assert not apache_kafka.jars_cached()
