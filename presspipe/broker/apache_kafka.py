@@ -43,6 +43,7 @@ CACHE_DIR_ENV = "PRESSPIPE_CACHE_DIR"
 STATE_FILE = "presspipe-broker.json"
 STORAGE_DIR = "kafka-logs"
 LOG_FILE = "broker.log"
+FORMAT_TIMEOUT_S = 120.0  # StorageTool format is one short JVM run; minutes mean the machine or the JVM is stuck
 _COMPLETE_MARKER = ".presspipe-complete"  # written last, holding the pom's hash: a half-copied cache is not used
 _POM_NAMESPACE = {"m": "http://maven.apache.org/POM/4.0.0"}
 
@@ -319,14 +320,24 @@ def prepare(data_dir: Path, port: int | None, echo: Callable[[str], None]) -> tu
     if not layout.formatted:
         command = [*base, "kafka.tools.StorageTool", "format", "--standalone", "-t", layout.cluster_id,
                    "-c", str(layout.config_path)]
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        with open(layout.log_path, "a") as log_file:
-            log_file.write(completed.stdout + completed.stderr)
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=FORMAT_TIMEOUT_S)
+        except subprocess.TimeoutExpired as error:
+            _append_output(layout.log_path, error.stdout, error.stderr)
+            raise BrokerError(f"formatting the Kafka storage in {layout.storage_dir} did not finish within "
+                              f"{FORMAT_TIMEOUT_S:.0f}s; see {layout.log_path}") from error
+        _append_output(layout.log_path, completed.stdout, completed.stderr)
         if completed.returncode != 0 or not layout.formatted:
             raise BrokerError(f"formatting the Kafka storage in {layout.storage_dir} failed "
                               f"(exit {completed.returncode}); see {layout.log_path}")
         log.info("formatted Kafka storage", extra={"data_dir": str(layout.data_dir), "cluster_id": layout.cluster_id})
     return layout, [*base, "kafka.Kafka", str(layout.config_path)]
+
+
+def _append_output(log_path: Path, *outputs: str | bytes | None) -> None:
+    with open(log_path, "a") as log_file:
+        for output in outputs:
+            log_file.write(output.decode(errors="replace") if isinstance(output, bytes) else output or "")
 
 
 def _jvm_options() -> list[str]:

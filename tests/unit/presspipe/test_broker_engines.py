@@ -171,3 +171,20 @@ def test_a_staging_folder_that_cannot_be_emptied_stops_the_fetch(machine, monkey
     with pytest.raises(BrokerError, match="cannot prepare the Kafka jar cache"):
         apache_kafka.fetch_jars(echo=lambda line: None)
     assert not apache_kafka.jars_cached()
+
+
+def test_a_storage_format_that_hangs_is_a_broker_error_naming_the_log(machine, monkeypatch):
+    java = machine / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\nif [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.15\"' >&2; exit 0; fi\n"
+                    "echo formatting; exec sleep 60\n")
+    java.chmod(java.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("JAVA_HOME", str(java.parents[1]))
+    libs = apache_kafka.libs_dir()
+    libs.mkdir(parents=True)
+    (libs / ".presspipe-complete").write_text(hashlib.sha256(apache_kafka.pom_path().read_bytes()).hexdigest())
+    monkeypatch.setattr(apache_kafka, "FORMAT_TIMEOUT_S", 1.0)
+    data_dir = machine / "data"
+    with pytest.raises(BrokerError, match=f"did not finish within 1s; see {data_dir.resolve() / 'broker.log'}"):
+        apache_kafka.prepare(data_dir, None, echo=lambda line: None)
+    assert "formatting" in (data_dir / "broker.log").read_text()
