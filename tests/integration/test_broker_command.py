@@ -79,3 +79,23 @@ def test_tansu_refuses_a_data_directory(tmp_path):
     assert refused.returncode == 2
     assert "keeps data in memory only; --data-dir needs --engine kafka" in refused.stderr
     assert not (tmp_path / "broker.json").exists()
+
+
+def test_a_broker_dies_with_the_process_that_started_it(tmp_path):
+    """A demo or test run killed by SIGKILL runs no cleanup; the broker it started (not detached) must go too."""
+    script = ("import sys, time\nfrom pathlib import Path\nfrom presspipe.broker import start_broker\n"
+              f"handle = start_broker(engine='tansu', log_path=Path({str(tmp_path / 'broker.log')!r}))\n"
+              "print(handle.pid, flush=True)\ntime.sleep(600)\n")
+    starter = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        broker_pid = int(starter.stdout.readline())
+        assert alive(broker_pid)
+    finally:
+        starter.kill()
+        starter.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while alive(broker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(broker_pid):
+        os.kill(broker_pid, signal.SIGKILL)
+        pytest.fail(f"broker {broker_pid} outlived the SIGKILLed process that started it")
