@@ -79,3 +79,33 @@ def test_log_text_is_escaped_and_bounded():
     assert printable("/a\x1b[31mb\x07\r\n") == "/a\\x1b[31mb\\x07\\r\\n"
     assert printable("é ü") == "é ü"
     assert printable("x" * 1000, limit=10) == "x" * 10 + "..."
+
+
+def test_a_server_that_cannot_start_raises_in_start_instead_of_hanging(monkeypatch):
+    """Any failure before the server listens reaches ``start()``'s caller, not only an OSError: an OverflowError
+    from ``bind`` (a port past 65535) once left ``start()`` waiting for ever."""
+    import threading
+
+    from aiohttp import web
+
+    from presspipe.connectors.push_server import PushServer
+
+    async def refuse(self):
+        raise OverflowError("bind(): port must be 0-65535.")
+
+    monkeypatch.setattr(web.TCPSite, "start", refuse)
+    service = type("Service", (), {"config": PushConfig(port=0)})()
+    server = PushServer(service, producer=type("Producer", (), {"health": None})())
+    raised: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            server.start()
+        except OverflowError as error:
+            raised.append(error)
+
+    starter = threading.Thread(target=start, daemon=True)
+    starter.start()
+    starter.join(timeout=10)
+    assert not starter.is_alive(), "start() still waiting for a server that failed to start"
+    assert len(raised) == 1
