@@ -95,6 +95,8 @@ class PushConfig:
     unhealthy_after_s: float = 120.0  # /healthz fails once the producer has been failing this long
 
     def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise PushConfigError(f"port must be 0-65535 (0: any free port), not {self.port}")
         if self.max_body_bytes <= 0:
             raise PushConfigError("max_body_bytes must be positive")
         if self.max_body_bytes + RECORD_OVERHEAD_BYTES > self.max_record_bytes:

@@ -59,6 +59,13 @@ def test_the_body_limit_must_fit_in_the_producers_request_size():
         PushConfig(body_timeout_s=0)
 
 
+@pytest.mark.parametrize("port", [-1, 65536, 70000])
+def test_a_port_outside_0_to_65535_is_a_configuration_error(port):
+    with pytest.raises(PushConfigError, match="port must be 0-65535"):
+        PushConfig(port=port)
+    assert (PushConfig(port=0).port, PushConfig(port=65535).port) == (0, 65535)
+
+
 def test_the_token_stays_out_of_the_configurations_repr_and_is_compared_exactly():
     assert "hunter2" not in repr(PushConfig(token="hunter2"))
     assert token_matches("Bearer hunter2", "hunter2") and token_matches("bearer  hunter2 ", "hunter2")
