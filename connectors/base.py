@@ -34,6 +34,7 @@ from presspipe.schemas.records import utc_now
 log = logging.getLogger(__name__)
 
 AVRO_CONTENT_TYPE = b"avro/binary; schema=single-object"
+RAW_RECORD_HEADERS = [("content-type", AVRO_CONTENT_TYPE)]
 CONNECTOR_VERSION = f"presspipe/{__version__}"
 
 
@@ -141,6 +142,20 @@ class ConnectorReport:
                 "failures_by_type": dict(self.failures_by_type), "dead_letters_sent": self.dead_letters_sent}
 
 
+def connect_producer(settings: KafkaSettings, defaults: Mapping[str, object],
+                     options: Mapping[str, object] | None = None,
+                     factory: Callable[..., KafkaProducer] = KafkaProducer) -> KafkaProducer:
+    """The one way connectors make a ``KafkaProducer``: ``defaults`` under the client settings, ``options`` over
+    them, and always ``acks=all`` (a record counts as sent only once every in-sync replica has it).
+
+    Raises ``ConnectorError`` when the cluster cannot be reached at all.
+    """
+    try:
+        return factory(**{"retries": 5, **defaults, **settings.client_kwargs(), **(options or {}), "acks": "all"})
+    except KafkaError as error:
+        raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
+
+
 class RawArticleProducer:
     """Produces raw articles keyed by id with acks=all; ``drain`` checks every pending future.
 
@@ -159,12 +174,8 @@ class RawArticleProducer:
         self.max_dead_letter_payload_bytes = max_dead_letter_payload_bytes
         self.max_pending = max_pending
         self.delivery_timeout_s = delivery_timeout_s
-        try:
-            self._producer = producer or KafkaProducer(**{
-                "retries": 5, "linger_ms": 20, "max_request_size": 16 * 1024 * 1024, **settings.client_kwargs(),
-                **(producer_options or {}), "acks": "all"})
-        except KafkaError as error:
-            raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
+        self._producer = producer or connect_producer(
+            settings, {"linger_ms": 20, "max_request_size": 16 * 1024 * 1024}, producer_options)
         self._pending: list[tuple[RawArticle, int, object]] = []
 
     def send(self, raw: RawArticle, report: ConnectorReport,
@@ -173,7 +184,7 @@ class RawArticleProducer:
         value = raw.encode()
         try:
             future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
-                                         headers=[("content-type", AVRO_CONTENT_TYPE)])
+                                         headers=RAW_RECORD_HEADERS)
         except KafkaError as error:
             self._record_failed_send(raw, error, report)
             return
@@ -216,7 +227,7 @@ class RawArticleProducer:
         value = raw.encode()
         try:
             future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
-                                         headers=[("content-type", AVRO_CONTENT_TYPE)])
+                                         headers=RAW_RECORD_HEADERS)
             future.get(timeout=timeout_s or self.delivery_timeout_s)
         except KafkaError as error:
             log.error("send failed", extra={"topic": self.topic, "id": raw.id, "url": raw.url,
