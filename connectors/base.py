@@ -144,14 +144,15 @@ class ConnectorReport:
 
 def connect_producer(settings: KafkaSettings, defaults: Mapping[str, object],
                      options: Mapping[str, object] | None = None,
-                     factory: Callable[..., KafkaProducer] = KafkaProducer) -> KafkaProducer:
+                     factory: Callable[..., KafkaProducer] | None = None) -> KafkaProducer:
     """The one way connectors make a ``KafkaProducer``: ``defaults`` under the client settings, ``options`` over
     them, and always ``acks=all`` (a record counts as sent only once every in-sync replica has it).
 
     Raises ``ConnectorError`` when the cluster cannot be reached at all.
     """
     try:
-        return factory(**{"retries": 5, **defaults, **settings.client_kwargs(), **(options or {}), "acks": "all"})
+        make = factory or KafkaProducer  # looked up here, so a test patching base.KafkaProducer reaches every producer
+        return make(**{"retries": 5, **defaults, **settings.client_kwargs(), **(options or {}), "acks": "all"})
     except KafkaError as error:
         raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
 

@@ -76,7 +76,7 @@ class PushProducer:
     def __init__(self, settings: KafkaSettings, topic: str, *, max_record_bytes: int, ack_timeout_s: float,
                  rebuild_backoff_s: float = 1.0, probe_interval_s: float = 5.0, threads: int = 8,
                  producer_options: Mapping[str, object] | None = None,
-                 factory: Callable[..., KafkaProducer] = KafkaProducer):
+                 factory: Callable[..., KafkaProducer] | None = None):
         self.settings = settings
         self.topic = topic
         self.max_record_bytes = max_record_bytes
