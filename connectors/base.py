@@ -67,10 +67,6 @@ AcknowledgedCallback = Callable[[RawArticle], None]
 TRUNCATION_REASONS = ("length", "time", "disconnect", "unspecified", "max_bytes")
 
 
-class DeliveryError(ConnectorError):
-    """The broker did not acknowledge a record in time (unreachable, timed out or refused it)."""
-
-
 def build_raw_article(*, connector: str, source_name: str, body: bytes, content_type: str, url: str | None = None,
                       charset: str | None = None, http_status: int | None = None,
                       headers: Mapping[str, str] | None = None, hints: Hints | None = None,
@@ -167,8 +163,7 @@ class RawArticleProducer:
                  delivery_timeout_s: float = 60.0, producer: KafkaProducer | None = None,
                  producer_options: Mapping[str, object] | None = None, dead_letter_topic: str | None = None,
                  max_dead_letter_payload_bytes: int = 1_000_000):
-        """``producer_options`` are extra KafkaProducer keyword arguments (e.g. a short ``max_block_ms`` for a
-        push endpoint that must answer 503 quickly instead of blocking a caller for a minute).
+        """``producer_options`` are extra KafkaProducer keyword arguments (e.g. ``enable_idempotence=False``).
         ``dead_letter_topic``: where :meth:`send_dead_letter` publishes (none: fetch failures are only counted)."""
         self.topic = topic
         self.dead_letter_topic = dead_letter_topic
@@ -218,23 +213,6 @@ class RawArticleProducer:
         if on_acknowledged is not None:
             on_acknowledged(failure)
         return True
-
-    def send_and_wait(self, raw: RawArticle, timeout_s: float | None = None) -> int:
-        """Produce one record and block until the broker acknowledged it; returns the encoded size.
-
-        Safe to call from several threads at once (KafkaProducer is thread-safe and nothing here is shared), which
-        is what a push endpoint needs to answer each caller only after its own record is durable.
-        """
-        value = raw.encode()
-        try:
-            future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
-                                         headers=RAW_RECORD_HEADERS)
-            future.get(timeout=timeout_s or self.delivery_timeout_s)
-        except KafkaError as error:
-            log.error("send failed", extra={"topic": self.topic, "id": raw.id, "url": raw.url,
-                                            "error_type": type(error).__name__, "error": str(error)})
-            raise DeliveryError(f"broker did not acknowledge the record: {type(error).__name__}") from error
-        return len(value)
 
     def drain(self, report: ConnectorReport) -> None:
         """Flush and wait for every pending send; acknowledged ones count as sent, the others as failed sends.
