@@ -172,7 +172,7 @@ class RawArticleProducer:
         self.delivery_timeout_s = delivery_timeout_s
         self._producer = producer or connect_producer(
             settings, {"linger_ms": 20, "max_request_size": 16 * 1024 * 1024}, producer_options)
-        self._pending: list[tuple[RawArticle, int, object]] = []
+        self._pending: list[tuple[RawArticle, int, object, AcknowledgedCallback | None]] = []
 
     def send(self, raw: RawArticle, report: ConnectorReport,
              on_acknowledged: AcknowledgedCallback | None = None) -> None:

@@ -252,7 +252,7 @@ class PushApp:
             raise _Refusal(HTTPStatus.BAD_REQUEST, str(error), close=False) from error
         try:
             outcome = await service.accept(raw)
-        except RecordTooLargeError as error:
+        except RecordTooLargeError:
             return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "record larger than Kafka accepts")
         except BrokerUnavailableError:
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE,
