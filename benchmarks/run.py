@@ -48,8 +48,9 @@ from benchmarks.errors import BenchError
 from benchmarks.figures import Figure, Target, agreement, median, not_available, percentile, table
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models", "kafka_read", "end_to_end", "scaling", "streaming",
-          "portable", "backfill_rss", "push")
+LOOP_GROUPS = ("enrichment", "stages", "langdetect_rs", "entity_models")  # measured on one in-process enrichment loop
+BROKER_GROUPS = ("kafka_read", "end_to_end", "scaling", "streaming", "portable", "backfill_rss", "push")  # need a broker
+GROUPS = LOOP_GROUPS + BROKER_GROUPS
 STAGES = ("decode", "extract", "clean", "language", "entities", "encode")
 PLAIN_LOOP = "trafilatura.extract loop"
 
@@ -540,7 +541,7 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
         log(f"corpus: {config.docs} generated pages (seed {config.seed}) + fixtures")
         pages = benchmark_corpus(config.docs, config.seed)
     loop = None
-    if any(config.wants(group) for group in ("enrichment", "stages", "langdetect_rs", "entity_models")):
+    if any(config.wants(group) for group in LOOP_GROUPS):
         loop = enrichment_loop(pages, entities=config.entities or bool(config.only & {"enrichment", "stages"}),
                                log=log)
         if config.wants("enrichment"):
@@ -555,10 +556,7 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
             publish(blas_figures(loop.bodies, loop.body_languages))
             publish([hindi_tagging_figure(median(loop.baseline_seconds) * 1000)])
             publish(language_tagging_figures(loop.bodies, loop.body_languages))
-    pipeline_groups = [group for group in ("kafka_read", "end_to_end", "scaling", "streaming", "portable",
-                                           "backfill_rss", "push")
-                       if config.wants(group)]
-    if not pipeline_groups:
+    if not any(config.wants(group) for group in BROKER_GROUPS):
         return figures
     from presspipe.broker import running_broker
 
