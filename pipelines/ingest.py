@@ -236,10 +236,8 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
     if not config.streaming:
         return
     if config.group:
-        # The Avro sinks emit their acks in event-time windows; a Flatten needs one windowing on all its inputs.
-        events = [events | f"GlobalWindow{index}" >> beam.WindowInto(beam.window.GlobalWindows())
-                  for index, events in enumerate([read[POSITIONS], *acks])]
-        (events | "ProgressEvents" >> beam.Flatten() | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start))
+        # A tuple, not a Flatten: the sinks acknowledge in windows of their own, CommitDurableOffsets re-windows.
+        (read[POSITIONS], *acks) | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start)
     else:
         log.warning("streaming without --group: progress is not committed, a restart starts from --from")
 

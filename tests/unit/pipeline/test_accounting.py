@@ -79,7 +79,7 @@ def test_a_streaming_run_commits_over_the_acks_of_every_sink():
 
     class Visit(beam.pipeline.PipelineVisitor):
         def visit_transform(self, node):
-            if node.full_label == "ProgressEvents":
+            if node.full_label == "CommitOffsets/Events":  # each input moved into the global window, then here
                 flatten_inputs.extend(pcoll.producer.inputs[0].producer.full_label for pcoll in node.inputs)
 
     pipeline.visit(Visit())
