@@ -17,17 +17,9 @@ from presspipe.pipelines.io.kafka import committed_offsets
 from presspipe.schemas import Article, DeadLetter
 from tests.conftest import REPO_ROOT
 from tests.support.faults import produce_atomically
-from tests.support.kafka import consume_all, produce, read_avro_dir
+from tests.support.kafka import consume_all, produce, raw_messages, read_avro_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def raw_messages(start: int, count: int):
-    raws = [build_raw_article(connector="test", source_name="t", content_type="text/plain",
-                              body=(f"Dispatch {i}. The regional council met on Tuesday to discuss the budget for "
-                                    f"the coming year, the harbour bridge and the new bus lanes.").encode())
-            for i in range(start, start + count)]
-    return [(raw.id.encode(), raw.encode()) for raw in raws]
 
 
 def start_streaming(settings, topics, group, *extra):
