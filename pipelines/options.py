@@ -50,7 +50,8 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--mode", choices=MODES, default="bounded",
                             help="bounded: read up to the end offsets captured at launch; streaming: follow new records")
         parser.add_argument("--from", dest="start_from", choices=START_KINDS, default=None,
-                            help="start position (default: committed when --group is given, else earliest)")
+                            help="start position (default: committed when --group is given, else earliest); "
+                                 "streaming with --group: where partitions the group has not committed yet start")
         parser.add_argument("--offsets", action="append", default=[],
                             help="explicit start TOPIC:PARTITION:OFFSET, repeatable (bounded mode)")
         parser.add_argument("--since", default=None, help="ISO-8601 time: start at the first record at or after it "
