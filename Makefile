@@ -41,8 +41,9 @@ train-hi-ner: $(STAMP)
 # Beam's portable runner in Go (Prism), built once per Beam version from the Go module proxy into the cache that
 # presspipe.pipelines.runners.prism_binary() reads; the portable-runner tests need it (they skip, saying so, without Go).
 prism: $(STAMP)
-	@version=$$($(BIN)/python -c 'import apache_beam; print(apache_beam.__version__)' 2>/dev/null); \
-	target=$${XDG_CACHE_HOME:-$$HOME/.cache}/presspipe/prism/$$version; \
+	@version=$$($(BIN)/python -c 'import presspipe.pipelines, apache_beam; print(apache_beam.__version__)') || exit 1; \
+	target=$$($(BIN)/python -c 'from presspipe.pipelines.runners import prism_cache_dir; print(prism_cache_dir())') \
+	  || exit 1; \
 	if [ -x "$$target/prism" ]; then echo "prism $$version: $$target/prism (cached)"; \
 	elif command -v go >/dev/null 2>&1; then \
 	  echo "building Beam's Prism runner v$$version from the Go module proxy into $$target (once; minutes)"; \

@@ -1,6 +1,6 @@
 """Does a bounded backfill use the workers it is given? 1,000 real-page records, 1 vs 2 DirectRunner processes.
 
-``python -m benchmarks.backfill_scaling [RECORDS]`` starts the embedded broker, puts RECORDS raw records on a
+``python -m benchmarks.backfill_scaling [RECORDS]`` starts the development broker (Apache Kafka where it runs, else Tansu), puts RECORDS raw records on a
 4-partition topic (the real pages of ``../shared/data/news-pages`` in turn, each copy under its own URL), then runs
 ``presspipe.pipelines.ingest`` on the whole topic with the default read plan and ``--direct_num_workers 1`` and
 ``2`` (``--direct_running_mode multi_processing``, entity tagging on), and once more with 2 workers and
@@ -88,14 +88,14 @@ def timed_run(bootstrap_servers: str, raw_topic: str, dlq_topic: str, workers: i
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from presspipe.broker import running_broker
+    from presspipe.broker import default_engine, running_broker
     from presspipe.core.settings import KafkaSettings
     from presspipe.pipelines.io.kafka import chunk_records_for, create_topics, plan_bounded_read
 
     arguments = list(argv if argv is not None else sys.argv[1:])
     count = int(arguments[0]) if arguments else 1000
     only = set(arguments[1:])  # run names to run (default: all three)
-    with running_broker() as broker:
+    with running_broker(engine=default_engine()[0]) as broker:
         settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         create_topics(settings, ["backfill.raw", "backfill.dlq"], partitions=4)
         sent = load_records(broker.bootstrap_servers, "backfill.raw", count)

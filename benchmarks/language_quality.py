@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from benchmarks.news_pages import NEWS_PAGES_DIR
 from presspipe.pipelines.enrich.errors import EnrichmentError
 from presspipe.pipelines.enrich.language import (
     Candidate,
@@ -46,7 +47,7 @@ from presspipe.pipelines.enrich.record import (
 from presspipe.pipelines.enrich.second_opinion import LinguaSecondOpinion
 from presspipe.schemas.records import RawArticle, Source
 
-NEWS_PAGES = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "news-pages"
+NEWS_PAGES = NEWS_PAGES_DIR
 REPEATS = 5
 
 #: Language of each country's publishers in the corpus, and the publishers that differ from their country's.

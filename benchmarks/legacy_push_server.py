@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from presspipe.connectors.base import ConnectorReport, DeliveryError, Progress, RawArticleProducer
+from kafka.errors import KafkaError
+
+from presspipe.connectors.base import RAW_RECORD_HEADERS, ConnectorError, ConnectorReport, Progress, RawArticleProducer
 from presspipe.connectors.push import BadRequestError, PushConfig, RateLimiter, parse_html_article, parse_json_article
 from presspipe.connectors.state import ConnectorState, Validators, content_hash
 from presspipe.core.settings import KafkaSettings
@@ -30,10 +32,34 @@ log = logging.getLogger(__name__)
 LEGACY_REQUEST_TIMEOUT_S = 30.0
 
 
+class DeliveryError(ConnectorError):
+    """The broker did not acknowledge a record in time (unreachable, timed out or refused it)."""
+
+
+class LegacyRawArticleProducer(RawArticleProducer):
+    """The pre-#20 Kafka path: the batch producer with one blocking acknowledged send per request thread."""
+
+    def send_and_wait(self, raw: RawArticle, timeout_s: float | None = None) -> int:
+        """Produce one record and block until the broker acknowledged it; returns the encoded size.
+
+        Safe to call from several threads at once (KafkaProducer is thread-safe and nothing here is shared).
+        """
+        value = raw.encode()
+        try:
+            future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
+                                         headers=RAW_RECORD_HEADERS)
+            future.get(timeout=timeout_s or self.delivery_timeout_s)
+        except KafkaError as error:
+            log.error("send failed", extra={"topic": self.topic, "id": raw.id, "url": raw.url,
+                                            "error_type": type(error).__name__, "error": str(error)})
+            raise DeliveryError(f"broker did not acknowledge the record: {type(error).__name__}") from error
+        return len(value)
+
+
 class PushService:
     """What the endpoint does with a valid record: de-duplicate, produce, wait for the acknowledgement, record."""
 
-    def __init__(self, config: PushConfig, producer: RawArticleProducer, state: ConnectorState,
+    def __init__(self, config: PushConfig, producer: LegacyRawArticleProducer, state: ConnectorState,
                  progress: Progress | None = None):
         self.config = config
         self.producer = producer
@@ -214,8 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--topic", required=True)
     parser.add_argument("--state", type=Path, required=True)
     args = parser.parse_args(argv)
-    producer = RawArticleProducer(KafkaSettings(args.bootstrap_servers), args.topic, delivery_timeout_s=15,
-                                  producer_options={"max_block_ms": 15000})
+    producer = LegacyRawArticleProducer(KafkaSettings(args.bootstrap_servers), args.topic, delivery_timeout_s=15,
+                                        producer_options={"max_block_ms": 15000})
     with ConnectorState(args.state) as state:
         server = PushServer(PushService(PushConfig(port=0), producer, state))
         print(f"listening on {server.address}", flush=True)

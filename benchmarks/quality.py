@@ -43,6 +43,7 @@ from statistics import mean
 import trafilatura
 
 from benchmarks import language_quality
+from benchmarks.news_pages import NEWS_PAGES_DIR
 from presspipe.pipelines.enrich.boilerplate import (
     BoilerplateSettings,
     article_fingerprints,
@@ -69,7 +70,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 FIXTURES = REPOSITORY / "tests" / "fixtures" / "html"
 GOLDEN = REPOSITORY / "tests" / "fixtures" / "golden"
 SHARED = REPOSITORY / ".." / "shared"
-NEWS_PAGES = SHARED / "data" / "news-pages"
+NEWS_PAGES = NEWS_PAGES_DIR
 SEEDS = SHARED / "seeds"
 SYSTEMS = ("presspipe", "trafilatura", "trafilatura-precision")
 SETS = ("news-pages", "fixtures", "generated", "seeds")

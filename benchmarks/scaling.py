@@ -178,16 +178,16 @@ def load_copies(bootstrap_servers: str, raw_topic: str, inputs: Sequence[Path], 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m benchmarks.scaling [COPIES]``: embedded broker, COPIES × (samples + HTML fixtures), then the figures."""
+    """``python -m benchmarks.scaling [COPIES]``: development broker (Kafka where it runs), COPIES × (samples + HTML fixtures), then the figures."""
     import json
 
     from presspipe.pipelines.io.kafka import create_topics
-    from presspipe.broker import running_broker
+    from presspipe.broker import default_engine, running_broker
     from presspipe.core.settings import KafkaSettings
 
     copies = int((argv if argv is not None else sys.argv[1:] or ["15"])[0])
     repo = Path(__file__).resolve().parents[1]
-    with running_broker() as broker:
+    with running_broker(engine=default_engine()[0]) as broker:
         settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         create_topics(settings, ["scaling.raw", "scaling.raw.scaling-dlq"], partitions=4)
         sent = load_copies(broker.bootstrap_servers, "scaling.raw",

@@ -34,6 +34,7 @@ from presspipe.schemas.records import utc_now
 log = logging.getLogger(__name__)
 
 AVRO_CONTENT_TYPE = b"avro/binary; schema=single-object"
+RAW_RECORD_HEADERS = [("content-type", AVRO_CONTENT_TYPE)]
 CONNECTOR_VERSION = f"presspipe/{__version__}"
 
 
@@ -64,10 +65,6 @@ FetchResult = RawArticle | FetchFailure | FetchSkipped
 AcknowledgedCallback = Callable[[RawArticle], None]
 #: What ``RawArticle.truncation_reason`` may say: WARC-Truncated's values, and a connector's own size cap.
 TRUNCATION_REASONS = ("length", "time", "disconnect", "unspecified", "max_bytes")
-
-
-class DeliveryError(ConnectorError):
-    """The broker did not acknowledge a record in time (unreachable, timed out or refused it)."""
 
 
 def build_raw_article(*, connector: str, source_name: str, body: bytes, content_type: str, url: str | None = None,
@@ -141,6 +138,21 @@ class ConnectorReport:
                 "failures_by_type": dict(self.failures_by_type), "dead_letters_sent": self.dead_letters_sent}
 
 
+def connect_producer(settings: KafkaSettings, defaults: Mapping[str, object],
+                     options: Mapping[str, object] | None = None,
+                     factory: Callable[..., KafkaProducer] | None = None) -> KafkaProducer:
+    """The one way connectors make a ``KafkaProducer``: ``defaults`` under the client settings, ``options`` over
+    them, and always ``acks=all`` (a record counts as sent only once every in-sync replica has it).
+
+    Raises ``ConnectorError`` when the cluster cannot be reached at all.
+    """
+    try:
+        make = factory or KafkaProducer  # looked up here, so a test patching base.KafkaProducer reaches every producer
+        return make(**{"retries": 5, **defaults, **settings.client_kwargs(), **(options or {}), "acks": "all"})
+    except KafkaError as error:
+        raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
+
+
 class RawArticleProducer:
     """Produces raw articles keyed by id with acks=all; ``drain`` checks every pending future.
 
@@ -151,21 +163,16 @@ class RawArticleProducer:
                  delivery_timeout_s: float = 60.0, producer: KafkaProducer | None = None,
                  producer_options: Mapping[str, object] | None = None, dead_letter_topic: str | None = None,
                  max_dead_letter_payload_bytes: int = 1_000_000):
-        """``producer_options`` are extra KafkaProducer keyword arguments (e.g. a short ``max_block_ms`` for a
-        push endpoint that must answer 503 quickly instead of blocking a caller for a minute).
+        """``producer_options`` are extra KafkaProducer keyword arguments (e.g. ``enable_idempotence=False``).
         ``dead_letter_topic``: where :meth:`send_dead_letter` publishes (none: fetch failures are only counted)."""
         self.topic = topic
         self.dead_letter_topic = dead_letter_topic
         self.max_dead_letter_payload_bytes = max_dead_letter_payload_bytes
         self.max_pending = max_pending
         self.delivery_timeout_s = delivery_timeout_s
-        try:
-            self._producer = producer or KafkaProducer(**{
-                "retries": 5, "linger_ms": 20, "max_request_size": 16 * 1024 * 1024, **settings.client_kwargs(),
-                **(producer_options or {}), "acks": "all"})
-        except KafkaError as error:
-            raise ConnectorError(f"cannot connect to Kafka at {settings.bootstrap_servers}: {error}") from error
-        self._pending: list[tuple[RawArticle, int, object]] = []
+        self._producer = producer or connect_producer(
+            settings, {"linger_ms": 20, "max_request_size": 16 * 1024 * 1024}, producer_options)
+        self._pending: list[tuple[RawArticle, int, object, AcknowledgedCallback | None]] = []
 
     def send(self, raw: RawArticle, report: ConnectorReport,
              on_acknowledged: AcknowledgedCallback | None = None) -> None:
@@ -173,7 +180,7 @@ class RawArticleProducer:
         value = raw.encode()
         try:
             future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
-                                         headers=[("content-type", AVRO_CONTENT_TYPE)])
+                                         headers=RAW_RECORD_HEADERS)
         except KafkaError as error:
             self._record_failed_send(raw, error, report)
             return
@@ -206,23 +213,6 @@ class RawArticleProducer:
         if on_acknowledged is not None:
             on_acknowledged(failure)
         return True
-
-    def send_and_wait(self, raw: RawArticle, timeout_s: float | None = None) -> int:
-        """Produce one record and block until the broker acknowledged it; returns the encoded size.
-
-        Safe to call from several threads at once (KafkaProducer is thread-safe and nothing here is shared), which
-        is what a push endpoint needs to answer each caller only after its own record is durable.
-        """
-        value = raw.encode()
-        try:
-            future = self._producer.send(self.topic, key=raw.id.encode("utf-8"), value=value,
-                                         headers=[("content-type", AVRO_CONTENT_TYPE)])
-            future.get(timeout=timeout_s or self.delivery_timeout_s)
-        except KafkaError as error:
-            log.error("send failed", extra={"topic": self.topic, "id": raw.id, "url": raw.url,
-                                            "error_type": type(error).__name__, "error": str(error)})
-            raise DeliveryError(f"broker did not acknowledge the record: {type(error).__name__}") from error
-        return len(value)
 
     def drain(self, report: ConnectorReport) -> None:
         """Flush and wait for every pending send; acknowledged ones count as sent, the others as failed sends.

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Iterator
 
 from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped
+from presspipe.connectors.article_fields import (MAX_LANGUAGE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, ArticleFieldError,
+                                                 author_names, encodable, optional_text, utc_timestamp)
 from presspipe.connectors.base import Connector, FetchFailure, FetchResult, build_raw_article
 from presspipe.schemas import Hints, RawArticle
 
@@ -45,7 +47,6 @@ PSEUDO_FILESYSTEMS = frozenset({
     "configfs", "efivarfs", "pstore", "mqueue", "hugetlbfs", "binfmt_misc", "fusectl", "autofs", "rpc_pipefs",
     "nsfs", "selinuxfs",
 })
-MAX_JSON_LINE_FIELD_CHARS = {"title": 2000, "language": 35, "url": 4096}
 
 
 class InputTooLargeError(ValueError):
@@ -351,51 +352,21 @@ class FilesConnector(Connector):
     def _json_record(self, document: object, location: str) -> RawArticle:
         if not isinstance(document, dict):
             raise BadJsonLineError("a JSON line must be an object")
-        if isinstance(document.get("html"), str):
-            body, content_type = _utf8(document["html"], "html"), "text/html"
-        elif isinstance(document.get("text"), str):
-            body, content_type = _utf8(document["text"], "text"), "text/plain"
-        else:
-            raise BadJsonLineError("a JSON line needs an 'html' or 'text' string")
-        authors = document.get("authors") or []
-        if not isinstance(authors, list) or not all(isinstance(author, str) for author in authors):
-            raise BadJsonLineError("'authors' must be a list of strings")
-        for author in authors:
-            _utf8(author, "authors")
-        return build_raw_article(
-            connector=self.name, source_name=self.source_name, body=body, content_type=content_type,
-            url=_optional_text(document, "url"), headers={"path": location},
-            hints=Hints(title=_optional_text(document, "title"),
-                        published_at=_published_at(document.get("published_at")),
-                        authors=tuple(author.strip() for author in authors if author.strip()),
-                        language=_optional_text(document, "language")),
-        )
-
-
-def _utf8(value: str, field: str) -> bytes:
-    try:
-        return value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise BadJsonLineError(f"'{field}' contains a lone surrogate (not encodable as UTF-8)") from error
-
-
-def _optional_text(document: dict, field: str) -> str | None:
-    value = document.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > MAX_JSON_LINE_FIELD_CHARS[field]:
-        raise BadJsonLineError(f"'{field}' must be a string of at most {MAX_JSON_LINE_FIELD_CHARS[field]} characters")
-    _utf8(value, field)
-    return value.strip() or None
-
-
-def _published_at(value: object) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise BadJsonLineError("'published_at' must be an ISO 8601 string")
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
-    except (ValueError, OverflowError) as error:  # OverflowError: year 1 at +14:00 has no UTC instant
-        raise BadJsonLineError("'published_at' must be an ISO 8601 date-time with a UTC instant") from error
+        try:
+            if isinstance(document.get("html"), str):
+                body, content_type = encodable(document["html"], "html").encode("utf-8"), "text/html"
+            elif isinstance(document.get("text"), str):
+                body, content_type = encodable(document["text"], "text").encode("utf-8"), "text/plain"
+            else:
+                raise BadJsonLineError("a JSON line needs an 'html' or 'text' string")
+            authors = author_names(document.get("authors"))
+            published_at = document.get("published_at")
+            return build_raw_article(
+                connector=self.name, source_name=self.source_name, body=body, content_type=content_type,
+                url=optional_text(document, "url", MAX_URL_CHARS), headers={"path": location},
+                hints=Hints(title=optional_text(document, "title", MAX_TITLE_CHARS),
+                            published_at=None if published_at == "" else utc_timestamp(published_at),
+                            authors=authors, language=optional_text(document, "language", MAX_LANGUAGE_CHARS)),
+            )
+        except ArticleFieldError as error:
+            raise BadJsonLineError(str(error)) from error

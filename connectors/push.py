@@ -33,12 +33,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Awaitable, Callable, Mapping, Protocol, TypeVar
+from typing import Awaitable, Callable, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from presspipe.connectors.article_fields import (MAX_LANGUAGE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, ArticleFieldError,
+                                                 author_names, encodable, optional_text, utc_timestamp)
 from presspipe.connectors.base import ConnectorReport, Progress, build_raw_article
 from presspipe.connectors.state import ConnectorState, Validators, content_hash
 from presspipe.schemas import Hints, RawArticle
@@ -46,8 +48,6 @@ from presspipe.schemas import Hints, RawArticle
 log = logging.getLogger(__name__)
 
 CONNECTOR_NAME = "http"
-MAX_URL_LENGTH = 4096
-MAX_TITLE_CHARS = 2000
 MAX_AUTHORS = 100
 # What a record adds to the pushed body at most: the X-Article-URL header (the only input outside the body),
 # the charset, the fixed fields of the Avro record, the key and the record headers. The body limit plus this must
@@ -95,6 +95,8 @@ class PushConfig:
     unhealthy_after_s: float = 120.0  # /healthz fails once the producer has been failing this long
 
     def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise PushConfigError(f"port must be 0-65535 (0: any free port), not {self.port}")
         if self.max_body_bytes <= 0:
             raise PushConfigError("max_body_bytes must be positive")
         if self.max_body_bytes + RECORD_OVERHEAD_BYTES > self.max_record_bytes:
@@ -160,57 +162,30 @@ class RateLimiter:
 # --- request bodies → records (pure) --------------------------------------------------------------------------------
 
 
-def _text(value: str, field_name: str) -> str:
-    """``value`` if it encodes as UTF-8 (JSON allows lone surrogates such as ``"\\ud800"``; Avro strings do not)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise BadRequestError(f"'{field_name}' contains a lone surrogate (not encodable as UTF-8)") from error
-    return value
-
-
 def _http_url(value: object, field_name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRequestError(f"'{field_name}' must be a non-empty string")
-    url = _text(value.strip(), field_name)
+    try:
+        url = encodable(value.strip(), field_name)
+    except ArticleFieldError as error:
+        raise BadRequestError(str(error)) from error
     try:
         parts = urlsplit(url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and len(url) <= MAX_URL_LENGTH
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and len(url) <= MAX_URL_CHARS
         parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
     except ValueError:
         valid = False
     if not valid or any(ord(character) < 0x21 or ord(character) == 0x7F for character in url):
-        raise BadRequestError(f"'{field_name}' must be an absolute http(s) URL of at most {MAX_URL_LENGTH} characters")
+        raise BadRequestError(f"'{field_name}' must be an absolute http(s) URL of at most {MAX_URL_CHARS} characters")
     return url
-
-
-def _optional_string(document: Mapping, name: str, max_length: int) -> str | None:
-    value = document.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > max_length:
-        raise BadRequestError(f"'{name}' must be a string of at most {max_length} characters")
-    return _text(value, name).strip() or None
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """An ISO 8601 date-time as a UTC instant; a date with no UTC instant (year 1 at +14:00) is a 400, not a crash."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadRequestError("'published_at' must be an ISO 8601 string")
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
-    except (ValueError, OverflowError) as error:
-        raise BadRequestError("'published_at' must be an ISO 8601 date-time with a UTC instant") from error
 
 
 def parse_json_article(body: bytes, received_at: datetime | None = None) -> RawArticle:
     """A JSON push request → a raw record; raises ``BadRequestError`` naming the offending field.
 
     Hostile JSON fails here as a 400: nesting deep enough to exhaust the parser (RecursionError), numbers past
-    Python's integer digit limit (ValueError), lone surrogates (not encodable), dates without a UTC instant.
+    Python's integer digit limit (ValueError), and the field checks of :mod:`~presspipe.connectors.article_fields`
+    (lone surrogates, dates without a UTC instant, wrong types, lengths).
     """
     try:
         document = json.loads(body.decode("utf-8"))
@@ -228,15 +203,15 @@ def parse_json_article(body: bytes, received_at: datetime | None = None) -> RawA
     content = html if html is not None else text
     if not isinstance(content, str) or not content.strip():
         raise BadRequestError(f"'{content_field}' must be a non-empty string")
-    authors = document.get("authors") or []
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors) or len(authors) > MAX_AUTHORS:
-        raise BadRequestError(f"'authors' must be a list of at most {MAX_AUTHORS} strings")
-    hints = Hints(title=_optional_string(document, "title", MAX_TITLE_CHARS),
-                  published_at=parse_timestamp(document.get("published_at")),
-                  authors=tuple(_text(a, "authors").strip() for a in authors if a.strip()),
-                  language=_optional_string(document, "language", 35))
-    return build_raw_article(connector=CONNECTOR_NAME, source_name="push",
-                             body=_text(content, content_field).encode("utf-8"),
+    try:
+        authors = author_names(document.get("authors"), MAX_AUTHORS)
+        hints = Hints(title=optional_text(document, "title", MAX_TITLE_CHARS),
+                      published_at=utc_timestamp(document.get("published_at")), authors=authors,
+                      language=optional_text(document, "language", MAX_LANGUAGE_CHARS))
+        content = encodable(content, content_field)
+    except ArticleFieldError as error:
+        raise BadRequestError(str(error)) from error
+    return build_raw_article(connector=CONNECTOR_NAME, source_name="push", body=content.encode("utf-8"),
                              content_type="text/html" if html is not None else "text/plain", url=url,
                              charset="utf-8", hints=hints, fetched_at=received_at)
 

@@ -24,7 +24,7 @@ from typing import Callable, Mapping
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RecordListTooLargeError
 
-from presspipe.connectors.base import AVRO_CONTENT_TYPE, ConnectorError
+from presspipe.connectors.base import RAW_RECORD_HEADERS, ConnectorError, connect_producer
 from presspipe.connectors.push import BrokerUnavailableError, RecordTooLargeError
 from presspipe.core.settings import KafkaSettings
 from presspipe.schemas import RawArticle
@@ -32,7 +32,6 @@ from presspipe.schemas import RawArticle
 log = logging.getLogger(__name__)
 
 SIZE_ERRORS = (MessageSizeTooLargeError, RecordListTooLargeError)
-RECORD_HEADERS = [("content-type", AVRO_CONTENT_TYPE)]
 
 
 @dataclass
@@ -77,7 +76,7 @@ class PushProducer:
     def __init__(self, settings: KafkaSettings, topic: str, *, max_record_bytes: int, ack_timeout_s: float,
                  rebuild_backoff_s: float = 1.0, probe_interval_s: float = 5.0, threads: int = 8,
                  producer_options: Mapping[str, object] | None = None,
-                 factory: Callable[..., KafkaProducer] = KafkaProducer):
+                 factory: Callable[..., KafkaProducer] | None = None):
         self.settings = settings
         self.topic = topic
         self.max_record_bytes = max_record_bytes
@@ -105,13 +104,9 @@ class PushProducer:
 
     def _build(self) -> KafkaProducer:
         self._last_build = time.monotonic()
-        try:
-            return self._factory(**{
-                "retries": 5, "linger_ms": 5, "max_request_size": self.max_record_bytes,
-                "max_block_ms": int(self.ack_timeout_s * 1000), **self.settings.client_kwargs(), **self._options,
-                "acks": "all"})
-        except KafkaError as error:
-            raise ConnectorError(f"cannot connect to Kafka at {self.settings.bootstrap_servers}: {error}") from error
+        return connect_producer(self.settings, {"linger_ms": 5, "max_request_size": self.max_record_bytes,
+                                                "max_block_ms": int(self.ack_timeout_s * 1000)},
+                                self._options, self._factory)
 
     def close(self, timeout_s: float = 10.0) -> None:
         self.health.closed = True
@@ -157,7 +152,7 @@ class PushProducer:
                     acknowledged.set_exception(error)
 
         def send() -> None:
-            future = producer.send(self.topic, key=key, value=value, headers=RECORD_HEADERS)
+            future = producer.send(self.topic, key=key, value=value, headers=RAW_RECORD_HEADERS)
             future.add_callback(lambda metadata: loop.call_soon_threadsafe(settle, metadata, None))
             future.add_errback(lambda error: loop.call_soon_threadsafe(settle, None, error))
 

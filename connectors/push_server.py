@@ -252,7 +252,7 @@ class PushApp:
             raise _Refusal(HTTPStatus.BAD_REQUEST, str(error), close=False) from error
         try:
             outcome = await service.accept(raw)
-        except RecordTooLargeError as error:
+        except RecordTooLargeError:
             return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "record larger than Kafka accepts")
         except BrokerUnavailableError:
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE,
@@ -343,7 +343,11 @@ class PushServer:
         asyncio.set_event_loop(self._loop)
         try:
             self._loop.run_until_complete(self._serve())
-        except OSError as error:
+        except BaseException as error:
+            if self._started.is_set():
+                raise  # failed while serving: the thread's excepthook reports it
+            # Any failure before listening (OSError for a port in use, OverflowError for one past 65535 ...) is
+            # start()'s to raise in the caller's thread; until it is set, start() waits.
             self._startup_error = error
             self._started.set()
         finally:
@@ -370,7 +374,7 @@ class PushServer:
         site = web.TCPSite(self._runner, config.host, config.port, backlog=config.backlog)
         try:
             await site.start()
-        except OSError:
+        except BaseException:
             await self._runner.cleanup()
             raise
         self.server_address = self._runner.addresses[0][:2]

@@ -108,8 +108,6 @@ class WarcFailure:
     dead_lettered: bool
 
 
-
-
 def default_state_path(connector: str, environ: dict[str, str] | None = None) -> Path:
     """``$PRESSPIPE_HOME/state/<connector>.sqlite``, else ``~/.presspipe/state/<connector>.sqlite``."""
     env = os.environ if environ is None else environ

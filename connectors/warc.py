@@ -32,7 +32,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from presspipe.connectors.base import Connector, FetchFailure, FetchResult, FetchSkipped, build_raw_article
-from presspipe.connectors.state import WARC_COMPLETED_WITH_ERRORS, ConnectorState, WarcFailure
+from presspipe.connectors.state import WARC_COMPLETE, WARC_COMPLETED_WITH_ERRORS, ConnectorState, WarcFailure
 from presspipe.core.compression import gzip_member_intact
 from presspipe.core.version import __version__
 from presspipe.schemas import DeadLetter, RawArticle
@@ -173,10 +173,11 @@ class WarcConnector(Connector):
             if self.retry_failed and earlier_failures:
                 yield from self._retry(path, key, earlier_failures)
             if complete:
-                status = self.state.warc_status(key)
-                hint = ", retry them with --retry-failed" if status == WARC_COMPLETED_WITH_ERRORS else ""
-                if not (self.retry_failed and earlier_failures):
-                    yield FetchSkipped(str(path), f"archive already done ({status}{hint})")
+                if not earlier_failures:
+                    yield FetchSkipped(str(path), f"archive already done ({WARC_COMPLETE})")
+                elif not self.retry_failed:
+                    yield FetchSkipped(str(path), f"archive already done ({WARC_COMPLETED_WITH_ERRORS}, "
+                                                  "retry them with --retry-failed)")
                 continue
             self._unacknowledged[key] = set()
             self._read_to[key] = resume

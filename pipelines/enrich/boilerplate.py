@@ -37,17 +37,13 @@ from urllib.parse import urlsplit
 import regex
 from tld import get_fld
 
+from presspipe.pipelines.enrich.body import PARAGRAPH_SEPARATOR, word_count
 from presspipe.pipelines.enrich.ids import content_hash
 from presspipe.schemas.records import Article, Entity
 
 _QUOTATION_MARKS = regex.compile(r"[\"“”„‟«»‹›「」『』〝〞＂]")
 _DIGITS = regex.compile(r"\p{Nd}+")
 _WHITESPACE = regex.compile(r"\s+")
-_WORD = regex.compile(
-    r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}]--[\p{Han}\p{Hiragana}\p{Katakana}]]+(?:['’][\p{L}]+)*",
-    regex.V1,
-)
-PARAGRAPH_SEPARATOR = "\n\n"
 
 
 @dataclass(frozen=True)
@@ -125,10 +121,6 @@ def boilerplate_fingerprints(counts: Mapping[str, int], settings: BoilerplateSet
     return frozenset(fp for fp, count in counts.items() if count >= settings.min_articles)
 
 
-def _word_count(text: str) -> int:
-    return len(_WORD.findall(text))
-
-
 def remove_boilerplate(article: Article, boilerplate: frozenset[str] | set[str], settings: BoilerplateSettings) -> Article:
     """The article without its paragraphs whose fingerprint is in ``boilerplate`` (unchanged if none, or if all)."""
     if not boilerplate:
@@ -154,7 +146,7 @@ def remove_boilerplate(article: Article, boilerplate: frozenset[str] | set[str],
         paragraphs=tuple(kept),
         body=body,
         entities=_shift_entities(article.entities, shifts),
-        word_count=_word_count(body),
+        word_count=word_count(body),
         content_hash=content_hash(body),
         boilerplate_removed=article.boilerplate_removed + removed,
     )

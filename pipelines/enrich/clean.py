@@ -49,12 +49,6 @@ _MIN_RELATED_LINK_DENSITY = 0.35
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
 
 
-@dataclass(frozen=True)
-class PruneCounts:
-    captions_removed: int
-    related_blocks_removed: int
-
-
 def _class_and_id(element: lxml_html.HtmlElement) -> str:
     return f"{element.get('class', '')} {element.get('id', '')}"
 
@@ -176,19 +170,6 @@ def _is_related_box(element: lxml_html.HtmlElement) -> bool:
     return _link_text_length(element) / text_length >= _MIN_RELATED_LINK_DENSITY
 
 
-def _remove_keeping_tail(element: lxml_html.HtmlElement) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
-
-
 # The only elements any check below can accept, selected in C and in document order: figcaptions, elements with a
 # class or id (caption and related-box checks read those), and navigation-tag elements holding enough links.
 _CANDIDATES = etree.XPath(
@@ -216,13 +197,9 @@ class PruneTargets:
     related: tuple[lxml_html.HtmlElement, ...]
     navigation: tuple[lxml_html.HtmlElement, ...]
 
-    @property
-    def counts(self) -> PruneCounts:
-        return PruneCounts(len(self.captions), len(self.related))
-
 
 def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
-    """Find (without changing ``tree``) the caption, related-box and navigation elements :func:`prune_tree` removes."""
+    """Find (without changing ``tree``) the caption, related-box and navigation elements of the page."""
     captions: list[lxml_html.HtmlElement] = []
     related: list[lxml_html.HtmlElement] = []
     navigation: list[lxml_html.HtmlElement] = []
@@ -250,25 +227,13 @@ def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
         if heading is not None:
             kind.append(heading)
     captions = list(dict.fromkeys(_caption_target(element) for element in captions))
-    removed = set(captions) | set(related)
+    caption_set = set(captions)
+    removed = caption_set | set(related)
     # An element inside another accepted caption or box goes with it: keep the outermost ones only.
     outer_captions = tuple(e for e in captions if not _inside(e, removed))
-    outer_related = tuple(e for e in related if not _inside(e, removed) and e not in set(captions))
+    outer_related = tuple(e for e in related if not _inside(e, removed) and e not in caption_set)
     outer_navigation = tuple(e for e in navigation if not _inside(e, removed))
     return PruneTargets(outer_captions, outer_related, outer_navigation)
-
-
-def prune_tree(tree: lxml_html.HtmlElement) -> PruneCounts:
-    """Remove caption and related-box elements (and navigation blocks) from ``tree`` in place.
-
-    Kept for callers that want a pruned tree; extraction itself no longer prunes before trafilatura (see
-    :func:`prune_extracted`): removing a block changes which container trafilatura picks as the article.
-    """
-    targets = find_prune_targets(tree)
-    for element in targets.captions + targets.related + targets.navigation:
-        if element.getparent() is not None:
-            _remove_keeping_tail(element)
-    return targets.counts
 
 
 _SEGMENT_MIN_CONTAINED_CHARS = 30

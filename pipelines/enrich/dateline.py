@@ -42,6 +42,11 @@ class DatelineSplit:
     paragraph: str
 
 
+def _names_a_place(dateline: str) -> bool:
+    """Not a label set in capitals (``BREAKING:``, ``UPDATE -``): its first word is no place name."""
+    return regex.split(r"[\s,(]", dateline, maxsplit=1)[0] not in _NOT_PLACES
+
+
 def bare_dateline(paragraph: str) -> str | None:
     """The dateline when the paragraph is nothing else (``BERLIN, dpa –``, ``WASHINGTON (Reuters) -``), else ``None``.
 
@@ -51,7 +56,7 @@ def bare_dateline(paragraph: str) -> str | None:
     if match is None:
         return None
     dateline = match.group("dateline").strip()
-    return None if regex.split(r"[\s,(]", dateline, maxsplit=1)[0] in _NOT_PLACES else dateline
+    return dateline if _names_a_place(dateline) else None
 
 
 def split_dateline(first_paragraph: str) -> DatelineSplit:
@@ -62,8 +67,7 @@ def split_dateline(first_paragraph: str) -> DatelineSplit:
             continue
         dateline = match.group("dateline").strip()
         rest = first_paragraph[match.end():]
-        first_word = regex.split(r"[\s,(]", dateline, maxsplit=1)[0]
-        if first_word in _NOT_PLACES or len(rest) < _MIN_REST_CHARS:
+        if not _names_a_place(dateline) or len(rest) < _MIN_REST_CHARS:
             continue
         return DatelineSplit(dateline, rest)
     return DatelineSplit(None, first_paragraph)

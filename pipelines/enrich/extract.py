@@ -34,6 +34,7 @@ from trafilatura.settings import Extractor
 
 from presspipe.pipelines.enrich.clean import find_prune_targets, prune_extracted
 from presspipe.pipelines.enrich.ids import normalize_url
+from presspipe.pipelines.enrich.jsonld import json_ld_objects
 from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
 from presspipe.pipelines.enrich.published import PublicationTime, from_fallback, publication_time
 from presspipe.pipelines.enrich.titles import site_names, stated_headlines
@@ -262,14 +263,15 @@ def _parse_date(value: str | None) -> datetime | None:
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
-def _date_from_page_text(tree: lxml_html.HtmlElement) -> datetime | None:
-    """htmldate's extensive search over visible text and URLs, used only when the markup states no date.
+def _date_from_page_text(tree: lxml_html.HtmlElement) -> PublicationTime | None:
+    """htmldate's extensive search over visible text and URLs, used only when neither the markup nor trafilatura's
+    metadata pass found a date (the last resort: the slowest search, and the least trusted).
 
     Its coarse guesses (a year from a copyright line, a year/month from an image path) come back as midnight on the
     first of a month; a wrong date is worse than none, so those are discarded.
     """
     if tree.xpath("//head/meta[@property='article:published_time' or @itemprop='datePublished' or @name='date']"):
-        return None  # trafilatura's markup pass will find it
+        return None  # the page states its date in a tag neither we nor trafilatura could read: no guessing
     try:
         found = htmldate.find_date(tree, extensive_search=True, original_date=True, outputformat=_DATE_FORMAT)
     except ValueError:
@@ -277,7 +279,7 @@ def _date_from_page_text(tree: lxml_html.HtmlElement) -> datetime | None:
     parsed = _parse_date(found)
     if parsed is None or (parsed.day == 1 and (parsed.hour, parsed.minute, parsed.second) == (0, 0, 0)):
         return None
-    return parsed
+    return from_fallback(parsed.strftime("%Y-%m-%d"))
 
 
 def _authors(value: str | None) -> tuple[str, ...]:
@@ -399,10 +401,10 @@ def extract_html(
 ) -> ExtractedDocument:
     """Body paragraphs and metadata of a parsed page; ``tree`` is not modified (trafilatura works on copies)."""
     page_language = declared_language(tree)
-    stated_time = publication_time(tree)  # the markup's own statement wins over any guess below
-    text_date = _date_from_page_text(tree) if options.extensive_date_search and stated_time is None else None
+    json_ld = json_ld_objects(tree)  # parsed once: publication time, site names and headlines all read it
+    stated_time = publication_time(tree, json_ld=json_ld)  # the markup's own statement wins over any guess below
     canonical = canonical_url(tree, url)
-    page_site_names, page_headlines = site_names(tree), stated_headlines(tree)
+    page_headlines = stated_headlines(tree, json_ld=json_ld)
     targets = find_prune_targets(tree)
     document = _run_trafilatura(tree, options, url=url, precision=options.favor_precision, with_metadata=True)
     paragraphs = _body_paragraphs(document)
@@ -416,8 +418,8 @@ def extract_html(
     if document is None or not paragraphs:
         raise EmptyArticleError("trafilatura found no article text")
     pruned = prune_extracted(paragraphs, targets)
-    published = stated_time or from_fallback(document.date) or from_fallback(
-        text_date.strftime("%Y-%m-%d") if text_date else None)
+    published = stated_time or from_fallback(document.date) or (
+        _date_from_page_text(tree) if options.extensive_date_search else None)
     return ExtractedDocument(
         paragraphs=pruned.paragraphs,
         title=document.title or None,
@@ -432,7 +434,7 @@ def extract_html(
         navigation_removed=pruned.navigation_removed,
         paragraphs_restored=restored,
         published=published,
-        site_names=tuple(dict.fromkeys((*page_site_names, *((document.sitename,) if document.sitename else ())))),
+        site_names=site_names(tree, document.sitename, json_ld=json_ld),
         headlines=page_headlines,
     )
 

@@ -249,19 +249,18 @@ def identify_language(
         from presspipe.pipelines.enrich.second_opinion import default_second_opinion
 
         second_opinion = default_second_opinion()
-    opinion = second_opinion
     pool: set[str] = set()
     for stand_in in stand_ins:
         pool.update(_lingua_codes(stand_in), CONFUSED_WITH[stand_in])
     if declared_unknown:
-        if not opinion.knows(declared):
+        if not second_opinion.knows(declared):
             return LanguageResult(declared, 0.0, SOURCE_DECLARED)  # no detector knows it, none can contradict it
         pool.add(declared)
         pool.update(code for candidate in candidates for code in _lingua_codes(candidate.language)
-                    if opinion.knows(code))
+                    if second_opinion.knows(code))
         if len(pool) < 2:
             return LanguageResult(declared, 0.0, SOURCE_DECLARED)
-    ranked = opinion.rank(sample, frozenset(pool))
+    ranked = second_opinion.rank(sample, frozenset(pool))
     best = ranked[0] if ranked else None
     confident = best is not None and best.probability >= settings.second_opinion_min_confidence
     if declared_unknown and not (confident and best.language != declared):

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -162,10 +163,10 @@ def _meta_values(tree: lxml_html.HtmlElement, names: tuple[str, ...]) -> list[tu
     return [(name, value) for name in names for value in found.get(name, [])]
 
 
-def _json_ld_values(tree: lxml_html.HtmlElement) -> tuple[list[str], list[str]]:
+def _json_ld_values(json_ld: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """(datePublished values of article-like objects first, then of the others; the other date fields)."""
     published_articles, published_other, others = [], [], []
-    for obj in json_ld_objects(tree):
+    for obj in json_ld:
         value = obj.get("datePublished")
         if isinstance(value, str):
             (published_articles if is_article(obj) else published_other).append(value)
@@ -173,9 +174,10 @@ def _json_ld_values(tree: lxml_html.HtmlElement) -> tuple[list[str], list[str]]:
     return published_articles + published_other, others
 
 
-def _candidates(tree: lxml_html.HtmlElement) -> tuple[list[_Candidate], list[StatedTime]]:
+def _candidates(tree: lxml_html.HtmlElement,
+                json_ld: list[dict[str, Any]]) -> tuple[list[_Candidate], list[StatedTime]]:
     """The stated publication values (most trusted first) and every stated timestamp that may declare the zone."""
-    published_ld, other_ld = _json_ld_values(tree)
+    published_ld, other_ld = _json_ld_values(json_ld)
     candidates: list[_Candidate] = []
 
     def add(text: str, source: str, trust: int) -> None:
@@ -228,9 +230,13 @@ def resolve(stated: StatedTime, source: str, zoned: list[StatedTime] = ()) -> Pu
     return PublicationTime(moment.replace(microsecond=moment.microsecond // 1000 * 1000), DATETIME, day, source)
 
 
-def publication_time(tree: lxml_html.HtmlElement) -> PublicationTime | None:
-    """The page's publication time from its markup; ``None`` when the markup states none (see the fallback)."""
-    candidates, zoned = _candidates(tree)
+def publication_time(tree: lxml_html.HtmlElement, *,
+                     json_ld: list[dict[str, Any]] | None = None) -> PublicationTime | None:
+    """The page's publication time from its markup; ``None`` when the markup states none (see the fallback).
+
+    ``json_ld``: the page's :func:`~.jsonld.json_ld_objects`, when the caller has them already (parsed otherwise).
+    """
+    candidates, zoned = _candidates(tree, json_ld_objects(tree) if json_ld is None else json_ld)
     if not candidates:
         return None
     chosen = _choose(candidates)

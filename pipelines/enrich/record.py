@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 import regex
 
 from presspipe.core.version import __version__
+from presspipe.pipelines.enrich.body import PARAGRAPH_SEPARATOR, word_count
 from presspipe.pipelines.enrich.charset import decode_body
 from presspipe.pipelines.enrich.clean import clean_paragraphs, trim_edge_furniture
 from presspipe.pipelines.enrich.dateline import bare_dateline, split_dateline
@@ -111,10 +112,6 @@ class EnrichSettings:
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # re: 5x faster than regex here
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 _HTML_SNIFF = regex.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml|<!--|<(?:div|p|article|meta)\b)", regex.I)
-_WORD = regex.compile(
-    r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}]--[\p{Han}\p{Hiragana}\p{Katakana}]]+(?:['’][\p{L}]+)*",
-    regex.V1,
-)
 
 
 def is_html(content_type: str, text_start: str) -> bool:
@@ -125,11 +122,6 @@ def is_html(content_type: str, text_start: str) -> bool:
     if media_type == "text/plain":
         return False
     return bool(_HTML_SNIFF.match(text_start))
-
-
-def word_count(text: str) -> int:
-    """Words in any script: runs of letters, marks and digits; each Han/kana character counts as a word."""
-    return len(_WORD.findall(text))
 
 
 @dataclass(frozen=True)
@@ -210,15 +202,15 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
             del paragraphs[index]
             break
     paragraphs = list(trim_edge_furniture(paragraphs))
-    # A dateline opening one of the first paragraphs (the second when a standfirst comes first).
-    for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
-        split = split_dateline(paragraphs[index])
-        if dateline is None and split.dateline is not None:
-            dateline, paragraphs[index] = split.dateline, split.paragraph
-            break
+    if dateline is None:  # else a dateline opening one of the first paragraphs (the second after a standfirst)
+        for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
+            split = split_dateline(paragraphs[index])
+            if split.dateline is not None:
+                dateline, paragraphs[index] = split.dateline, split.paragraph
+                break
     if not paragraphs:
         raise EmptyArticleError("no article text left after removing captions and related links")
-    body = "\n\n".join(paragraphs)
+    body = PARAGRAPH_SEPARATOR.join(paragraphs)
     if len(body) > settings.max_text_chars:
         raise LimitExceededError("max_text_chars", limit=settings.max_text_chars, actual=len(body))
     return CleanedBody(title, dateline, tuple(paragraphs), body, extracted.captions_removed + cleaned.captions_removed,

@@ -16,6 +16,8 @@ Pure functions over strings.
 
 from __future__ import annotations
 
+from typing import Any
+
 import regex
 from lxml import html as lxml_html
 
@@ -34,14 +36,18 @@ _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"
 _HEADLINE_META = ("og:title", "twitter:title")
 
 
-def site_names(tree: lxml_html.HtmlElement, extractor_site_name: str | None = None) -> tuple[str, ...]:
+def site_names(tree: lxml_html.HtmlElement, extractor_site_name: str | None = None, *,
+               json_ld: list[dict[str, Any]] | None = None) -> tuple[str, ...]:
     """What the page says its site is called: ``og:site_name``, the article's JSON-LD ``publisher``, the
-    ``WebSite``/``Organization`` name in its JSON-LD, and the extractor's site name."""
+    ``WebSite``/``Organization`` name in its JSON-LD, and the extractor's site name.
+
+    ``json_ld``: the page's :func:`~.jsonld.json_ld_objects`, when the caller has them already (parsed otherwise).
+    """
     names = [str(value) for value in tree.xpath(
         "//meta[translate(@property, 'OGSITENAME', 'ogsitename')='og:site_name' or "
         "translate(@name, 'OGSITENAME', 'ogsitename')='og:site_name' or "
         "translate(@name, 'APLICTONME-', 'aplictonme-')='application-name'][@content]/@content")]
-    for obj in json_ld_objects(tree):
+    for obj in json_ld_objects(tree) if json_ld is None else json_ld:
         if is_article(obj):
             names.extend(names_of(obj.get("publisher")))
         elif types_of(obj) & {"website", "newsmediaorganization", "organization"}:
@@ -51,14 +57,14 @@ def site_names(tree: lxml_html.HtmlElement, extractor_site_name: str | None = No
     return tuple(dict.fromkeys(name.strip() for name in names if name and name.strip()))
 
 
-def stated_headlines(tree: lxml_html.HtmlElement) -> tuple[str, ...]:
+def stated_headlines(tree: lxml_html.HtmlElement, *, json_ld: list[dict[str, Any]] | None = None) -> tuple[str, ...]:
     """The headlines the page states besides its ``<title>``: ``og:title``/``twitter:title``, the JSON-LD
-    ``headline`` of its article, its first ``<h1>``s."""
+    ``headline`` of its article, its first ``<h1>``s (``json_ld`` as for :func:`site_names`)."""
     found: list[str] = []
     for meta in tree.xpath("//meta[@content]"):
         if (meta.get("property") or meta.get("name") or "").strip().lower() in _HEADLINE_META:
             found.append(meta.get("content"))
-    for obj in json_ld_objects(tree):
+    for obj in json_ld_objects(tree) if json_ld is None else json_ld:
         if is_article(obj) and isinstance(obj.get("headline"), str):
             found.append(obj["headline"])
     for heading in tree.xpath("//h1")[:2]:

@@ -99,7 +99,7 @@ def start_broker(port: int | None = None, log_path: Path | None = None, *, engin
     process = spawn(command, log_path, detach=detach, cwd=data_dir)
     handle = BrokerHandle(pid=process.pid, port=port, log_path=log_path, engine=engine, data_dir=data_dir)
     try:
-        wait_until_ready(process, handle.pid, port, log_path, ready_timeout or READY_TIMEOUT_S[engine])
+        wait_until_ready(process, port, log_path, ready_timeout or READY_TIMEOUT_S[engine])
     except BaseException:
         terminate(process.pid, grace=5.0)
         raise

@@ -43,6 +43,7 @@ CACHE_DIR_ENV = "PRESSPIPE_CACHE_DIR"
 STATE_FILE = "presspipe-broker.json"
 STORAGE_DIR = "kafka-logs"
 LOG_FILE = "broker.log"
+FORMAT_TIMEOUT_S = 120.0  # StorageTool format is one short JVM run; minutes mean the machine or the JVM is stuck
 _COMPLETE_MARKER = ".presspipe-complete"  # written last, holding the pom's hash: a half-copied cache is not used
 _POM_NAMESPACE = {"m": "http://maven.apache.org/POM/4.0.0"}
 
@@ -151,10 +152,13 @@ def fetch_jars(echo: Callable[[str], None] = lambda line: print(line, file=sys.s
         raise EngineUnavailableError(f"cannot fetch the Kafka jars: Maven (mvn) is not on the PATH "
                                      f"(or copy them into {target})")
     work = target.parent
-    work.mkdir(parents=True, exist_ok=True)
     staging = work / "libs.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copyfile(pom_path(), work / "pom.xml")
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        _remove_tree(staging)  # a jar left by an aborted run of another pom would join the classpath unnoticed
+        shutil.copyfile(pom_path(), work / "pom.xml")
+    except OSError as error:
+        raise BrokerError(f"cannot prepare the Kafka jar cache in {work}: {error}") from error
     versions = pinned_versions()
     echo(f"presspipe: resolving Apache Kafka {versions['kafka.version']} (org.apache.kafka:kafka_2.13, "
          f"log4j {versions['log4j.version']}) through Maven into {target} (first use only)")
@@ -180,11 +184,19 @@ def fetch_jars(echo: Callable[[str], None] = lambda line: print(line, file=sys.s
     if not any(jar.name.startswith("kafka_2.13-") for jar in jars):
         raise BrokerError(f"Maven finished but {staging} holds no kafka_2.13 jar")
     size_mb = sum(jar.stat().st_size for jar in jars) / 1e6
-    (staging / _COMPLETE_MARKER).write_text(_pom_hash())
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    try:
+        (staging / _COMPLETE_MARKER).write_text(_pom_hash())
+        _remove_tree(target)
+        staging.rename(target)
+    except OSError as error:
+        raise BrokerError(f"cannot move the resolved Kafka jars into {target}: {error}") from error
     echo(f"presspipe: {len(jars)} jars ({size_mb:.0f} MB) cached in {target}")
     return target
+
+
+def _remove_tree(path: Path) -> None:
+    if path.exists():
+        shutil.rmtree(path)
 
 
 # -------------------------------------------------------------------------------------------- the data directory
@@ -308,14 +320,24 @@ def prepare(data_dir: Path, port: int | None, echo: Callable[[str], None]) -> tu
     if not layout.formatted:
         command = [*base, "kafka.tools.StorageTool", "format", "--standalone", "-t", layout.cluster_id,
                    "-c", str(layout.config_path)]
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        with open(layout.log_path, "a") as log_file:
-            log_file.write(completed.stdout + completed.stderr)
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=FORMAT_TIMEOUT_S)
+        except subprocess.TimeoutExpired as error:
+            _append_output(layout.log_path, error.stdout, error.stderr)
+            raise BrokerError(f"formatting the Kafka storage in {layout.storage_dir} did not finish within "
+                              f"{FORMAT_TIMEOUT_S:.0f}s; see {layout.log_path}") from error
+        _append_output(layout.log_path, completed.stdout, completed.stderr)
         if completed.returncode != 0 or not layout.formatted:
             raise BrokerError(f"formatting the Kafka storage in {layout.storage_dir} failed "
                               f"(exit {completed.returncode}); see {layout.log_path}")
         log.info("formatted Kafka storage", extra={"data_dir": str(layout.data_dir), "cluster_id": layout.cluster_id})
     return layout, [*base, "kafka.Kafka", str(layout.config_path)]
+
+
+def _append_output(log_path: Path, *outputs: str | bytes | None) -> None:
+    with open(log_path, "a") as log_file:
+        for output in outputs:
+            log_file.write(output.decode(errors="replace") if isinstance(output, bytes) else output or "")
 
 
 def _jvm_options() -> list[str]:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from presspipe.broker.errors import BrokerError
 
@@ -39,20 +39,29 @@ def spawn(command: Sequence[str], log_path: Path, *, detach: bool, cwd: Path | N
     with open(log_path, "ab") as log_file:
         return subprocess.Popen(list(command), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 cwd=cwd, start_new_session=detach,
-                                preexec_fn=None if detach else _stop_when_parent_dies)
+                                preexec_fn=None if detach else _parent_death_signal())
 
 
-def _stop_when_parent_dies() -> None:
+PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
     """Linux: the broker gets SIGTERM when the process that started it dies, even by SIGKILL, so a killed demo or
-    test run never leaves a broker behind. Elsewhere the ``with`` block's cleanup is all there is."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+    test run never leaves a broker behind (strictly: when the starting *thread* ends; brokers are started from the
+    thread that owns them). Elsewhere the ``with`` block's cleanup is all there is.
 
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    ``prctl`` is looked up here, in the parent: between fork and exec the child must not import or ``dlopen``
+    (another thread of the parent may have held the import or loader lock at the fork, and the child would hang);
+    the hook only calls a function already resolved."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def wait_until_ready(process: subprocess.Popen | None, pid: int, port: int, log_path: Path, timeout: float) -> None:
+def wait_until_ready(process: subprocess.Popen, port: int, log_path: Path, timeout: float) -> None:
     """Return once the broker on ``port`` answers a metadata request and validates a topic creation (the
     controller path a test or pipeline uses first); raise, naming the log, if it exits or the time runs out."""
     from kafka import KafkaAdminClient
@@ -62,10 +71,8 @@ def wait_until_ready(process: subprocess.Popen | None, pid: int, port: int, log_
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
+        if process.poll() is not None:
             raise BrokerError(f"broker exited with code {process.returncode}; see {log_path}")
-        if process is None and not alive(pid):
-            raise BrokerError(f"broker (pid {pid}) exited; see {log_path}")
         if accepts_connections(port):
             admin = None
             try:

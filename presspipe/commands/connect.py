@@ -25,7 +25,9 @@ from presspipe.connectors.state import ConnectorState, StateError, default_state
 if TYPE_CHECKING:  # kafka-python and the connectors' optional dependencies load when a connector runs
     from presspipe.connectors.base import Connector, RawArticleProducer
 
-DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # FileLimits' default; tests/unit/presspipe checks that they agree
+# The connectors' modules import kafka-python, so the flags below repeat their defaults (FileLimits, WarcLimits,
+# PushConfig, the connectors' workers and max_sitemaps); tests/unit/presspipe/test_cli_defaults.py keeps each equal.
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 

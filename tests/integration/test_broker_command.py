@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from presspipe.broker.process import alive
 from presspipe.core.settings import KafkaSettings
 from presspipe.pipelines.io.kafka import commit_offsets, committed_offsets, create_topics
 from tests.support.brokers import require_kafka
+from tests.support.kafka import consume_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -30,20 +31,9 @@ def presspipe(home: Path, *arguments: str, timeout: float = 300) -> subprocess.C
                           capture_output=True, text=True, timeout=timeout, env={**os.environ, "PRESSPIPE_HOME": str(home)})
 
 
-def read_values(settings: KafkaSettings, topic: str, partitions: int) -> dict[int, list[bytes]]:
-    consumer = KafkaConsumer(enable_auto_commit=False, auto_offset_reset="earliest", **settings.client_kwargs())
-    try:
-        assigned = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
-        values: dict[int, list[bytes]] = {p: [] for p in range(partitions)}
-        deadline = time.monotonic() + 30
-        while sum(map(len, values.values())) < 30 and time.monotonic() < deadline:
-            for tp, messages in consumer.poll(timeout_ms=500).items():
-                values[tp.partition].extend(message.value for message in messages)
-        return values
-    finally:
-        consumer.close()
+def read_values(settings: KafkaSettings, topic: str, partitions: int, expected: int) -> dict[int, list[bytes]]:
+    records = consume_all(settings, topic, expected=expected, timeout_s=30)
+    return {p: [record.value for record in records if record.partition == p] for p in range(partitions)}
 
 
 def test_kafka_keeps_topics_records_and_group_offsets_across_sigkill_and_stops_cleanly(tmp_path):
@@ -74,7 +64,7 @@ def test_kafka_keeps_topics_records_and_group_offsets_across_sigkill_and_stops_c
         assert again.returncode == 0, again.stderr
         assert again.stdout.strip() == address, "same data directory, same address"
         assert committed_offsets(settings, "kept-group", "kept") == {0: 7, 1: 9}
-        assert read_values(settings, "kept", 2) == {p: [b"record-%d" % i for i in range(p, 30, 2)] for p in range(2)}
+        assert read_values(settings, "kept", 2, expected=30) == {p: [b"record-%d" % i for i in range(p, 30, 2)] for p in range(2)}
         status = presspipe(home, "status")
         assert status.returncode == 0 and f"running at {address} (kafka" in status.stdout
     finally:
@@ -89,3 +79,23 @@ def test_tansu_refuses_a_data_directory(tmp_path):
     assert refused.returncode == 2
     assert "keeps data in memory only; --data-dir needs --engine kafka" in refused.stderr
     assert not (tmp_path / "broker.json").exists()
+
+
+def test_a_broker_dies_with_the_process_that_started_it(tmp_path):
+    """A demo or test run killed by SIGKILL runs no cleanup; the broker it started (not detached) must go too."""
+    script = ("import sys, time\nfrom pathlib import Path\nfrom presspipe.broker import start_broker\n"
+              f"handle = start_broker(engine='tansu', log_path=Path({str(tmp_path / 'broker.log')!r}))\n"
+              "print(handle.pid, flush=True)\ntime.sleep(600)\n")
+    starter = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        broker_pid = int(starter.stdout.readline())
+        assert alive(broker_pid)
+    finally:
+        starter.kill()
+        starter.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while alive(broker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(broker_pid):
+        os.kill(broker_pid, signal.SIGKILL)
+        pytest.fail(f"broker {broker_pid} outlived the SIGKILLed process that started it")

@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from presspipe.core.version import __version__
 
@@ -34,7 +35,7 @@ def _requirement_closure(name: str, extras: tuple[str, ...], seen: set[str]) -> 
 
     from packaging.requirements import Requirement
 
-    key = name.lower().replace("_", "-")
+    key = canonicalize_name(name)
     if key in seen:
         return seen
     try:
@@ -59,10 +60,10 @@ def only_in_extras() -> tuple[set[str], set[str]]:
 
     base = _requirement_closure("presspipe", BASE_EXTRAS, set())
     optional = {Requirement(text) for text in metadata.requires("presspipe") or []}
-    distributions = {_normalise(requirement.name) for requirement in optional
+    distributions = {canonicalize_name(requirement.name) for requirement in optional
                      if requirement.marker is not None and "extra" in str(requirement.marker)} - base
     modules = {module for module, owners in metadata.packages_distributions().items()
-               if {_normalise(owner) for owner in owners} & distributions}
+               if {canonicalize_name(owner) for owner in owners} & distributions}
     return modules - {"presspipe"}, distributions
 
 
@@ -87,7 +88,7 @@ def dependency_view(target: Path, hidden_modules: set[str], hidden_distributions
         for entry in Path(folder).iterdir():
             name = entry.name
             if name.endswith((".dist-info", ".egg-info")):
-                distribution = _normalise(name.split("-")[0])
+                distribution = canonicalize_name(name.split("-")[0])
                 if distribution in hidden_distributions | {"presspipe"} | linked_distributions:
                     continue
                 linked_distributions.add(distribution)
@@ -96,10 +97,6 @@ def dependency_view(target: Path, hidden_modules: set[str], hidden_distributions
                 continue
             (target / name).symlink_to(entry)
     return target
-
-
-def _normalise(name: str) -> str:
-    return name.lower().replace("_", "-")
 
 
 @pytest.fixture(scope="module")

@@ -74,12 +74,12 @@ def main(rounds: int = 200) -> None:
 def measure_pipeline(documents: int = 300, repeats: int = 3) -> None:
     from presspipe.pipelines import ingest
     from presspipe.pipelines.io.kafka import create_topics
-    from presspipe.broker import running_broker
+    from presspipe.broker import default_engine, running_broker
     from presspipe.core.settings import KafkaSettings
     from tests.reliability.hostile import raw
     from tests.support.kafka import produce
 
-    with running_broker(log_path=Path(tempfile.mkdtemp()) / "broker.log") as broker:
+    with running_broker(log_path=Path(tempfile.mkdtemp()) / "broker.log", engine=default_engine()[0]) as broker:
         settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         create_topics(settings, ["measure.raw", "measure.articles", "measure.dlq"], partitions=4)
         pages = [raw(page_of(8_000 + 40 * i).text.encode(), url=f"https://measure.test/{i}")

@@ -29,6 +29,15 @@ def articles(out):
     return [r for r in out if isinstance(r, RawArticle)]
 
 
+def plain_warc_with_a_garbage_second_record() -> tuple[bytes, int]:
+    """Three plain records, the second's ``WARC/1.1`` version line replaced by garbage; and that line's offset."""
+    data = warc_bytes([html_capture(n) for n in range(1, 4)], gzipped=False)
+    second = data.index(b"WARC-Target-URI: https://news.test/2.html")
+    version_line = data.rindex(b"WARC/1.1\r\n", 0, second)
+    broken = data[:version_line] + b"\x00\x01garbage line\r\n" + data[version_line + len(b"WARC/1.1\r\n"):]
+    return broken, version_line
+
+
 def test_html_responses_only_with_headers_uri_and_truncation(tmp_path):
     path = write(tmp_path / "a.warc.gz", warc_bytes([
         html_capture(1),
@@ -96,10 +105,7 @@ def test_record_whose_member_decodes_but_fails_its_crc_is_not_passed_on(tmp_path
 
 
 def test_corrupt_record_in_a_plain_warc(tmp_path):
-    data = warc_bytes([html_capture(n) for n in range(1, 4)], gzipped=False)
-    second = data.index(b"WARC-Target-URI: https://news.test/2.html")
-    version_line = data.rindex(b"WARC/1.1\r\n", 0, second)
-    broken = data[:version_line] + b"\x00\x01garbage line\r\n" + data[version_line + len(b"WARC/1.1\r\n"):]
+    broken, _ = plain_warc_with_a_garbage_second_record()
     path = write(tmp_path / "d.warc", broken)
     with ConnectorState(tmp_path / "state.sqlite") as state:
         out = results(WarcConnector([path], state))
@@ -227,10 +233,7 @@ def test_retry_failed_reads_a_repaired_stretch_and_clears_it_once_acknowledged(t
 
 
 def test_a_plain_warc_failure_starts_at_the_broken_record(tmp_path):
-    data = warc_bytes([html_capture(n) for n in range(1, 4)], gzipped=False)
-    second = data.index(b"WARC-Target-URI: https://news.test/2.html")
-    version_line = data.rindex(b"WARC/1.1\r\n", 0, second)
-    broken = data[:version_line] + b"\x00\x01garbage line\r\n" + data[version_line + len(b"WARC/1.1\r\n"):]
+    broken, version_line = plain_warc_with_a_garbage_second_record()
     path = write(tmp_path / "d.warc", broken)
     with ConnectorState(tmp_path / "state.sqlite") as state:
         (failure,) = [r for r in results(WarcConnector([path], state)) if isinstance(r, FetchFailure)]

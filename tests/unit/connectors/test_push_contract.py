@@ -59,6 +59,13 @@ def test_the_body_limit_must_fit_in_the_producers_request_size():
         PushConfig(body_timeout_s=0)
 
 
+@pytest.mark.parametrize("port", [-1, 65536, 70000])
+def test_a_port_outside_0_to_65535_is_a_configuration_error(port):
+    with pytest.raises(PushConfigError, match="port must be 0-65535"):
+        PushConfig(port=port)
+    assert (PushConfig(port=0).port, PushConfig(port=65535).port) == (0, 65535)
+
+
 def test_the_token_stays_out_of_the_configurations_repr_and_is_compared_exactly():
     assert "hunter2" not in repr(PushConfig(token="hunter2"))
     assert token_matches("Bearer hunter2", "hunter2") and token_matches("bearer  hunter2 ", "hunter2")
@@ -79,3 +86,33 @@ def test_log_text_is_escaped_and_bounded():
     assert printable("/a\x1b[31mb\x07\r\n") == "/a\\x1b[31mb\\x07\\r\\n"
     assert printable("é ü") == "é ü"
     assert printable("x" * 1000, limit=10) == "x" * 10 + "..."
+
+
+def test_a_server_that_cannot_start_raises_in_start_instead_of_hanging(monkeypatch):
+    """Any failure before the server listens reaches ``start()``'s caller, not only an OSError: an OverflowError
+    from ``bind`` (a port past 65535) once left ``start()`` waiting for ever."""
+    import threading
+
+    from aiohttp import web
+
+    from presspipe.connectors.push_server import PushServer
+
+    async def refuse(self):
+        raise OverflowError("bind(): port must be 0-65535.")
+
+    monkeypatch.setattr(web.TCPSite, "start", refuse)
+    service = type("Service", (), {"config": PushConfig(port=0)})()
+    server = PushServer(service, producer=type("Producer", (), {"health": None})())
+    raised: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            server.start()
+        except OverflowError as error:
+            raised.append(error)
+
+    starter = threading.Thread(target=start, daemon=True)
+    starter.start()
+    starter.join(timeout=10)
+    assert not starter.is_alive(), "start() still waiting for a server that failed to start"
+    assert len(raised) == 1

@@ -7,8 +7,8 @@ from presspipe.pipelines.enrich.clean import (
     clean_paragraphs,
     is_caption_line,
     is_edge_furniture,
+    find_prune_targets,
     is_image_file_line,
-    prune_tree,
     read_also_kind,
     trim_edge_furniture,
 )
@@ -108,7 +108,11 @@ def test_bare_marker_takes_the_headlines_after_it():
     assert result.related_blocks_removed == 1
 
 
-def test_prune_tree_removes_cms_captions_and_related_boxes():
+def _target_text(targets) -> str:
+    return " ".join(" ".join(element.itertext()) for element in targets.captions + targets.related + targets.navigation)
+
+
+def test_prune_targets_are_cms_captions_and_related_boxes():
     tree = lxml_html.document_fromstring(
         "<html><body><article>"
         "<p>Kept paragraph one.</p>"
@@ -120,22 +124,23 @@ def test_prune_tree_removes_cms_captions_and_related_boxes():
         "<p>Kept paragraph two.</p>"
         "</article></body></html>"
     )
-    counts = prune_tree(tree)
-    text = tree.text_content()
-    assert "Kept paragraph one." in text and "Kept paragraph two." in text
+    targets = find_prune_targets(tree)
+    text = _target_text(targets)
+    assert "Kept paragraph one." not in text and "Kept paragraph two." not in text
     for gone in ("Caption A", "Caption B", "Caption C", "Caption D", "Related one"):
-        assert gone not in text
-    assert counts.captions_removed >= 4 and counts.related_blocks_removed == 1
+        assert gone in text
+    assert len(targets.captions) >= 4 and len(targets.related) == 1
 
 
-def test_prune_tree_spares_large_containers_with_unlucky_classes():
+def test_prune_targets_spare_large_containers_with_unlucky_classes():
     long_text = " ".join(["This is real article text."] * 60)
     tree = lxml_html.document_fromstring(
         f'<html><body><div class="article-with-related-links"><p>{long_text}</p><p>{long_text}</p></div>'
         f'<div class="has-caption-style"><p>{long_text}</p><p>{long_text}</p><p>{long_text}</p></div></body></html>'
     )
-    counts = prune_tree(tree)
-    assert counts.captions_removed == 0 and counts.related_blocks_removed == 0
+    targets = find_prune_targets(tree)
+    assert len(targets.captions) == 0 and len(targets.related) == 0
+    assert "real article text" not in _target_text(targets)
     assert tree.text_content().count("real article text") == 300
 
 

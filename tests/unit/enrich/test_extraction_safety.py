@@ -15,7 +15,7 @@ from presspipe.pipelines.enrich.clean import (
     is_subscriber_line,
     prune_extracted,
 )
-from presspipe.pipelines.enrich.dateline import bare_dateline
+from presspipe.pipelines.enrich.dateline import DatelineSplit, bare_dateline, split_dateline
 from presspipe.pipelines.enrich.extract import extract_html, parse_html, restore_dropped_paragraphs
 from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, clean_document, enrich_article
 from presspipe.pipelines.enrich.extract import ExtractedDocument
@@ -180,6 +180,23 @@ def test_bare_dateline(paragraph, dateline):
     assert bare_dateline(paragraph) == dateline
 
 
+_STORY = "The government announced on Monday a new plan for the city budget."
+
+
+@pytest.mark.parametrize("paragraph, dateline, rest", [
+    (f"HANOI - {_STORY}", "HANOI", _STORY),
+    (f"NEW DELHI (Reuters): {_STORY}", "NEW DELHI (Reuters)", _STORY),
+    ("नई दिल्ली: सरकार ने सोमवार को शहर के बजट के लिए एक नई योजना की घोषणा की।", "नई दिल्ली",
+     "सरकार ने सोमवार को शहर के बजट के लिए एक नई योजना की घोषणा की।"),
+    # a label in capitals is no place; a "story" too short to be one keeps its opening
+    (f"BREAKING: {_STORY}", None, f"BREAKING: {_STORY}"),
+    (f"UPDATE - {_STORY}", None, f"UPDATE - {_STORY}"),
+    ("NEW DELHI (Reuters): Too short to be a story.", None, "NEW DELHI (Reuters): Too short to be a story."),
+])
+def test_split_dateline(paragraph, dateline, rest):
+    assert split_dateline(paragraph) == DatelineSplit(dateline, rest)
+
+
 def test_a_wire_dateline_block_fills_the_dateline_and_the_story_stays():
     cleaned = clean_document(ExtractedDocument(paragraphs=("BERLIN, dpa –", PROSE[0], PROSE[1])), EnrichSettings())
     assert cleaned.dateline == "BERLIN, dpa"
@@ -187,6 +204,10 @@ def test_a_wire_dateline_block_fills_the_dateline_and_the_story_stays():
     short = "MADRID, EFE – El Gobierno aprobó hoy"
     kept = clean_document(ExtractedDocument(paragraphs=(short, PROSE[0])), EnrichSettings())
     assert kept.paragraphs[0] == short  # a short story opening is not furniture
+    opening = "HAMBURG (Reuters) - The port workers accepted the new pay deal on Friday after a long meeting."
+    block_first = clean_document(ExtractedDocument(paragraphs=("BERLIN, dpa –", opening, PROSE[0])), EnrichSettings())
+    assert block_first.dateline == "BERLIN, dpa"  # one dateline: the block's; the next paragraph is left whole
+    assert block_first.paragraphs == (opening, PROSE[0])
 
 
 @pytest.mark.parametrize("paragraph, repeat", [

@@ -116,3 +116,31 @@ def test_the_fallback_keeps_only_the_date():
 def test_meta_spellings_publishers_use(name):
     found = publication_time(page(f'<meta property="{name}" content="2024-10-23T15:48:15+00:00">'))
     assert found.at == datetime(2024, 10, 23, 15, 48, 15, tzinfo=timezone.utc) and found.source.startswith("meta:")
+
+
+_PARAGRAPHS = "<p>The council met on Monday and could not agree on the budget for next year, again and again.</p>" * 4
+
+
+@pytest.mark.parametrize("url, byline, searched", [
+    # trafilatura's metadata pass reads the date in the URL: the extensive search is not run
+    ("https://example.test/2024/05/02/budget", "", 0),
+    # only the visible text dates the page: the extensive search is the last resort, and its date is kept
+    ("https://example.test/budget", "<p>Posted on 2 May 2024 at 10:15 by the desk.</p>", 1),
+])
+def test_the_extensive_date_search_runs_only_when_nothing_else_dated_the_page(monkeypatch, url, byline, searched):
+    from presspipe.pipelines.enrich import extract
+
+    calls = []
+    real_find_date = extract.htmldate.find_date
+
+    class CountingHtmldate:
+        @staticmethod
+        def find_date(*args, **kwargs):
+            calls.append(kwargs)
+            return real_find_date(*args, **kwargs)
+
+    monkeypatch.setattr(extract, "htmldate", CountingHtmldate)
+    tree = page("<title>Budget</title>", f"<article><h1>Budget</h1>{byline}{_PARAGRAPHS}</article>")
+    found = extract.extract_html(tree, url=url).published
+    assert (found.at, found.precision, found.date, found.source) == (None, DATE, "2024-05-02", "fallback")
+    assert len(calls) == searched

@@ -53,3 +53,28 @@ BODY = ("The council met on Monday.", "Residents asked for more buses.", "The ma
 ])
 def test_without_headline_repeat(paragraphs, titles, expected):
     assert without_headline_repeat(paragraphs, titles) == expected
+
+
+def test_extraction_parses_the_json_ld_once(monkeypatch):
+    """Publication time, site names and headlines all read the page's JSON-LD; extract_html hands them one parse."""
+    from presspipe.pipelines.enrich import extract, jsonld, published, titles
+
+    calls = []
+
+    def counting(tree):
+        calls.append(tree)
+        return jsonld.json_ld_objects(tree)
+
+    for module in (extract, published, titles):
+        monkeypatch.setattr(module, "json_ld_objects", counting)
+    tree = parse_html(
+        '<html><head><title>Budget talks stall | Example News</title>'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget talks stall",'
+        ' "datePublished": "2024-05-02T14:46:12+02:00", "publisher": {"@type": "Organization", "name": "Example News"}}'
+        '</script></head><body><article><h1>Budget talks stall</h1>'
+        + "<p>The council met on Monday and could not agree on the budget for next year, again.</p>" * 4
+        + '</article></body></html>', max_dom_nodes=1000)
+    document = extract.extract_html(tree, url="https://example.test/budget")
+    assert len(calls) == 1
+    assert document.published.at.isoformat() == "2024-05-02T12:46:12+00:00"
+    assert "Example News" in document.site_names and "Budget talks stall" in document.headlines

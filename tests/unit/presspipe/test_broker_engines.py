@@ -112,3 +112,79 @@ def test_combined_node_settings(tmp_path):
 def test_tansu_refuses_a_data_directory():
     with pytest.raises(BrokerError, match="keeps data in memory only"):
         broker.start_broker(engine="tansu", data_dir=Path("/nonexistent"))
+
+
+def test_a_broker_that_exits_while_starting_is_reported_with_its_code_and_log(tmp_path):
+    from presspipe.broker.process import free_port, spawn, wait_until_ready
+
+    log_path = tmp_path / "broker.log"
+    process = spawn(["sh", "-c", "echo 'no such listener' >&2; exit 3"], log_path, detach=False)
+    with pytest.raises(BrokerError, match=f"broker exited with code 3; see {log_path}"):
+        wait_until_ready(process, free_port(), log_path, timeout=30)
+    assert "no such listener" in log_path.read_text()
+
+
+def fake_maven(tmp_path: Path, monkeypatch, *, exit_code: int = 0) -> None:
+    """An ``mvn`` on the PATH that "resolves" one Kafka jar into ``-DoutputDirectory`` (and fails with ``exit_code``)."""
+    maven = tmp_path / "maven-bin" / "mvn"
+    maven.parent.mkdir()
+    maven.write_text("#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in -DoutputDirectory=*) out=${a#*=};; esac; done\n"
+                     "mkdir -p \"$out\" && echo jar > \"$out/kafka_2.13-4.4.0.jar\"\n"
+                     f"echo '[ERROR] resolution said {exit_code}'\nexit {exit_code}\n")
+    maven.chmod(maven.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(apache_kafka.shutil, "which", lambda name: str(maven) if name == "mvn" else None)
+
+
+def test_fetch_jars_caches_exactly_what_maven_resolved(machine, monkeypatch):
+    fake_maven(machine, monkeypatch)
+    libs = apache_kafka.libs_dir()
+    for leftover in (libs, libs.parent / "libs.partial"):  # an older cache and an aborted run's staging
+        leftover.mkdir(parents=True)
+        (leftover / "kafka_2.13-3.9.0.jar").write_text("stale")
+    assert apache_kafka.fetch_jars(echo=lambda line: None) == libs
+    assert sorted(path.name for path in libs.iterdir()) == [".presspipe-complete", "kafka_2.13-4.4.0.jar"]
+    assert apache_kafka.jars_cached()
+
+
+def test_fetch_jars_fails_loudly_when_maven_fails(machine, monkeypatch):
+    fake_maven(machine, monkeypatch, exit_code=1)
+    with pytest.raises(BrokerError, match="Maven could not resolve the Kafka jars \\(exit 1\\)"):
+        apache_kafka.fetch_jars(echo=lambda line: None)
+    assert not apache_kafka.jars_cached()
+
+
+def test_a_staging_folder_that_cannot_be_emptied_stops_the_fetch(machine, monkeypatch):
+    """Its stale jars would otherwise join the new ones on the classpath, under a marker that vouches for them."""
+    fake_maven(machine, monkeypatch)
+    staging = apache_kafka.libs_dir().parent / "libs.partial"
+    staging.mkdir(parents=True)
+    (staging / "kafka_2.13-3.9.0.jar").write_text("stale")
+    real_rmtree = apache_kafka.shutil.rmtree
+
+    def rmtree_refused_here(path, ignore_errors=False, **options):
+        if Path(path) != staging:
+            return real_rmtree(path, ignore_errors=ignore_errors, **options)
+        if not ignore_errors:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(apache_kafka.shutil, "rmtree", rmtree_refused_here)
+    with pytest.raises(BrokerError, match="cannot prepare the Kafka jar cache"):
+        apache_kafka.fetch_jars(echo=lambda line: None)
+    assert not apache_kafka.jars_cached()
+
+
+def test_a_storage_format_that_hangs_is_a_broker_error_naming_the_log(machine, monkeypatch):
+    java = machine / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\nif [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.15\"' >&2; exit 0; fi\n"
+                    "echo formatting; exec sleep 60\n")
+    java.chmod(java.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("JAVA_HOME", str(java.parents[1]))
+    libs = apache_kafka.libs_dir()
+    libs.mkdir(parents=True)
+    (libs / ".presspipe-complete").write_text(hashlib.sha256(apache_kafka.pom_path().read_bytes()).hexdigest())
+    monkeypatch.setattr(apache_kafka, "FORMAT_TIMEOUT_S", 1.0)
+    data_dir = machine / "data"
+    with pytest.raises(BrokerError, match=f"did not finish within 1s; see {data_dir.resolve() / 'broker.log'}"):
+        apache_kafka.prepare(data_dir, None, echo=lambda line: None)
+    assert "formatting" in (data_dir / "broker.log").read_text()
