@@ -111,7 +111,7 @@ class ReadPlan:
 #: Chunks planned per worker: more than one, so a worker that drew quick pages takes another chunk instead of idling
 #: while another works through slow ones (extraction time varies tenfold between pages).
 CHUNKS_PER_WORKER = 4
-#: Chunks planned at least, for runners that do not say how many workers they have (Dask, a Flink cluster's default
+#: Chunks planned at least, for runners that do not say how many workers they have (Prism, a Flink cluster's default
 #: parallelism): a chunk costs one seek and fetch, so a few too many is cheap, too few idles workers.
 MIN_PLANNED_CHUNKS = 16
 #: Records of one partition in one chunk at most (a chunk is read by one consumer in one bundle).
