@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -92,7 +92,15 @@ def test_plan_counts_batched_records_exactly(kafka_settings, topics):
     assert sum(r.stop for r in plan.ranges) == 1000
 
 
-MINUTE_ZERO = datetime(2024, 5, 1, tzinfo=timezone.utc)
+# Whole hour (the minute marks below are exact), one to two hours back (no record stamped in the future), and recent
+# enough for the broker's time-based retention to keep the records: Kafka deletes segments older than retention.ms
+# (7 days by default) at every check (every 5 minutes), the active segment too. Records stamped in 2024 were deleted
+# under a running test: the log start jumped to the end and the plan's probe of the last record was out of range.
+MINUTE_ZERO = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
+def minute(i: int, microseconds: int = 0) -> datetime:
+    return MINUTE_ZERO + timedelta(minutes=i, microseconds=microseconds)
 
 
 def produce_one_record_a_minute(settings, topic, count: int = 40) -> None:
@@ -128,16 +136,15 @@ def test_plan_for_time_window_is_exact_at_both_edges_and_empty_after_the_end(kaf
     produce_one_record_a_minute(kafka_settings, topics.raw)
 
     window = plan_bounded_read(kafka_settings, topics.raw,
-                               StartPosition("since", since=datetime(2024, 5, 1, 0, 10, tzinfo=timezone.utc)),
-                               until=datetime(2024, 5, 1, 0, 20, tzinfo=timezone.utc))
+                               StartPosition("since", since=minute(10)), until=minute(20))
     assert [(r.partition, r.start, r.stop) for r in window.ranges] == WINDOW_RANGES
     # a millisecond later, the record stamped exactly 00:10 is out and the one stamped 00:20 is in
     shifted = plan_bounded_read(kafka_settings, topics.raw,
-                                StartPosition("since", since=datetime(2024, 5, 1, 0, 10, 0, 1000, tzinfo=timezone.utc)),
-                                until=datetime(2024, 5, 1, 0, 20, 0, 1000, tzinfo=timezone.utc))
+                                StartPosition("since", since=minute(10, 1000)),
+                                until=minute(20, 1000))
     assert [(r.partition, r.start, r.stop) for r in shifted.ranges] == [(0, 3, 6), (1, 3, 5), (2, 3, 5), (3, 2, 5)]
     after_everything = plan_bounded_read(kafka_settings, topics.raw,
-                                         StartPosition("since", since=datetime(2030, 1, 1, tzinfo=timezone.utc)))
+                                         StartPosition("since", since=minute(60 * 24)))
     assert after_everything.total == 0
 
 
@@ -151,15 +158,15 @@ def test_presspipe_replay_and_until_read_exactly_their_window(kafka_settings, to
     produce_one_record_a_minute(kafka_settings, topics.raw)
     common = ["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw-topic", topics.raw,
               "--articles-topic", topics.articles, "--dlq-topic", topics.dlq]
-    assert main([*common, "replay", "--since", "2024-05-01T00:10:00Z", "--until", "2024-05-01T00:20:00Z",
+    assert main([*common, "replay", "--since", minute(10).isoformat(), "--until", minute(20).isoformat(),
                  "--output", f"avro:{tmp_path / 'window'}", "--no_entities"]) == 0
     assert output_coordinates(tmp_path / "window") == WINDOW_RECORDS
-    assert main([*common, "run", "--until", "2024-05-01T00:20:00Z", "--output", f"avro:{tmp_path / 'until'}",
+    assert main([*common, "run", "--until", minute(20).isoformat(), "--output", f"avro:{tmp_path / 'until'}",
                  "--no_entities"]) == 0
     assert output_coordinates(tmp_path / "until") == UNTIL_RECORDS
     # replay into a group is refused before anything is read
     capsys.readouterr()
-    assert main([*common, "replay", "--since", "2024-05-01T00:10:00Z", "--group", "live",
+    assert main([*common, "replay", "--since", minute(10).isoformat(), "--group", "live",
                  "--output", f"avro:{tmp_path / 'refused'}"]) == 2
     assert "--since with --group" in capsys.readouterr().err
     assert not (tmp_path / "refused").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 import fastavro
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from presspipe.connectors.base import build_raw_article
 from presspipe.core.settings import KafkaSettings
 
 
@@ -22,6 +23,16 @@ def produce(settings: KafkaSettings, topic: str, messages, linger_ms: int = 20) 
     for future in futures:
         future.get(timeout=30)
     producer.close()
+
+
+def raw_messages(start: int, count: int) -> list[tuple[bytes, bytes]]:
+    """(key, value) of raw articles ``start`` .. ``start + count - 1``: short English dispatches that enrich into
+    articles, each with its own id (the body differs)."""
+    raws = [build_raw_article(connector="test", source_name="t", content_type="text/plain",
+                              body=(f"Dispatch {i}. The regional council met on Tuesday to discuss the budget for "
+                                    f"the coming year, the harbour bridge and the new bus lanes.").encode())
+            for i in range(start, start + count)]
+    return [(raw.id.encode(), raw.encode()) for raw in raws]
 
 
 def consume_all(settings: KafkaSettings, topic: str, expected: int | None = None, timeout_s: float = 20.0):
