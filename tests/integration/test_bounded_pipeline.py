@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,7 +13,7 @@ from presspipe.pipelines import ingest
 from presspipe.pipelines.io.kafka import committed_offsets, plan_bounded_read, StartPosition
 from presspipe.schemas import Article, DeadLetter
 from tests.support.faults import fail_extraction_worker_restarts
-from tests.support.kafka import consume_all, produce, read_avro_dir
+from tests.support.kafka import consume_all, produce, read_avro_dir, recent_whole_hour
 
 pytestmark = pytest.mark.integration
 
@@ -92,11 +90,7 @@ def test_plan_counts_batched_records_exactly(kafka_settings, topics):
     assert sum(r.stop for r in plan.ranges) == 1000
 
 
-# Whole hour (the minute marks below are exact), one to two hours back (no record stamped in the future), and recent
-# enough for the broker's time-based retention to keep the records: Kafka deletes segments older than retention.ms
-# (7 days by default) at every check (every 5 minutes), the active segment too. Records stamped in 2024 were deleted
-# under a running test: the log start jumped to the end and the plan's probe of the last record was out of range.
-MINUTE_ZERO = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+MINUTE_ZERO = recent_whole_hour()  # inside retention: see its docstring
 
 
 def minute(i: int, microseconds: int = 0) -> datetime:

@@ -29,8 +29,8 @@ from presspipe.pipelines.io.kafka import KafkaIOError, OffsetBelowLogStartError,
 from presspipe.broker import start_broker, stop_broker
 from presspipe.core.settings import KafkaSettings
 from presspipe.schemas import Article, DeadLetter
-from tests.reliability.hostile import ENGLISH, article_page, raw
-from tests.support.kafka import consume_all, produce, read_avro_dir, with_large_raw_topic
+from tests.reliability.hostile import ENGLISH, raw
+from tests.support.kafka import consume_all, produce, read_avro_dir, recent_whole_hour, with_large_raw_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -320,7 +320,7 @@ def test_records_removed_while_the_read_is_planned_are_planned_around(kafka_sett
     is out of range, and the plan is made again instead of failing. Partition ``p`` holds 10 records, one a minute."""
     from presspipe.pipelines.io import kafka as kafka_io
 
-    minute_zero = int(time.time() // 3600 * 3600 - 3600) * 1000
+    minute_zero = int(recent_whole_hour().timestamp()) * 1000
     producer = KafkaProducer(acks="all", **kafka_settings.client_kwargs())
     futures = [producer.send(topics.raw, key=b"%d" % i, value=b"v", partition=i % 4,
                              timestamp_ms=minute_zero + (i // 4) * 60_000) for i in range(40)]

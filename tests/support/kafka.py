@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import fastavro
@@ -83,3 +84,11 @@ def with_large_raw_topic(settings: KafkaSettings, topics, max_bytes: int = LARGE
     finally:
         admin.close()
     return replace(topics, raw=raw)
+
+
+def recent_whole_hour() -> datetime:
+    """A base time for records stamped by the tests: a whole hour (minute marks stay exact), one to two hours back
+    (nothing stamped in the future), recent enough for the broker's time-based retention to keep the records. Kafka
+    deletes segments older than retention.ms (7 days by default) at every check (every 5 minutes), the active one
+    too: records stamped in 2024 were deleted under a running test, which moved the log start under the read plan."""
+    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
