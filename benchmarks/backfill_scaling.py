@@ -113,9 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if only and name not in only:
                 continue
             runs[name] = timed_run(broker.bootstrap_servers, "backfill.raw", "backfill.dlq", workers, chunk_records)
+            baseline = None if name == "1_worker" else "backfill_1_worker_docs_per_s"
             print(json.dumps({"name": f"backfill_{name}_docs_per_s", "value": runs[name]["docs_per_s"],
-                              "unit": "docs/s", "baseline": None if name == "1_worker" else "backfill_1_worker",
-                              **runs[name]}), flush=True)
+                              "unit": "docs/s", "baseline": baseline, **runs[name]}), flush=True)
         base = runs.get("1_worker", {}).get("docs_per_s")
         for name in [name for name in ("2_workers", "2_workers_chunk_records_2000") if base and name in runs]:
             print(json.dumps({"name": f"speedup_{name}_vs_1_worker",

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.news_pages import NEWS_PAGES_DIR
+from benchmarks.news_pages import NEWS_PAGES_DIR, load_news_pages
 from presspipe.pipelines.enrich.errors import EnrichmentError
 from presspipe.pipelines.enrich.language import (
     Candidate,
@@ -99,19 +99,20 @@ class Page:
 
 def load_pages(root: Path, settings: EnrichSettings) -> list[Page]:
     pages = []
-    for path in sorted(root.glob("*/*.html.gz")):
-        country, publisher = path.parent.name, path.name.split("_", 1)[0]
-        raw = RawArticle(id=path.name, url=None, source=Source("files", "news-pages"),
+    for news_page in load_news_pages(root):
+        country, file_name = news_page.name.split("/", 1)
+        publisher = file_name.split("_", 1)[0]
+        raw = RawArticle(id=file_name, url=None, source=Source("files", "news-pages"),
                          fetched_at=datetime(2024, 1, 1, tzinfo=timezone.utc), content_type="text/html",
-                         body=path.read_bytes())
+                         body=news_page.html)
         try:
             extracted = extract_document(decode_document(raw, settings), url=None, settings=settings)
             body = clean_document(extracted, settings).body
         except EnrichmentError as error:
-            print(json.dumps({"figure": "language_page_skipped", "page": f"{country}/{path.name}",
+            print(json.dumps({"figure": "language_page_skipped", "page": news_page.name,
                               "error": str(error)}))
             continue
-        pages.append(Page(f"{country}/{path.name}", publisher_language(country, publisher),
+        pages.append(Page(news_page.name, publisher_language(country, publisher),
                           declared_language_of(raw, extracted), body))
     return pages
 

@@ -28,8 +28,6 @@ or related fragments leaking into the body, expected paragraphs found) stays, an
 from __future__ import annotations
 
 import argparse
-import gzip
-import html
 import json
 import re
 import sys
@@ -43,7 +41,7 @@ from statistics import mean
 import trafilatura
 
 from benchmarks import language_quality
-from benchmarks.news_pages import NEWS_PAGES_DIR
+from benchmarks.news_pages import NEWS_PAGES_DIR, load_news_pages
 from presspipe.pipelines.enrich.boilerplate import (
     BoilerplateSettings,
     article_fingerprints,
@@ -160,30 +158,16 @@ class Case:
     fixture: dict | None = None  # the sidecar of a fixture (leak check)
 
 
-def _title_in_page(title: str, page_text: str) -> bool:
-    return bool(title) and normalize_paragraph(title) in page_text
-
-
 def news_page_cases(root: Path = NEWS_PAGES) -> list[Case]:
-    """The real pages; each belongs to the ground-truth version whose title occurs in it (README of the data set)."""
+    """The real pages with the ground truth :func:`benchmarks.news_pages.load_news_pages` matches to each."""
     cases = []
-    for country in sorted(p for p in root.iterdir() if p.is_dir()):
-        meta = json.loads((country / "meta.info").read_text(encoding="utf-8"))
-        for page in sorted(country.glob("*.html.gz")):
-            publisher = page.name.rsplit("_", 3)[0]
-            versions = json.loads((country / f"{publisher}.json").read_text(encoding="utf-8"))
-            data = gzip.decompress(page.read_bytes())
-            text = normalize_paragraph(html.unescape(data.decode("utf-8", errors="replace")))
-            matching = [v for v in versions.values() if _title_in_page(v.get("title") or "", text)]
-            if not matching:
-                print(f"# skipped {country.name}/{page.name}: no ground-truth title occurs in it", file=sys.stderr)
-                continue
-            body = matching[-1]["body"]
-            parts = list(body.get("summary", []))
-            for section in body.get("sections", []):
-                parts += section.get("headline", []) + section.get("paragraphs", [])
-            cases.append(Case("news-pages", country.name, f"{country.name}/{page.name.removesuffix('.html.gz')}",
-                              meta.get(page.name, {}).get("url"), "text/html", data, "\n".join(parts)))
+    for page in load_news_pages(root):
+        if page.truth_body is None:
+            print(f"# skipped {page.name}: no ground-truth title occurs in it", file=sys.stderr)
+            continue
+        country, file_name = page.name.split("/", 1)
+        cases.append(Case("news-pages", country, f"{country}/{file_name.removesuffix('.html.gz')}", page.url,
+                          "text/html", page.html, page.truth_body))
     return cases
 
 

@@ -92,7 +92,7 @@ class RemoveSiteBoilerplate(beam.PTransform):
             | "OncePerArticle" >> beam.Distinct()
             | "Keys" >> beam.Keys()
             | "ArticlesPerFingerprint" >> beam.combiners.Count.PerElement()
-            | "Repeated" >> beam.Filter(lambda pair, n: pair[1] >= n, settings.min_articles)
+            | "Repeated" >> beam.Filter(lambda pair: settings.is_repeated(pair[1]))
             | "SiteFingerprint" >> beam.Map(lambda pair: pair[0])
             | "Table" >> beam.combiners.ToList()
             | "PerSite" >> beam.Map(_boilerplate_table)

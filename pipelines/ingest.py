@@ -26,7 +26,8 @@ from apache_beam.utils.shared import Shared
 from presspipe.pipelines.io.avro import WriteDatumsToAvro, WriteWindowedAvro
 from presspipe.pipelines.io.kafka import METRICS_NAMESPACE, KafkaIOError, ReadFromKafkaBounded, ReadPlan, StartPosition, \
     WriteToKafka, commit_offsets, plan_bounded_read
-from presspipe.pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, StreamStart
+from presspipe.pipelines.io.kafka_streaming import POSITIONS, Ack, CommitDurableOffsets, ReadFromKafkaStreaming, \
+    StreamStart, pin_latest_start, stream_partitions
 from presspipe.pipelines.options import ConfigError, IngestConfig, PresspipeOptions, check_flags
 from presspipe.pipelines.runners import IN_PROCESS_NAMES, is_single_local_worker, resolve_runner, runner_label
 from presspipe.pipelines.boilerplate_transforms import LearnSiteBoilerplate, RemoveSiteBoilerplate
@@ -236,10 +237,8 @@ def build_pipeline(pipeline: beam.Pipeline, config: IngestConfig, plan: ReadPlan
     if not config.streaming:
         return
     if config.group:
-        # The Avro sinks emit their acks in event-time windows; a Flatten needs one windowing on all its inputs.
-        events = [events | f"GlobalWindow{index}" >> beam.WindowInto(beam.window.GlobalWindows())
-                  for index, events in enumerate([read[POSITIONS], *acks])]
-        (events | "ProgressEvents" >> beam.Flatten() | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start))
+        # A tuple, not a Flatten: the sinks acknowledge in windows of their own, CommitDurableOffsets re-windows.
+        (read[POSITIONS], *acks) | "CommitOffsets" >> CommitDurableOffsets(config.kafka, start)
     else:
         log.warning("streaming without --group: progress is not committed, a restart starts from --from")
 
@@ -372,7 +371,8 @@ def run_micro_batches(options: PipelineOptions, config: IngestConfig, control: R
     Beam's in-process runners cannot run an unbounded pipeline with a shuffle after the read (FnApiRunner runs
     stage after stage; the streaming DirectRunner rejects splittable DoFns in Beam 2.77), so locally presspipe
     follows the topic this way. It has the same guarantees as the unbounded pipeline on Flink or Dataflow: at
-    least once, resumable from the committed offsets, a crash re-reads only what was not committed. Models are
+    least once, resumable from the committed offsets, a crash re-reads only what was not committed; ``--from`` only
+    says where partitions the group has not committed yet start (a restart with the same flags resumes). Models are
     loaded once for the whole run, not per batch. A stop request (SIGTERM, Ctrl-C in ``main``) ends the stream after
     the current batch.
     """
@@ -388,15 +388,13 @@ def run_micro_batches(options: PipelineOptions, config: IngestConfig, control: R
     resources = Shared()
     total = RunSummary(planned=0, read=0, written=0, dead_lettered=0, runner="micro-batches")
     started = time.monotonic()
-    start = config.start
+    if config.start.kind == "latest":
+        pin_latest_start(config.kafka, config.group, stream_partitions(config.kafka, config.topics.raw))
+    # Every batch starts at the group's offsets; a partition the group never committed starts at the log start
+    # (--from earliest, the default) or, pinned above, at the end at launch (--from latest).
+    start = StartPosition("committed", group=config.group)
     while not stop.is_set():
         plan = plan_bounded_read(config.kafka, config.topics.raw, start, None)
-        if start.kind != "committed":
-            # Pin the starting point (e.g. "latest") in the group, so every later batch continues from it.
-            pinned = {(r.topic, r.partition): r.start for r in plan.ranges}
-            commit_offsets(config.kafka, config.group, pinned)
-            control.record_commit(config.group, pinned)
-            start = StartPosition("committed", group=config.group)
         if plan.total == 0:
             stop.wait(poll_interval_s)
             continue

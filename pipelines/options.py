@@ -7,20 +7,13 @@ The flags are what users type (``presspipe run``, ``python -m presspipe.pipeline
 from __future__ import annotations
 
 import argparse
-import os
 import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from apache_beam.options.pipeline_options import (
-    DirectOptions,
-    FlinkRunnerOptions,
-    PipelineOptions,
-    StandardOptions,
-    WorkerOptions,
-)
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from presspipe.pipelines.enrich.boilerplate import BoilerplateSettings
 from presspipe.pipelines.enrich.record import EnrichSettings
@@ -57,7 +50,8 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--mode", choices=MODES, default="bounded",
                             help="bounded: read up to the end offsets captured at launch; streaming: follow new records")
         parser.add_argument("--from", dest="start_from", choices=START_KINDS, default=None,
-                            help="start position (default: committed when --group is given, else earliest)")
+                            help="start position (default: committed when --group is given, else earliest); "
+                                 "streaming with --group: where partitions the group has not committed yet start")
         parser.add_argument("--offsets", action="append", default=[],
                             help="explicit start TOPIC:PARTITION:OFFSET, repeatable (bounded mode)")
         parser.add_argument("--since", default=None, help="ISO-8601 time: start at the first record at or after it "
@@ -215,6 +209,8 @@ class IngestConfig:
 
     @classmethod
     def from_options(cls, options: PipelineOptions) -> "IngestConfig":
+        from presspipe.pipelines.runners import planned_workers  # runners.py imports this module (ConfigError)
+
         flags = options.view_as(PresspipeOptions)
         try:
             extra = dict(parse_client_option(text) for text in flags.kafka_option)
@@ -285,27 +281,6 @@ def parse_http_statuses(texts: list[str]) -> tuple[int, ...]:
                 raise ConfigError(f"--accept_http_status must be HTTP status codes (100-599), got {text!r}")
             statuses.append(int(item))
     return tuple(dict.fromkeys(statuses))
-
-
-def planned_workers(options: PipelineOptions) -> int | None:
-    """How many workers will run bundles at once, from the runner's own flags; None when they do not say.
-
-    In-process runner: ``--direct_num_workers`` (0 is one per core, as Beam reads it). Flink: ``--parallelism``
-    (unset: the cluster's default, not known here). Dataflow: ``--max_num_workers``, else ``--num_workers``.
-    Dask: the cluster's size is not in the flags (None).
-    """
-    runner = options.view_as(StandardOptions).runner or ""
-    name = runner if isinstance(runner, str) else type(runner).__name__
-    if name in ("", "direct", "DirectRunner"):
-        count = options.view_as(DirectOptions).direct_num_workers
-        return count if count and count > 0 else (os.cpu_count() or 1)
-    if "flink" in name.lower():
-        parallelism = options.view_as(FlinkRunnerOptions).parallelism
-        return parallelism if parallelism and parallelism > 0 else None
-    if "dataflow" in name.lower():
-        workers = options.view_as(WorkerOptions)
-        return workers.max_num_workers or workers.num_workers or None
-    return None
 
 
 def _boilerplate_settings(min_articles: int) -> BoilerplateSettings | None:

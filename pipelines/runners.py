@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Sequence
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import DirectOptions, FlinkRunnerOptions, PipelineOptions, StandardOptions, \
+    WorkerOptions
 from apache_beam.runners.runner import PipelineResult, PipelineRunner, create_runner
 
 from presspipe.pipelines.options import ConfigError
@@ -103,10 +104,29 @@ def _use_local_prism(options: PipelineOptions) -> None:
 
 def is_single_local_worker(options: PipelineOptions) -> bool:
     """True when the in-process runner runs every bundle in this one process (no worker processes or threads)."""
-    from apache_beam.options.pipeline_options import DirectOptions
-
     return (options.view_as(StandardOptions).runner in IN_PROCESS_NAMES
             and options.view_as(DirectOptions).direct_num_workers == 1)
+
+
+def planned_workers(options: PipelineOptions) -> int | None:
+    """How many workers will run bundles at once, from the runner's own flags; None when they do not say.
+
+    In-process runner: ``--direct_num_workers`` (0 is one per core, as Beam reads it). Flink: ``--parallelism``
+    (unset: the cluster's default, not known here). Dataflow: ``--max_num_workers``, else ``--num_workers``.
+    Prism and other portable runners: not in the flags (None).
+    """
+    runner = options.view_as(StandardOptions).runner
+    if runner in IN_PROCESS_NAMES:
+        count = options.view_as(DirectOptions).direct_num_workers
+        return count if count and count > 0 else (os.cpu_count() or 1)
+    name = (runner if isinstance(runner, str) else type(runner).__name__).lower()
+    if "flink" in name:
+        parallelism = options.view_as(FlinkRunnerOptions).parallelism
+        return parallelism if parallelism and parallelism > 0 else None
+    if "dataflow" in name:
+        workers = options.view_as(WorkerOptions)
+        return workers.max_num_workers or workers.num_workers or None
+    return None
 
 
 def _fn_api_runner(options: PipelineOptions) -> PipelineRunner:

@@ -19,6 +19,7 @@ DESCRIPTION = ("presspipe: raw news articles from Kafka → extraction, cleaning
 def parameter(action: argparse.Action) -> dict:
     name = next(option[2:] for option in action.option_strings if re.fullmatch(r"--[a-z][a-z0-9_]*", option))
     label = action.dest.replace("_", " ").capitalize()
+    says_default = "%(default)s" in (action.help or "")
     help_text = (action.help or label).replace("%(default)s", str(action.default))  # argparse's own expansion
     if isinstance(action, argparse._AppendAction):
         help_text += " (comma-separated list)"
@@ -26,7 +27,7 @@ def parameter(action: argparse.Action) -> dict:
         help_text += " (true or false)"
     if action.choices:
         help_text += f" (one of: {', '.join(action.choices)})"
-    if action.default not in (None, [], False):
+    if action.default not in (None, [], False) and not says_default:
         help_text += f". Default: {action.default}"
     entry = {"name": name, "label": label, "helpText": help_text, "isOptional": True}
     if action.choices:

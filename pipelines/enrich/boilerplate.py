@@ -63,6 +63,10 @@ class BoilerplateSettings:
         if self.max_chars < 1 or self.max_fingerprints_per_site < 1:
             raise ValueError("max_chars and max_fingerprints_per_site must be positive")
 
+    def is_repeated(self, distinct_articles: int) -> bool:
+        """The one threshold rule, for the bounded count and the streaming window alike."""
+        return distinct_articles >= self.min_articles
+
 
 def site_of(article: Article) -> str:
     """The site an article belongs to: registrable domain of its canonical URL or URL, else its source."""
@@ -118,7 +122,7 @@ def count_fingerprints(per_article: Iterable[tuple[str, frozenset[str]]]) -> Cou
 
 
 def boilerplate_fingerprints(counts: Mapping[str, int], settings: BoilerplateSettings) -> frozenset[str]:
-    return frozenset(fp for fp, count in counts.items() if count >= settings.min_articles)
+    return frozenset(fp for fp, count in counts.items() if settings.is_repeated(count))
 
 
 def remove_boilerplate(article: Article, boilerplate: frozenset[str] | set[str], settings: BoilerplateSettings) -> Article:
@@ -188,4 +192,4 @@ class SiteWindow:
             del self.articles[next(iter(self.articles))]
 
     def boilerplate(self, settings: BoilerplateSettings) -> frozenset[str]:
-        return frozenset(fp for fp, ids in self.articles.items() if len(ids) >= settings.min_articles)
+        return frozenset(fp for fp, ids in self.articles.items() if settings.is_repeated(len(ids)))

@@ -111,7 +111,7 @@ class ReadPlan:
 #: Chunks planned per worker: more than one, so a worker that drew quick pages takes another chunk instead of idling
 #: while another works through slow ones (extraction time varies tenfold between pages).
 CHUNKS_PER_WORKER = 4
-#: Chunks planned at least, for runners that do not say how many workers they have (Dask, a Flink cluster's default
+#: Chunks planned at least, for runners that do not say how many workers they have (Prism, a Flink cluster's default
 #: parallelism): a chunk costs one seek and fetch, so a few too many is cheap, too few idles workers.
 MIN_PLANNED_CHUNKS = 16
 #: Records of one partition in one chunk at most (a chunk is read by one consumer in one bundle).
@@ -260,28 +260,34 @@ def _search_first_at_or_after(consumer: KafkaConsumer, tp: TopicPartition, targe
     return low
 
 
+#: Plans attempted when retention removes records while the plan probes them.
+PLAN_ATTEMPTS = 3
+
+
 def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition = StartPosition(),
                       until: datetime | None = None) -> ReadPlan:
     """Resolve start and stop offsets for every partition of ``topic``, once, at launch.
+
+    The log start is read first; a time (``--since``, ``--until``) is then resolved by fetching records. Retention
+    may remove records in between (it deletes whole segments, the active one too, once they are older than
+    ``retention.ms``; DeleteRecords does the same at once): a probe below the new log start is out of range. Every
+    probe is below the end, so an out-of-range probe means records were removed under the plan, and the plan is made
+    again from the log start the broker reports then.
 
     Raises:
         OffsetBelowLogStartError: an explicit or committed start offset that retention has already removed.
         KafkaIOError: the topic does not exist.
     """
-    try:
-        consumer = new_consumer(settings)
-    except KafkaError as error:
-        raise KafkaIOError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from error
-    try:
-        partitions = topic_partitions(consumer, topic)
-        beginning = consumer.beginning_offsets(partitions)
-        end = high_watermarks(consumer, partitions, consumer.end_offsets(partitions))
-        stop = _offsets_at(consumer, partitions, until, beginning, end) if until else end
-        starts = _start_offsets(settings, consumer, partitions, start, beginning, end)
-    except KafkaError as error:
-        raise KafkaIOError(f"cannot plan the read of {topic!r} at {settings.bootstrap_servers}: {error}") from error
-    finally:
-        consumer.close()
+    for attempt in range(1, PLAN_ATTEMPTS + 1):
+        try:
+            partitions, beginning, starts, stop = _plan_offsets(settings, topic, start, until)
+            break
+        except OffsetOutOfRangeError as error:
+            if attempt == PLAN_ATTEMPTS:
+                raise KafkaIOError(f"cannot plan the read of {topic!r}: retention kept removing the records the plan "
+                                   f"probed ({PLAN_ATTEMPTS} attempts): {error}") from error
+            log.warning("records of %s were removed (retention) while the read was planned; planning again: %s",
+                        topic, error, extra={"topic": topic, "attempt": attempt})
     ranges = []
     for tp in partitions:
         if starts[tp] < beginning[tp]:
@@ -293,6 +299,28 @@ def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition 
     log.info("read plan", extra={"topic": topic, "records": plan.total,
                                  "ranges": [(r.partition, r.start, r.stop) for r in plan.ranges]})
     return plan
+
+
+def _plan_offsets(settings: KafkaSettings, topic: str, start: StartPosition, until: datetime | None):
+    """One attempt of :func:`plan_bounded_read`: (partitions, log start, start, stop offsets), on a consumer of its
+    own (a failed attempt leaves fetches in flight). ``OffsetOutOfRangeError`` passes through for a retry."""
+    try:
+        consumer = new_consumer(settings)
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from error
+    try:
+        partitions = topic_partitions(consumer, topic)
+        beginning = consumer.beginning_offsets(partitions)
+        end = high_watermarks(consumer, partitions, consumer.end_offsets(partitions))
+        stop = _offsets_at(consumer, partitions, until, beginning, end) if until else end
+        starts = _start_offsets(settings, consumer, partitions, start, beginning, end)
+    except OffsetOutOfRangeError:
+        raise
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot plan the read of {topic!r} at {settings.bootstrap_servers}: {error}") from error
+    finally:
+        consumer.close()
+    return partitions, beginning, starts, stop
 
 
 def _start_offsets(settings: KafkaSettings, consumer: KafkaConsumer, partitions: Sequence[TopicPartition],

@@ -138,6 +138,22 @@ def pin_latest_start(settings: KafkaSettings, group: str, partitions: list[Parti
     log.info("group %s starts at the current end: %s", group, {f"{tp.topic}:{tp.partition}": o for tp, o in ends.items()})
 
 
+def stream_partitions(settings: KafkaSettings, topic: str) -> list[PartitionDescriptor]:
+    """The topic's partitions now, looked up as the bounded read plans them (same errors: a missing topic is a
+    KafkaIOError naming it, not a crash inside the runner)."""
+    try:
+        consumer = new_consumer(settings)
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from error
+    try:
+        return [PartitionDescriptor(tp.topic, tp.partition) for tp in topic_partitions(consumer, topic)]
+    except KafkaError as error:
+        raise KafkaIOError(f"cannot list the partitions of {topic!r} at {settings.bootstrap_servers}: "
+                           f"{error}") from error
+    finally:
+        consumer.close()
+
+
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
     """Follows one partition; each call reads what is there, then defers the rest for ``poll_interval_s``.
 
@@ -211,23 +227,8 @@ class ReadFromKafkaStreaming(beam.PTransform):
         self.idle_lag_s = idle_lag_s
         self.max_records_per_call = max_records_per_call
 
-    def _partitions(self) -> list[PartitionDescriptor]:
-        """The topic's partitions at launch, looked up as the bounded read plans them (same errors: a missing topic
-        is a KafkaIOError naming it, not a crash inside the runner)."""
-        try:
-            consumer = new_consumer(self.settings)
-        except KafkaError as error:
-            raise KafkaIOError(f"cannot reach Kafka at {self.settings.bootstrap_servers}: {error}") from error
-        try:
-            return [PartitionDescriptor(tp.topic, tp.partition) for tp in topic_partitions(consumer, self.topic)]
-        except KafkaError as error:
-            raise KafkaIOError(f"cannot list the partitions of {self.topic!r} at "
-                               f"{self.settings.bootstrap_servers}: {error}") from error
-        finally:
-            consumer.close()
-
     def expand(self, pbegin):
-        partitions = self._partitions()
+        partitions = stream_partitions(self.settings, self.topic)
         if self.start.group and self.start.reset == "latest":
             pin_latest_start(self.settings, self.start.group, partitions)
         reader = _ReadPartitionFn(self.settings, self.start, self.poll_interval_s, self.idle_lag_s,

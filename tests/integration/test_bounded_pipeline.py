@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,7 +13,7 @@ from presspipe.pipelines import ingest
 from presspipe.pipelines.io.kafka import committed_offsets, plan_bounded_read, StartPosition
 from presspipe.schemas import Article, DeadLetter
 from tests.support.faults import fail_extraction_worker_restarts
-from tests.support.kafka import consume_all, produce, read_avro_dir
+from tests.support.kafka import consume_all, produce, read_avro_dir, recent_whole_hour
 
 pytestmark = pytest.mark.integration
 
@@ -92,7 +90,11 @@ def test_plan_counts_batched_records_exactly(kafka_settings, topics):
     assert sum(r.stop for r in plan.ranges) == 1000
 
 
-MINUTE_ZERO = datetime(2024, 5, 1, tzinfo=timezone.utc)
+MINUTE_ZERO = recent_whole_hour()  # inside retention: see its docstring
+
+
+def minute(i: int, microseconds: int = 0) -> datetime:
+    return MINUTE_ZERO + timedelta(minutes=i, microseconds=microseconds)
 
 
 def produce_one_record_a_minute(settings, topic, count: int = 40) -> None:
@@ -128,16 +130,15 @@ def test_plan_for_time_window_is_exact_at_both_edges_and_empty_after_the_end(kaf
     produce_one_record_a_minute(kafka_settings, topics.raw)
 
     window = plan_bounded_read(kafka_settings, topics.raw,
-                               StartPosition("since", since=datetime(2024, 5, 1, 0, 10, tzinfo=timezone.utc)),
-                               until=datetime(2024, 5, 1, 0, 20, tzinfo=timezone.utc))
+                               StartPosition("since", since=minute(10)), until=minute(20))
     assert [(r.partition, r.start, r.stop) for r in window.ranges] == WINDOW_RANGES
     # a millisecond later, the record stamped exactly 00:10 is out and the one stamped 00:20 is in
     shifted = plan_bounded_read(kafka_settings, topics.raw,
-                                StartPosition("since", since=datetime(2024, 5, 1, 0, 10, 0, 1000, tzinfo=timezone.utc)),
-                                until=datetime(2024, 5, 1, 0, 20, 0, 1000, tzinfo=timezone.utc))
+                                StartPosition("since", since=minute(10, 1000)),
+                                until=minute(20, 1000))
     assert [(r.partition, r.start, r.stop) for r in shifted.ranges] == [(0, 3, 6), (1, 3, 5), (2, 3, 5), (3, 2, 5)]
     after_everything = plan_bounded_read(kafka_settings, topics.raw,
-                                         StartPosition("since", since=datetime(2030, 1, 1, tzinfo=timezone.utc)))
+                                         StartPosition("since", since=minute(60 * 24)))
     assert after_everything.total == 0
 
 
@@ -151,15 +152,15 @@ def test_presspipe_replay_and_until_read_exactly_their_window(kafka_settings, to
     produce_one_record_a_minute(kafka_settings, topics.raw)
     common = ["--bootstrap-servers", kafka_settings.bootstrap_servers, "--raw-topic", topics.raw,
               "--articles-topic", topics.articles, "--dlq-topic", topics.dlq]
-    assert main([*common, "replay", "--since", "2024-05-01T00:10:00Z", "--until", "2024-05-01T00:20:00Z",
+    assert main([*common, "replay", "--since", minute(10).isoformat(), "--until", minute(20).isoformat(),
                  "--output", f"avro:{tmp_path / 'window'}", "--no_entities"]) == 0
     assert output_coordinates(tmp_path / "window") == WINDOW_RECORDS
-    assert main([*common, "run", "--until", "2024-05-01T00:20:00Z", "--output", f"avro:{tmp_path / 'until'}",
+    assert main([*common, "run", "--until", minute(20).isoformat(), "--output", f"avro:{tmp_path / 'until'}",
                  "--no_entities"]) == 0
     assert output_coordinates(tmp_path / "until") == UNTIL_RECORDS
     # replay into a group is refused before anything is read
     capsys.readouterr()
-    assert main([*common, "replay", "--since", "2024-05-01T00:10:00Z", "--group", "live",
+    assert main([*common, "replay", "--since", minute(10).isoformat(), "--group", "live",
                  "--output", f"avro:{tmp_path / 'refused'}"]) == 2
     assert "--since with --group" in capsys.readouterr().err
     assert not (tmp_path / "refused").exists()

@@ -13,21 +13,13 @@ import pytest
 
 from presspipe.connectors.base import build_raw_article
 from presspipe.pipelines import ingest
-from presspipe.pipelines.io.kafka import committed_offsets
+from presspipe.pipelines.io.kafka import commit_offsets, committed_offsets, plan_bounded_read
 from presspipe.schemas import Article, DeadLetter
 from tests.conftest import REPO_ROOT
 from tests.support.faults import produce_atomically
-from tests.support.kafka import consume_all, produce, read_avro_dir
+from tests.support.kafka import consume_all, produce, raw_messages, read_avro_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def raw_messages(start: int, count: int):
-    raws = [build_raw_article(connector="test", source_name="t", content_type="text/plain",
-                              body=(f"Dispatch {i}. The regional council met on Tuesday to discuss the budget for "
-                                    f"the coming year, the harbour bridge and the new bus lanes.").encode())
-            for i in range(start, start + count)]
-    return [(raw.id.encode(), raw.encode()) for raw in raws]
 
 
 def start_streaming(settings, topics, group, *extra):
@@ -202,6 +194,54 @@ def test_replay_stops_at_the_end_captured_at_launch(kafka_settings, topics, tmp_
         by_partition.setdefault(record["raw_partition"], []).append(record["raw_offset"])
     for offsets in by_partition.values():
         assert sorted(offsets) == list(range(len(offsets))), "a replay reads a contiguous prefix, once"
+
+
+def dispatch_numbers(settings, topic, expected) -> set[int]:
+    """The ``i`` of every "Dispatch i." article (raw_messages) on ``topic``."""
+    bodies = [Article.decode(record.value).body for record in consume_all(settings, topic, expected=expected)]
+    return {int(body.split()[1].rstrip(".")) for body in bodies}
+
+
+def stream_in_process_until_committed(settings, topics, group: str, committed: int, *flags: str):
+    """``--mode streaming`` (local micro-batches) on a thread until ``group`` has committed ``committed`` offsets in
+    all, then stopped; returns the run's summary."""
+    stop, summaries = threading.Event(), []
+    argv = ["--bootstrap-servers", settings.bootstrap_servers, "--raw_topic", topics.raw, "--articles_topic",
+            topics.articles, "--dlq_topic", topics.dlq, "--no_entities", "--mode", "streaming", "--group", group,
+            *flags]
+    thread = threading.Thread(target=lambda: summaries.append(ingest.run(argv, stop)), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while sum(offset or 0 for offset in committed_offsets(settings, group, topics.raw).values()) < committed:
+            assert thread.is_alive(), "the stream ended by itself"
+            assert time.monotonic() < deadline, committed_offsets(settings, group, topics.raw)
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+    assert len(summaries) == 1, "the stream did not end cleanly"
+    return summaries[0]
+
+
+def test_from_latest_resumes_a_group_that_committed_and_starts_a_new_one_at_the_end(kafka_settings, topics):
+    """``--from latest`` locally means what it means on Flink or Prism (pin_latest_start): where the group has
+    committed, the stream resumes there -- a restart with unchanged flags must not skip what arrived while it was
+    down; a group that never committed starts at the end at launch."""
+    produce(kafka_settings, topics.raw, raw_messages(0, 4))
+    commit_offsets(kafka_settings, "resumed", plan_bounded_read(kafka_settings, topics.raw).stop_offsets())
+    produce(kafka_settings, topics.raw, raw_messages(4, 3))  # "Dispatch 4." .. "Dispatch 6."
+
+    summary = stream_in_process_until_committed(kafka_settings, topics, "resumed", 7, "--from", "latest")
+    assert (summary.read, summary.written) == (3, 3)
+    assert dispatch_numbers(kafka_settings, topics.articles, 3) == {4, 5, 6}
+
+    thread = threading.Thread(target=lambda: (time.sleep(3), produce(kafka_settings, topics.raw, raw_messages(7, 2))))
+    thread.start()
+    summary = stream_in_process_until_committed(kafka_settings, topics, "new", 9, "--from", "latest")
+    thread.join()
+    assert (summary.read, summary.written) == (2, 2), "a new group reads only what arrived after the launch"
+    assert dispatch_numbers(kafka_settings, topics.articles, 5) == {4, 5, 6, 7, 8}
 
 
 def test_unbounded_reader_follows_the_topic_on_a_portable_engine(kafka_settings, topics):

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,8 @@ from presspipe.pipelines.io.kafka import KafkaIOError, OffsetBelowLogStartError,
 from presspipe.broker import start_broker, stop_broker
 from presspipe.core.settings import KafkaSettings
 from presspipe.schemas import Article, DeadLetter
-from tests.reliability.hostile import ENGLISH, article_page, raw
-from tests.support.kafka import consume_all, produce, read_avro_dir, with_large_raw_topic
+from tests.reliability.hostile import ENGLISH, raw
+from tests.support.kafka import consume_all, produce, read_avro_dir, recent_whole_hour, with_large_raw_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -278,18 +279,15 @@ def test_oversized_dead_letter_is_capped_and_a_refused_send_fails_the_run_withou
     assert sum(committed_offsets(kafka_settings, "dlq-down", topics.raw).values()) == 8
 
 
-def test_replay_below_the_log_start_fails_clearly_with_delete_records(kafka_settings, topics, broker_engine):
-    """DeleteRecords removes the head of every partition, then a replay from offset 0 must fail, naming the gap.
-
-    Runs on Apache Kafka (the session broker). Skipped only on the broker's own "unsupported" answer, or on Tansu,
-    which is known not to implement it (it drops the connection, so no answer could tell; see the contract suite).
-    A connection failure on Kafka fails the test."""
+def delete_records(settings: KafkaSettings, broker_engine: str, before: dict[TopicPartition, int]) -> None:
+    """DeleteRecords: every partition of ``before`` then starts at its offset. Skips on Tansu, which is known not to
+    implement it (it drops the connection, so no answer could tell; see the contract suite), and on the broker's
+    own "unsupported" answer; any other failure (a connection failure on Kafka) fails the test."""
     if broker_engine == "tansu":
         pytest.skip("Tansu does not implement DeleteRecords (tests/integration/contract pins its answer)")
-    produce(kafka_settings, topics.raw, [story(i, "retention") for i in range(20)])
-    admin = KafkaAdminClient(**kafka_settings.client_kwargs())
+    admin = KafkaAdminClient(**settings.client_kwargs())
     try:
-        answer = admin.delete_records({TopicPartition(topics.raw, p): 2 for p in range(4)})
+        answer = admin.delete_records(before)
     except KafkaError as error:
         # One partition's error code arrives as its own class, several as one BrokerResponseError naming each.
         if isinstance(error, (UnsupportedVersionError, IncompatibleBrokerVersion)) or \
@@ -298,9 +296,53 @@ def test_replay_below_the_log_start_fails_clearly_with_delete_records(kafka_sett
         raise
     finally:
         admin.close()
-    assert {result["low_watermark"] for result in answer.values()} == {2}
+    assert {tp: result["low_watermark"] for tp, result in answer.items()} == before
+
+
+def test_replay_below_the_log_start_fails_clearly_with_delete_records(kafka_settings, topics, broker_engine):
+    """DeleteRecords removes the head of every partition, then a replay from offset 0 must fail, naming the gap.
+    Runs on Apache Kafka (the session broker)."""
+    produce(kafka_settings, topics.raw, [story(i, "retention") for i in range(20)])
+    delete_records(kafka_settings, broker_engine, {TopicPartition(topics.raw, p): 2 for p in range(4)})
     with pytest.raises(OffsetBelowLogStartError, match=rf"{topics.raw}:0 start offset 0 is below the log start 2"):
         ingest.run(pipeline_flags(kafka_settings, topics, "--offsets", f"{topics.raw}:0:0"))
+
+
+@pytest.mark.parametrize("deleted_up_to, since_minute, expected_start", [
+    (10, 60 * 24, 10),  # a time after every record: the end, found from the new log start (the end itself)
+    (2, 0, 2),  # the first record: deleted, so the first one kept, at the new log start
+])
+def test_records_removed_while_the_read_is_planned_are_planned_around(kafka_settings, topics, broker_engine,
+                                                                      monkeypatch, deleted_up_to, since_minute,
+                                                                      expected_start):
+    """Retention deleting records between the plan's look-up of the log start and its probes of record times (seen:
+    test records stamped long ago, deleted by Kafka's retention check mid-test): the probe below the new log start
+    is out of range, and the plan is made again instead of failing. Partition ``p`` holds 10 records, one a minute."""
+    from presspipe.pipelines.io import kafka as kafka_io
+
+    minute_zero = int(recent_whole_hour().timestamp()) * 1000
+    producer = KafkaProducer(acks="all", **kafka_settings.client_kwargs())
+    futures = [producer.send(topics.raw, key=b"%d" % i, value=b"v", partition=i % 4,
+                             timestamp_ms=minute_zero + (i // 4) * 60_000) for i in range(40)]
+    producer.flush()
+    assert all(future.get(timeout=30) for future in futures)
+    producer.close()
+    deletions, real_high_watermarks = [], kafka_io.high_watermarks
+
+    def high_watermarks_then_delete(*args, **kwargs):
+        ends = real_high_watermarks(*args, **kwargs)
+        if not deletions:  # after the first look-up of the log start and the end, once
+            deletions.append(deleted_up_to)
+            delete_records(kafka_settings, broker_engine,
+                           {TopicPartition(topics.raw, p): deleted_up_to for p in range(4)})
+        return ends
+
+    monkeypatch.setattr(kafka_io, "high_watermarks", high_watermarks_then_delete)
+    since = datetime.fromtimestamp(minute_zero / 1000 + since_minute * 60, timezone.utc)
+    plan = plan_bounded_read(kafka_settings, topics.raw, StartPosition("since", since=since))
+
+    assert deletions == [deleted_up_to]
+    assert [(r.partition, r.start, r.stop) for r in plan.ranges] == [(p, expected_start, 10) for p in range(4)]
 
 
 def test_replay_below_the_reported_log_start_fails_clearly(kafka_settings, topics, monkeypatch, capsys):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import fastavro
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from presspipe.connectors.base import build_raw_article
 from presspipe.core.settings import KafkaSettings
 
 
@@ -22,6 +24,16 @@ def produce(settings: KafkaSettings, topic: str, messages, linger_ms: int = 20) 
     for future in futures:
         future.get(timeout=30)
     producer.close()
+
+
+def raw_messages(start: int, count: int) -> list[tuple[bytes, bytes]]:
+    """(key, value) of raw articles ``start`` .. ``start + count - 1``: short English dispatches that enrich into
+    articles, each with its own id (the body differs)."""
+    raws = [build_raw_article(connector="test", source_name="t", content_type="text/plain",
+                              body=(f"Dispatch {i}. The regional council met on Tuesday to discuss the budget for "
+                                    f"the coming year, the harbour bridge and the new bus lanes.").encode())
+            for i in range(start, start + count)]
+    return [(raw.id.encode(), raw.encode()) for raw in raws]
 
 
 def consume_all(settings: KafkaSettings, topic: str, expected: int | None = None, timeout_s: float = 20.0):
@@ -72,3 +84,11 @@ def with_large_raw_topic(settings: KafkaSettings, topics, max_bytes: int = LARGE
     finally:
         admin.close()
     return replace(topics, raw=raw)
+
+
+def recent_whole_hour() -> datetime:
+    """A base time for records stamped by the tests: a whole hour (minute marks stay exact), one to two hours back
+    (nothing stamped in the future), recent enough for the broker's time-based retention to keep the records. Kafka
+    deletes segments older than retention.ms (7 days by default) at every check (every 5 minutes), the active one
+    too: records stamped in 2024 were deleted under a running test, which moved the log start under the read plan."""
+    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)

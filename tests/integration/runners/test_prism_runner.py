@@ -23,24 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from presspipe.connectors.base import build_raw_article
 from presspipe.pipelines import ingest
 from presspipe.pipelines.io.kafka import committed_offsets
 from tests.conftest import REPO_ROOT
 from tests.integration.runners.conftest import prism_job_server
-from tests.support.kafka import consume_all, produce, read_avro_dir
+from tests.support.kafka import consume_all, produce, raw_messages, read_avro_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 POISON = [(b"poison-1", b"not a raw article"), (b"poison-2", b"\x00\x01\x02"), (b"poison-3", b"{}")]
-
-
-def raw_messages(start: int, count: int):
-    raws = [build_raw_article(connector="test", source_name="t", content_type="text/plain",
-                              body=(f"Dispatch {i}. The regional council met on Tuesday to discuss the budget for "
-                                    f"the coming year, the harbour bridge and the new bus lanes.").encode())
-            for i in range(start, start + count)]
-    return [(raw.id.encode(), raw.encode()) for raw in raws]
 
 
 def coordinates(records) -> list[tuple[int, int]]:

@@ -31,6 +31,7 @@ def test_counts_before_and_after_and_the_pages_that_needed_lingua(shared_dir, tm
             pytest.skip(f"no page of {key} in the shared data")
         (tmp_path / country).mkdir()
         (tmp_path / country / source[0].name).symlink_to(source[0])
+        (tmp_path / country / "meta.info").symlink_to(source[0].parent / "meta.info")  # the data set's layout
     monkeypatch.setattr(language_quality, "NEWS_PAGES", tmp_path)
     monkeypatch.setattr(language_quality, "REPEATS", 1)
     assert language_quality.main() == 0

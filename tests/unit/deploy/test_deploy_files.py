@@ -294,6 +294,17 @@ def test_metadata_parameters_are_exactly_the_pipeline_options():
     assert covered == {action.dest for action in parser._actions}, "every pipeline option is a template parameter"
 
 
+def test_metadata_json_is_what_its_generator_writes_now():
+    """metadata.json is generated from the options (deploy/dataflow/generate_metadata.py): a changed flag or help
+    text without a regenerated file would give the template stale parameters."""
+    spec = importlib.util.spec_from_file_location("presspipe_flex_metadata",
+                                                  DEPLOY / "dataflow" / "generate_metadata.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert json.loads((DEPLOY / "dataflow" / "metadata.json").read_text()) == generator.metadata(), \
+        "run python deploy/dataflow/generate_metadata.py"
+
+
 @pytest.mark.parametrize("parameter", metadata_parameters(), ids=lambda p: p["name"])
 def test_each_parameter_as_dataflow_passes_it_reaches_the_pipeline(parameter):
     launcher = load_launcher()

@@ -63,23 +63,20 @@ def test_the_same_output_twice_is_refused():
         config("--output", "avro:/o", "--output", "avro:/o")
 
 
-def test_a_streaming_run_commits_over_the_acks_of_every_sink():
+def test_a_streaming_run_commits_over_the_acks_of_every_sink(monkeypatch):
     """The unbounded wiring (what Flink or Dataflow runs): each sink's acknowledgements reach the committer, and
     each record needs as many acks as there are sinks of its kind."""
     streaming = config("--mode", "streaming", "--group", "g", "--output", "avro:/tmp/presspipe-unused",
                        "--output", "kafka:enriched")
     pipeline = beam.Pipeline(options=PipelineOptions([]))
-    original = kafka_streaming.ReadFromKafkaStreaming._partitions
-    kafka_streaming.ReadFromKafkaStreaming._partitions = lambda self: [kafka_streaming.PartitionDescriptor("t", 0)]
-    try:
-        ingest.build_pipeline(pipeline, streaming, None)
-    finally:
-        kafka_streaming.ReadFromKafkaStreaming._partitions = original
+    monkeypatch.setattr(kafka_streaming, "stream_partitions",
+                        lambda settings, topic: [kafka_streaming.PartitionDescriptor("t", 0)])
+    ingest.build_pipeline(pipeline, streaming, None)
     flatten_inputs = []
 
     class Visit(beam.pipeline.PipelineVisitor):
         def visit_transform(self, node):
-            if node.full_label == "ProgressEvents":
+            if node.full_label == "CommitOffsets/Events":  # each input moved into the global window, then here
                 flatten_inputs.extend(pcoll.producer.inputs[0].producer.full_label for pcoll in node.inputs)
 
     pipeline.visit(Visit())
