@@ -41,10 +41,11 @@ def blas_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure
     from presspipe.pipelines.enrich.entities.natasha_backend import NATASHA_REFERENCE
     from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer
 
+    # natasha is not a spaCy model: it has no BLAS choice to check.
+    spacy_models = {language: reference for language, reference in DEFAULT_MODELS.items()
+                    if reference != NATASHA_REFERENCE}
     results = []
-    for language, reference in DEFAULT_MODELS.items():
-        if reference == NATASHA_REFERENCE:  # not a spaCy model: no BLAS choice to check
-            continue
+    for language, reference in spacy_models.items():
         documents = [body for body, body_language in zip(bodies, languages) if body_language == language]
         if documents:
             on_numpy, on_blis = SpacyRecognizer(reference), SpacyRecognizer(reference, numpy_blas=False)
@@ -59,7 +60,7 @@ def blas_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure
                 not_available("entity_model_ms_per_doc", "ms/doc", reason)]
     return [
         Figure("entities_numpy_blas_mismatching_docs", mismatches, "docs", compared, "documents compared",
-               Target(max_value=1), note=f"spaCy models of {', '.join(sorted(language for language, reference in DEFAULT_MODELS.items() if reference != NATASHA_REFERENCE))}; mentions must be equal"),
+               Target(max_value=1), note=f"spaCy models of {', '.join(sorted(spacy_models))}; mentions must be equal"),
         Figure("entity_model_ms_per_doc", numpy_seconds / compared * 1000, "ms/doc", blis_seconds / compared * 1000,
                "the same models on blis (thinc's default)", note="CPU time of the model call alone"),
     ]

@@ -1,6 +1,7 @@
 """Train the shipped English entity model from the openly licensed corpora in ``../shared/data/ner-en`` (``make train-en-ner``).
 
-Built like ``training/hindi_ner.py`` (same metric, same selection rule, same one-thread BLAS), for English:
+Built like ``training/hindi_ner.py`` (the same metric, ``ner`` pipe and epoch loop, from ``training/spacy_ner.py``;
+the same one-thread BLAS), for English:
 
 * **Corpora and labels** (``ATTRIBUTION.md`` of the data folder; :data:`CORPORA`): WikiGold (Wikipedia, IOB1
   PER/ORG/LOC/MISC), Universal NER English EWT dev (web: answers, reviews, e-mail, blogs; IOB2), SEC filings
@@ -48,15 +49,23 @@ from pathlib import Path  # noqa: E402
 
 import spacy  # noqa: E402
 from spacy.language import Language  # noqa: E402
-from spacy.tokens import Doc, Span  # noqa: E402
-from spacy.training import Example  # noqa: E402
-from spacy.util import compounding, fix_random_seed, minibatch  # noqa: E402
+from spacy.util import fix_random_seed  # noqa: E402
 from thinc.api import NumpyOps, set_current_ops  # noqa: E402
 
 from presspipe.pipelines.enrich.entities.bio import spans_from_bio_tags  # noqa: E402
 from presspipe.pipelines.enrich.entities.features import ARCHITECTURE as CLUSTER_EMBED  # noqa: E402
 
-from training.hindi_ner import LABELS, Sentence, evaluate  # noqa: E402
+from training.spacy_ner import (  # noqa: E402
+    LABELS,
+    Sentence,
+    add_ner_pipe,
+    add_settings_options,
+    evaluate,
+    maxout_tok2vec,
+    ner_example,
+    run_epochs,
+    settings_from,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPOSITORY / ".." / "shared" / "data" / "ner-en"
@@ -380,25 +389,7 @@ def build_pipeline(settings: TrainingSettings) -> Language:
     else:
         embed = {"@architectures": "spacy.MultiHashEmbed.v2", "width": settings.width, "attrs": attrs, "rows": rows,
                  "include_static_vectors": False}
-    tok2vec = {
-        "@architectures": "spacy.Tok2Vec.v2",
-        "embed": embed,
-        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": settings.width, "depth": settings.depth,
-                   "window_size": settings.window_size, "maxout_pieces": settings.encoder_maxout},
-    }
-    ner = nlp.add_pipe("ner", config={"model": {
-        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
-        "hidden_width": settings.hidden_width, "maxout_pieces": settings.parser_maxout,
-        "use_upper": bool(settings.parser_upper), "nO": None, "tok2vec": tok2vec}})
-    for label in LABELS:
-        ner.add_label(label)
-    return nlp
-
-
-def make_example(nlp: Language, sentence: Sentence) -> Example:
-    reference = Doc(nlp.vocab, words=list(sentence.words), spaces=list(sentence.spaces))
-    reference.ents = [Span(reference, start, end, label=label) for start, end, label in sentence.spans]
-    return Example(nlp.make_doc(sentence.text), reference)
+    return add_ner_pipe(nlp, settings, maxout_tok2vec(embed, settings))
 
 
 def training_examples(train: list[Document], settings: TrainingSettings) -> list[Sentence]:
@@ -452,39 +443,18 @@ def train(data: Path, output: Path, settings: TrainingSettings) -> dict:
     # Model selection on the edited-text dev sentences: the text the model is for.
     dev = _sentences(parts["dev"], edited_only=True)
     nlp = build_pipeline(settings)
-    train_examples = [make_example(nlp, sentence) for sentence in examples + augmented]
+    train_examples = [ner_example(nlp, sentence) for sentence in examples + augmented]
     optimizer = nlp.initialize(lambda: train_examples[:500])
     optimizer.learn_rate = settings.learn_rate
-    shuffler = random.Random(settings.seed)
-    best_f1, best_epoch, best_bytes, epochs_run, stopped_by_clock = -1.0, -1, b"", 0, False
-    for epoch in range(settings.max_epochs):
-        shuffler.shuffle(train_examples)
-        losses: dict[str, float] = {}
-        for batch in minibatch(train_examples, size=compounding(settings.batch_start, settings.batch_stop, 1.001)):
-            nlp.update(batch, drop=settings.dropout, sgd=optimizer, losses=losses)
-        epochs_run = epoch + 1
-        with nlp.use_params(optimizer.averages):
-            dev_f1 = evaluate(nlp, dev)["f1"]
-            if dev_f1 > best_f1:
-                best_f1, best_epoch, best_bytes = dev_f1, epoch, nlp.to_bytes()
-        elapsed = time.monotonic() - started
-        print(f"epoch {epoch + 1:2d} loss {sum(losses.values()):9.1f} dev F1 {dev_f1:.4f} "
-              f"best {best_f1:.4f}@{best_epoch + 1} {elapsed:5.0f}s", flush=True)
-        if epoch - best_epoch >= settings.patience:
-            break
-        if elapsed * (epoch + 2) / (epoch + 1) > WALL_CLOCK_BUDGET_SECONDS:
-            stopped_by_clock = True
-            print("warning: stopping before patience ran out to stay within the wall-clock budget", flush=True)
-            break
-    nlp.from_bytes(best_bytes)
+    selection = run_epochs(nlp, optimizer, train_examples, settings, settings.max_epochs, dev, started,
+                           WALL_CLOCK_BUDGET_SECONDS)
 
     test = parts["test"]
     metrics = {
         "held_out_edited_text": evaluate(nlp, _sentences(test, edited_only=True)),
         "held_out_all": evaluate(nlp, _sentences(test)),
         "held_out_per_corpus": _scores_by_corpus(nlp, test),
-        "dev_best_f1": best_f1, "best_epoch": best_epoch + 1, "epochs_run": epochs_run,
-        "stopped_by_clock": stopped_by_clock,
+        **selection,
         "sentences": sentence_counts,
         "training_examples": {"real": len(examples), "augmented": len(augmented)},
         "settings": asdict(settings),
@@ -593,9 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the English corpora")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="model directory to (over)write")
-    defaults = TrainingSettings()
-    for name, value in asdict(defaults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    add_settings_options(parser, TrainingSettings)
     parser.add_argument("--card-only", action="store_true",
                         help="rewrite README.md of --output from its metrics.json (and the ablation notes), no training")
     args = parser.parse_args(argv)
@@ -608,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: training data not found in {args.data}: {', '.join(missing)}", file=sys.stderr)
         return 2
-    settings = TrainingSettings(**{name: getattr(args, name) for name in asdict(defaults)})
+    settings = settings_from(args, TrainingSettings)
     metrics = train(args.data, args.output, settings)
     print(json.dumps({key: metrics[key] for key in ("held_out_edited_text", "held_out_per_corpus")}, indent=2))
     print(f"model written to {args.output}")

@@ -108,7 +108,6 @@ import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import unicodedata  # noqa: E402
-from collections import Counter  # noqa: E402
 from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -116,7 +115,7 @@ import spacy  # noqa: E402
 from spacy.language import Language  # noqa: E402
 from spacy.tokens import Doc, Span  # noqa: E402
 from spacy.training import Example  # noqa: E402
-from spacy.util import compounding, fix_random_seed, minibatch  # noqa: E402
+from spacy.util import fix_random_seed  # noqa: E402
 from thinc.api import NumpyOps, set_current_ops  # noqa: E402
 
 from presspipe.pipelines.enrich.entities.bio import (  # noqa: E402
@@ -125,10 +124,19 @@ from presspipe.pipelines.enrich.entities.bio import (  # noqa: E402
     bio_tags_from_spans,
     spans_from_bio_tags,
 )
-from presspipe.pipelines.enrich.entities.acronyms import LETTER_NAMES, find_acronyms  # noqa: E402
-from presspipe.pipelines.enrich.entities.combine import combine  # noqa: E402
-from presspipe.pipelines.enrich.entities.mentions import SOURCE_MODEL, Mention  # noqa: E402
-from presspipe.pipelines.enrich.entities.spacy_backend import bio_tagger_spans  # noqa: E402
+from presspipe.pipelines.enrich.entities.acronyms import LETTER_NAMES  # noqa: E402
+
+from training.spacy_ner import (  # noqa: E402
+    LABELS,
+    Sentence,
+    add_ner_pipe,
+    add_settings_options,
+    evaluate,
+    maxout_tok2vec,
+    ner_example,
+    run_epochs,
+    settings_from,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPOSITORY / ".." / "shared" / "data" / "hiner" / "hiner-collapsed-validation.conll"
@@ -136,7 +144,6 @@ DEFAULT_OUTPUT = REPOSITORY / "pipelines" / "enrich" / "entities" / "models" / "
 
 #: HiNER's label names mapped to presspipe's.
 LABEL_MAP = {"PERSON": "PERSON", "ORGANIZATION": "ORG", "LOCATION": "LOC"}
-LABELS = ("PERSON", "ORG", "LOC")
 TEST_BUCKET, DEV_BUCKET, BUCKETS = 0, 1, 10
 WALL_CLOCK_BUDGET_SECONDS = 18 * 60
 
@@ -168,19 +175,6 @@ class TrainingSettings:
     refit_with_dev: int = 0  # 1: after dev picks the epoch count, retrain from scratch on train+dev for that many epochs
     char_bytes: int = 0  # 0: hashed NORM/PREFIX/SUFFIX/SHAPE embeddings; N > 0: spaCy's CharacterEmbed over N UTF-8 bytes (half from each end) + NORM
     char_width: int = 16  # embedding width per byte of that character embedding
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One HiNER sentence: gold words, whether each is followed by a space, and presspipe labels."""
-
-    words: tuple[str, ...]
-    spaces: tuple[bool, ...]
-    spans: tuple[tuple[int, int, str], ...]  # token spans over ``words``
-
-    @property
-    def text(self) -> str:
-        return "".join(word + (" " if space else "") for word, space in zip(self.words, self.spaces))
 
 
 def read_conll(path: Path) -> list[list[tuple[str, str]]]:
@@ -383,24 +377,9 @@ def build_pipeline(settings: TrainingSettings) -> Language:
             "rows": [settings.embed_rows, settings.embed_rows // 2, settings.embed_rows, settings.embed_rows // 5],
             "include_static_vectors": False,
         }
-    tok2vec = {
-        "@architectures": "spacy.Tok2Vec.v2",
-        "embed": embed,
-        "encode": {
-            "@architectures": "spacy.MaxoutWindowEncoder.v2",
-            "width": settings.width,
-            "depth": settings.depth,
-            "window_size": settings.window_size,
-            "maxout_pieces": settings.encoder_maxout,
-        },
-    }
+    tok2vec = maxout_tok2vec(embed, settings)
     if settings.head == "ner":
-        ner = nlp.add_pipe("ner", config={"model": {
-            "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
-            "hidden_width": settings.hidden_width, "maxout_pieces": settings.parser_maxout, "use_upper": bool(settings.parser_upper), "nO": None, "tok2vec": tok2vec}})
-        for label in LABELS:
-            ner.add_label(label)
-        return nlp
+        return add_ner_pipe(nlp, settings, tok2vec)
     tagger = nlp.add_pipe(
         "tagger",
         config={"model": {"@architectures": "spacy.Tagger.v2", "nO": None, "normalize": False, "tok2vec": tok2vec}},
@@ -421,77 +400,24 @@ def make_example(nlp: Language, sentence: Sentence) -> Example:
     of the first tagger, 190 LOC boundary false positives on dev). The ``ner`` head aligns entities
     by character offsets itself, so its reference keeps HiNER's words.
     """
-    reference = Doc(nlp.vocab, words=list(sentence.words), spaces=list(sentence.spaces))
-    reference.ents = [Span(reference, start, end, label=label) for start, end, label in sentence.spans]
-    if "tagger" in nlp.pipe_names:
-        entities = reference.ents
-        reference = nlp.make_doc(sentence.text)
-        token_spans = []
-        for entity in entities:
-            span = reference.char_span(entity.start_char, entity.end_char, alignment_mode="expand")
-            token_spans.append((span.start, span.end, entity.label_))
-        for token, tag in zip(reference, bio_tags_from_spans(len(reference), token_spans)):
-            token.tag_ = tag
+    if "tagger" not in nlp.pipe_names:
+        return ner_example(nlp, sentence)
+    gold = Doc(nlp.vocab, words=list(sentence.words), spaces=list(sentence.spaces))
+    gold.ents = [Span(gold, start, end, label=label) for start, end, label in sentence.spans]
+    reference = nlp.make_doc(sentence.text)
+    token_spans = []
+    for entity in gold.ents:
+        span = reference.char_span(entity.start_char, entity.end_char, alignment_mode="expand")
+        token_spans.append((span.start, span.end, entity.label_))
+    for token, tag in zip(reference, bio_tags_from_spans(len(reference), token_spans)):
+        token.tag_ = tag
     return Example(nlp.make_doc(sentence.text), reference)
-
-
-def char_spans(doc: Doc, token_spans: list[tuple[int, int, str]]) -> set[tuple[int, int, str]]:
-    return {(doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), label) for start, end, label in token_spans}
-
-
-def with_acronyms(text: str, spans: set[tuple[int, int, str]]) -> set[tuple[int, int, str]]:
-    """Model spans merged with the letter-name acronym rule by the run-time combiner itself (no gazetteer, no
-    propagation), so the score is the one the shipped tagger earns."""
-    model = [Mention(start, end, label, SOURCE_MODEL) for start, end, label in spans]
-    entities = combine(text, model, (), propagate=False, acronyms=find_acronyms(text))
-    return {(entity.start, entity.end, entity.label) for entity in entities}
-
-
-def evaluate(nlp: Language, sentences: list[Sentence], acronyms: bool = False) -> dict:
-    """Exact-match span P/R/F1 on character offsets (independent of tokenisation), overall and per label.
-
-    ``acronyms``: score the model merged with :func:`~presspipe.pipelines.enrich.entities.acronyms.find_acronyms`
-    as the run-time tagger merges them (model selection never uses this)."""
-    true_positive: Counter[str] = Counter()
-    predicted: Counter[str] = Counter()
-    gold: Counter[str] = Counter()
-    texts = [sentence.text for sentence in sentences]
-    if "tagger" in nlp.pipe_names:  # decoded exactly as at run time (spacy_backend)
-        docs = [nlp.make_doc(text) for text in texts]
-        token_spans = [spans for start in range(0, len(docs), 256)
-                       for spans in bio_tagger_spans(nlp.get_pipe("tagger"), docs[start:start + 256])]
-    else:
-        docs = list(nlp.pipe(texts, batch_size=256))
-        token_spans = [[(ent.start, ent.end, ent.label_) for ent in doc.ents] for doc in docs]
-    for sentence, doc, spans in zip(sentences, docs, token_spans):
-        reference = Doc(nlp.vocab, words=list(sentence.words), spaces=list(sentence.spaces))
-        gold_spans = char_spans(reference, list(sentence.spans))
-        predicted_spans = char_spans(doc, spans)
-        if acronyms:
-            predicted_spans = with_acronyms(sentence.text, predicted_spans)
-        for span in gold_spans:
-            gold[span[2]] += 1
-        for span in predicted_spans:
-            predicted[span[2]] += 1
-            if span in gold_spans:
-                true_positive[span[2]] += 1
-
-    def scores(tp: int, p: int, g: int) -> dict:
-        precision = tp / p if p else 0.0
-        recall = tp / g if g else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": g}
-
-    result = scores(sum(true_positive.values()), sum(predicted.values()), sum(gold.values()))
-    result["per_label"] = {label: scores(true_positive[label], predicted[label], gold[label]) for label in LABELS}
-    return result
 
 
 def _fit(train_set: list[Sentence], settings: TrainingSettings, epochs: int, dev: list[Sentence] | None,
          started: float) -> tuple[Language, dict]:
     """Train a fresh pipeline for up to ``epochs``; with ``dev``, keep the best epoch (patience applies)."""
     fix_random_seed(settings.seed)
-    shuffler = random.Random(settings.seed)
     augmented = augment(train_set, random.Random(settings.seed + 1), settings.augment_rate, settings.augment_acronyms,
                         bool(settings.augment_org_real))
     print(f"training sentences: {len(train_set)} + {len(augmented)} augmented copies", flush=True)
@@ -500,43 +426,8 @@ def _fit(train_set: list[Sentence], settings: TrainingSettings, epochs: int, dev
     optimizer = nlp.initialize(lambda: examples[:500])
     optimizer.learn_rate = settings.learn_rate
 
-    best_f1, best_epoch, best_bytes = -1.0, -1, b""
-    epochs_run = 0
-    stopped_by_clock = False
-    for epoch in range(epochs):
-        shuffler.shuffle(examples)
-        losses: dict[str, float] = {}
-        sizes = compounding(settings.batch_start, settings.batch_stop, 1.001)
-        for batch in minibatch(examples, size=sizes):
-            nlp.update(batch, drop=settings.dropout, sgd=optimizer, losses=losses)
-        epochs_run = epoch + 1
-        elapsed = time.monotonic() - started
-        if dev is None:
-            print(f"epoch {epoch + 1:2d} loss {sum(losses.values()):9.1f} {elapsed:5.0f}s", flush=True)
-            continue
-        with nlp.use_params(optimizer.averages):
-            dev_scores = evaluate(nlp, dev)
-            if dev_scores["f1"] > best_f1:
-                best_f1, best_epoch, best_bytes = dev_scores["f1"], epoch, nlp.to_bytes()
-        print(f"epoch {epoch + 1:2d} loss {sum(losses.values()):9.1f} dev F1 {dev_scores['f1']:.4f} "
-              f"best {best_f1:.4f}@{best_epoch + 1} {elapsed:5.0f}s", flush=True)
-        if epoch - best_epoch >= settings.patience:
-            break
-        if elapsed * (epoch + 2) / (epoch + 1) > WALL_CLOCK_BUDGET_SECONDS:
-            stopped_by_clock = True
-            print("warning: stopping before patience ran out to stay within the wall-clock budget", flush=True)
-            break
-    if dev is None:
-        nlp.from_bytes(_averaged_bytes(nlp, optimizer))
-    else:
-        nlp.from_bytes(best_bytes)
-    return nlp, {"dev_best_f1": best_f1, "best_epoch": best_epoch + 1, "epochs_run": epochs_run,
-                 "stopped_by_clock": stopped_by_clock}
-
-
-def _averaged_bytes(nlp: Language, optimizer) -> bytes:
-    with nlp.use_params(optimizer.averages):
-        return nlp.to_bytes()
+    selection = run_epochs(nlp, optimizer, examples, settings, epochs, dev, started, WALL_CLOCK_BUDGET_SECONDS)
+    return nlp, selection
 
 
 def train(data: Path, output: Path, settings: TrainingSettings) -> dict:
@@ -649,14 +540,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="HiNER CoNLL file")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="model directory to (over)write")
-    defaults = TrainingSettings()
-    for name, value in asdict(defaults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    add_settings_options(parser, TrainingSettings)
     args = parser.parse_args(argv)
     if not args.data.is_file():
         print(f"error: training data not found: {args.data}", file=sys.stderr)
         return 2
-    settings = TrainingSettings(**{name: getattr(args, name) for name in asdict(defaults)})
+    settings = settings_from(args, TrainingSettings)
     metrics = train(args.data, args.output, settings)
     print(json.dumps(metrics["held_out_test"], indent=2))
     print(f"model written to {args.output}")

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from training.hindi_ner import Sentence
+from training.spacy_ner import Sentence
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPOSITORY / "pipelines" / "enrich" / "entities" / "data" / "organisation_heads.json"

@@ -16,13 +16,10 @@ import training.single_thread  # noqa: F401  (before numpy loads)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-from collections import Counter  # noqa: E402
-
-from spacy.tokens import Doc  # noqa: E402
 
 from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer  # noqa: E402
 
-from training.hindi_ner import LABELS, Sentence, char_spans  # noqa: E402
+from training.spacy_ner import Sentence, gold_char_spans, span_scores  # noqa: E402
 
 
 def held_out(language: str, split: str = "test") -> list[Sentence]:
@@ -40,25 +37,8 @@ def held_out(language: str, split: str = "test") -> list[Sentence]:
 
 
 def score(recognizer: SpacyRecognizer, sentences: list[Sentence]) -> dict:
-    true_positive, predicted, gold = Counter(), Counter(), Counter()
-    for sentence in sentences:
-        reference = Doc(recognizer._nlp.vocab, words=list(sentence.words), spaces=list(sentence.spaces))
-        gold_spans = char_spans(reference, list(sentence.spans))
-        found = {(m.start, m.end, m.label) for m in recognizer.find(sentence.text)}
-        for span in gold_spans:
-            gold[span[2]] += 1
-        for span in found:
-            predicted[span[2]] += 1
-            true_positive[span[2]] += span in gold_spans
-
-    def prf(tp, p, g):
-        precision, recall = (tp / p if p else 0.0), (tp / g if g else 0.0)
-        return {"precision": round(precision, 4), "recall": round(recall, 4),
-                "f1": round(2 * precision * recall / (precision + recall) if precision + recall else 0.0, 4)}
-
-    result = prf(sum(true_positive.values()), sum(predicted.values()), sum(gold.values()))
-    result["per_label"] = {label: prf(true_positive[label], predicted[label], gold[label]) for label in LABELS}
-    return result
+    return span_scores((gold_char_spans(recognizer._nlp.vocab, sentence),
+                        {(m.start, m.end, m.label) for m in recognizer.find(sentence.text)}) for sentence in sentences)
 
 
 def main(argv: list[str] | None = None) -> int:

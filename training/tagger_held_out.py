@@ -19,26 +19,16 @@ import training.single_thread  # noqa: F401  (before numpy loads)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-from collections import Counter  # noqa: E402
 
-from spacy.tokens import Doc  # noqa: E402
-
-from presspipe.pipelines.enrich.entities.acronyms import find_acronyms, find_latin_acronyms  # noqa: E402
 from presspipe.pipelines.enrich.entities.combine import combine  # noqa: E402
-from presspipe.pipelines.enrich.entities.gazetteer import build_gazetteer, language_script  # noqa: E402
+from presspipe.pipelines.enrich.entities.gazetteer import build_gazetteer  # noqa: E402
 from presspipe.pipelines.enrich.entities.mentions import SOURCE_MODEL, Mention  # noqa: E402
 from presspipe.pipelines.enrich.entities.spacy_backend import SpacyRecognizer  # noqa: E402
 from presspipe.pipelines.enrich.entities.spans import strip_titles  # noqa: E402
+from presspipe.pipelines.enrich.entities.tagger import find_all_acronyms  # noqa: E402
 
-from training.hindi_ner import LABELS, char_spans  # noqa: E402
 from training.second_opinion import held_out  # noqa: E402
-
-
-def _prf(tp: int, p: int, g: int) -> dict:
-    precision, recall = (tp / p if p else 0.0), (tp / g if g else 0.0)
-    return {"precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(2 * precision * recall / (precision + recall) if precision + recall else 0.0, 4),
-            "support": g}
+from training.spacy_ner import gold_char_spans, span_scores  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,13 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     sentences = held_out(language, args.split)
     recognizer = SpacyRecognizer(f"bundled:{language}_ner")
     gazetteer = build_gazetteer()
-    latin_acronyms = language_script(language) not in ((), ("LATIN",))
-    counts = {name: (Counter(), Counter(), Counter()) for name in
-              ("model", "tagger_without_span_rules", "tagger", "tagger_gold_without_titles")}
+    pairs: dict[str, list] = {name: [] for name in
+                              ("model", "tagger_without_span_rules", "tagger", "tagger_gold_without_titles")}
     for sentence in sentences:
         text = sentence.text
-        reference = Doc(recognizer._nlp.vocab, words=list(sentence.words), spaces=list(sentence.spaces))
-        gold = char_spans(reference, list(sentence.spans))
+        gold = gold_char_spans(recognizer._nlp.vocab, sentence)
         untitled = set()
         for start, end, label in gold:
             trimmed = strip_titles(text, Mention(start, end, label, SOURCE_MODEL), language)
@@ -64,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                 untitled.add((trimmed.start, trimmed.end, label))
         model = recognizer.find(text)
         places = gazetteer.find(text, language)
-        acronyms = find_acronyms(text) + (find_latin_acronyms(text) if latin_acronyms else ())
+        acronyms = find_all_acronyms(text, language)
         predictions = {
             "model": {(m.start, m.end, m.label) for m in model},
             "tagger_without_span_rules": {(e.start, e.end, e.label) for e in combine(
@@ -74,18 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             text, model, places, propagate=False, acronyms=acronyms, language=language)}
         predictions["tagger_gold_without_titles"] = predictions["tagger"]
         for name, found in predictions.items():
-            reference_spans = untitled if name == "tagger_gold_without_titles" else gold
-            tp, predicted, support = counts[name]
-            for span in reference_spans:
-                support[span[2]] += 1
-            for span in found:
-                predicted[span[2]] += 1
-                tp[span[2]] += span in reference_spans
+            pairs[name].append((untitled if name == "tagger_gold_without_titles" else gold, found))
     report: dict = {"language": language, "split": args.split, "sentences": len(sentences)}
-    for name, (tp, predicted, support) in counts.items():
-        scores = _prf(sum(tp.values()), sum(predicted.values()), sum(support.values()))
-        scores["per_label"] = {label: _prf(tp[label], predicted[label], support[label]) for label in LABELS}
-        report[name] = scores
+    report.update({name: span_scores(name_pairs) for name, name_pairs in pairs.items()})
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 

@@ -2,11 +2,13 @@
 
 Typical use (once per worker, e.g. in ``DoFn.setup``)::
 
-    tagger = build_tagger()              # EntityConfig() defaults: Hindi + French models, gazetteer
+    tagger = build_tagger()              # EntityConfig() defaults: English, Hindi, French, Russian models, gazetteer
     entities = tagger.tag(body, "hi")    # tuple[presspipe.schemas.records.Entity, ...]
 
-Modules: ``config`` (EntityConfig), ``spacy_backend`` (statistical models), ``gazetteer`` (CLDR,
-ISO and user names), ``combine`` (merging and in-document propagation), ``bio`` (Hindi tokenizer
+Modules: ``config`` (EntityConfig), ``recognizers`` (model references, loaded per language on first use),
+``spacy_backend`` and ``natasha_backend`` (statistical models), ``features`` (the English model's cluster
+embedding), ``gazetteer`` (CLDR, ISO, GeoNames and user names), ``acronyms`` (letter-name and Latin acronyms),
+``spans`` (per-language span rules), ``combine`` (merging and in-document propagation), ``bio`` (Hindi tokenizer
 rules and BIO decoding shared with ``training/hindi_ner.py``), ``errors``.
 """
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
+from .errors import EntityConfigError
 from .mentions import Mention
 
 #: Titles and honorifics that precede a name, per base language (lowercased; a trailing "." is optional).
@@ -115,9 +116,15 @@ ORGANISATION_NOUNS: Mapping[str, frozenset[str]] = MappingProxyType({
 
 @lru_cache(maxsize=1)
 def _learnt_heads() -> Mapping[str, frozenset[str]]:
+    """The heads of ``data/organisation_heads.json``, which ships in the package: a missing file is a broken
+    install, said as such, not a silently weaker rule."""
     path = resources.files(__package__).joinpath("data", "organisation_heads.json")
-    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    return MappingProxyType({language: frozenset(words) for language, words in data.get("heads", {}).items()})
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise EntityConfigError(f"the organisation head list {path} is missing from the package "
+                                "(written by `python -m training.lexicon`)") from error
+    return MappingProxyType({language: frozenset(words) for language, words in data["heads"].items()})
 
 
 @lru_cache(maxsize=64)

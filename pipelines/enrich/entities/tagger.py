@@ -17,6 +17,14 @@ from .gazetteer import Gazetteer, base_language, build_gazetteer, language_scrip
 from .recognizers import LazyRecognizer, Recognizer
 
 
+def find_all_acronyms(text: str, language: str) -> tuple[Mention, ...]:
+    """The acronym rules for a document of ``language`` (base code): Devanagari letter-name acronyms in any text,
+    Latin acronyms only where the language is written in another (known) script."""
+    script = language_script(language)
+    latin = find_latin_acronyms(text) if script and script != ("LATIN",) else ()
+    return find_acronyms(text) + latin
+
+
 @runtime_checkable
 class EntityTagger(Protocol):
     """Tags PERSON, ORG and LOC in a cleaned article body.
@@ -59,12 +67,7 @@ class CompositeTagger:
         recognizer = self._recognizers.get(language)
         model_mentions = recognizer.find(text) if recognizer is not None else ()
         gazetteer_mentions = self._gazetteer.find(text, language) if self._gazetteer is not None else ()
-        acronym_mentions: tuple[Mention, ...] = ()
-        if self._config.acronyms:
-            acronym_mentions = find_acronyms(text)
-            script = language_script(language)
-            if script and script != ("LATIN",):
-                acronym_mentions += find_latin_acronyms(text)
+        acronym_mentions = find_all_acronyms(text, language) if self._config.acronyms else ()
         entities = combine(text, model_mentions, gazetteer_mentions, propagate=self._config.propagate,
                            acronyms=acronym_mentions, language=language)
         if len(entities) > self._config.max_entities:

@@ -64,3 +64,14 @@ def test_a_model_org_span_around_an_acronym_gives_way_to_it():
     summit = Mention(text.index("एपीईसी"), text.index(" में"), "ORG", "model")
     entities = combine(text, [summit], [], propagate=False, acronyms=find_acronyms(text))
     assert [(e.text, e.label, e.source) for e in entities] == [("एपीईसी", "ORG", "acronym")]
+
+
+def test_latin_acronyms_count_only_in_a_language_written_in_another_script():
+    from presspipe.pipelines.enrich.entities.tagger import find_all_acronyms
+
+    hindi = "एपीईसी और APEC की बैठक"
+    assert [hindi[m.start:m.end] for m in find_all_acronyms(hindi, "hi")] == ["एपीईसी", "APEC"]
+    english = "The APEC summit opened."
+    assert find_all_acronyms(english, "en") == ()  # in Latin text an all-caps word is ordinary writing
+    assert find_all_acronyms(english, "") == ()  # unknown script: the Latin rule stays off
+    assert [english[m.start:m.end] for m in find_all_acronyms(english, "ru")] == ["APEC"]

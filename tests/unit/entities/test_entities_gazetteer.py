@@ -153,3 +153,39 @@ def test_capitalised_city_names_that_are_words_need_more_than_a_sentence_start(g
     text = "Reading is fun. Nice work! She moved to Reading in 2020.\nMobile phones are banned."
     mentions = sorted((text[m.start:m.end], m.start) for m in gazetteer.find(text, "en"))
     assert mentions == [("Reading", text.rindex("Reading"))]
+
+
+def test_threads_meeting_a_language_together_build_its_automaton_once(tmp_path):
+    """A worker's bundle threads share one tagger: the first documents of a language arriving together must not
+    each build (and hold) the language's automaton."""
+    import threading
+    import time
+
+    from presspipe.pipelines.enrich.entities.gazetteer import Gazetteer
+
+    class CountingGazetteer(Gazetteer):
+        builds = 0
+
+        def entries_for(self, language):
+            CountingGazetteer.builds += 1
+            time.sleep(0.05)  # a real build takes seconds: long enough for every thread to arrive
+            return super().entries_for(language)
+
+    path = tmp_path / "list.jsonl"
+    path.write_text(json.dumps({"id": "q1", "label": "ORG", "names": {"hi": ["नीति आयोग"]}}) + "\n", encoding="utf-8")
+    plain = build_gazetteer([path], include_data_packages=False)
+    gazetteer = CountingGazetteer(plain._user_rows, False, plain.languages)
+    start = threading.Barrier(8)
+    results = []
+
+    def tag():
+        start.wait()
+        results.append(gazetteer.find("नीति आयोग की बैठक", "hi"))
+
+    threads = [threading.Thread(target=tag) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert CountingGazetteer.builds == 1
+    assert len(results) == 8 and all(len(found) == 1 and found[0].kb_id == "q1" for found in results)

@@ -57,14 +57,16 @@ def test_seed_must_find_entity(seed_articles, seed_name, text, label):
 def _target_cases():
     for seed_name, spec in sorted(EXPECTATIONS.items()):
         reason = spec.get("below_target", "")
-        yield pytest.param(seed_name, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
+        marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
+        yield pytest.param(seed_name, marks=marks)
 
 
 def _known_false_positive_cases():
     for seed_name, spec in sorted(EXPECTATIONS.items()):
         for text, label in spec.get("known_false_positives", []):
             yield pytest.param(seed_name, text, label, id=f"{seed_name[:3]}-{label}-{text}",
-                               marks=[pytest.mark.xfail(strict=True, reason="known false positive of the shipped model")])
+                               marks=[pytest.mark.xfail(strict=True, raises=AssertionError,
+                                                       reason="known false positive of the shipped model")])
 
 
 @pytest.mark.parametrize(("seed_name", "text", "label"), list(_known_false_positive_cases()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from presspipe.pipelines.enrich.entities.acronyms import find_latin_acronyms
 from presspipe.pipelines.enrich.entities.combine import combine
 from presspipe.pipelines.enrich.entities.mentions import Mention
@@ -104,3 +106,23 @@ def test_a_place_the_model_ran_on_into_the_next_word_is_the_place():
     region = "दक्षिण अफ्रीका में"  # a place inside a longer place name that does not start with it is left alone
     south_africa = at(region, "दक्षिण अफ्रीका", "LOC")
     assert [e.text for e in combine(region, [south_africa], [at(region, "अफ्रीका", "LOC", "gazetteer")])] == ["दक्षिण अफ्रीका"]
+
+
+def test_learnt_organisation_heads_are_read_and_a_missing_list_is_an_error(monkeypatch, tmp_path):
+    from presspipe.pipelines.enrich.entities import EntityConfigError, spans
+
+    english = "the Crimson Band played"
+    band = fix_organisation_span(english, at(english, "Crimson Band", "LOC"), "en", frozenset())
+    assert "Band" not in spans.ORGANISATION_NOUNS["en"]  # only the learnt list (training/lexicon.py) has it
+    assert (surface(english, band), band.label) == ("Crimson Band", "ORG")
+
+    spans._learnt_heads.cache_clear()
+    spans.organisation_heads.cache_clear()
+    monkeypatch.setattr(spans.resources, "files", lambda package: tmp_path)  # a package without data/
+    try:
+        with pytest.raises(EntityConfigError, match="organisation head list"):
+            spans.organisation_heads("en")
+    finally:
+        monkeypatch.undo()
+        spans._learnt_heads.cache_clear()
+        spans.organisation_heads.cache_clear()

@@ -6,8 +6,9 @@ import random
 
 import spacy
 
-from training.hindi_ner import Sentence, _split_token, augment, bucket_of, to_sentence, with_acronyms
+from training.hindi_ner import Sentence, _split_token, augment, bucket_of, to_sentence
 from training.plain_baseline import plain_doc, presspipe_doc
+from training.spacy_ner import with_acronyms
 
 # Written for these tests (HiNER-like rows: token, tag); not taken from the data set.
 ROWS = [("राष्ट्रपति", "O"), ("सुनीता", "B-PERSON"), ("वर्मा", "I-PERSON"), ("ने", "O"),
