@@ -279,12 +279,24 @@ def serve(fd: int, parent_pid: int, memory_mb: int = 0) -> None:
         connection.send(_ACCEPTED)
         try:
             reply = ("ok", extract_document(document, url=url, settings=settings))
-        except MemoryError:
-            connection.send(("error", LimitExceededError(EXTRACT_MEMORY, limit=memory_mb, actual=None)))
-            return
         except Exception as error:  # every failure goes back to the parent, which dead-letters the article
+            if _ran_out_of_memory(error):
+                connection.send(("error", LimitExceededError(EXTRACT_MEMORY, limit=memory_mb, actual=None)))
+                return
             reply = ("error", _picklable(error))
         connection.send(reply)
+
+
+def _ran_out_of_memory(error: BaseException | None) -> bool:
+    """A ``MemoryError`` anywhere in the chain: a library that wraps every failure in its own type must not turn the
+    memory cap into an ordinary extraction failure (and keep a half-built heap serving)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, MemoryError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 if __name__ == "__main__":

@@ -388,6 +388,8 @@ def _run_trafilatura(tree: lxml_html.HtmlElement, options: ExtractionOptions, *,
     )
     try:
         return trafilatura.bare_extraction(tree, options=extractor)
+    except MemoryError:  # not the page's fault but the worker's cap: the guard turns it into a "limits" dead letter
+        raise
     except Exception as error:  # third-party boundary: any extractor failure becomes a dead letter at "extract"
         raise ExtractionError(f"trafilatura failed: {type(error).__name__}: {error}") from error
 

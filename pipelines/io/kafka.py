@@ -519,7 +519,8 @@ class _ProduceFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._pending = []
 
-    def process(self, element: tuple, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam) -> None:
+    def process(self, element: tuple, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam):
+        # No return annotation: Beam reads one as the output type, and this DoFn emits only from finish_bundle.
         key, value, *token = element
         try:
             future = self._producer.send(self.topic, key=key, value=value)

@@ -206,3 +206,26 @@ def test_pipeline_flag_reaches_the_worker_settings():
     config = IngestConfig.from_options(PipelineOptions(["--extract_memory_mb", "512"]))
     assert config.enrich.extract_memory_mb == 512
     assert IngestConfig.from_options(PipelineOptions([])).enrich.extract_memory_mb == 2048
+
+
+def test_a_memory_error_wrapped_by_a_library_is_still_the_memory_cap():
+    """trafilatura's boundary (and any library that wraps every failure) must not turn the cap into an ordinary
+    ``extract`` failure: the worker looks through the exception chain."""
+    from presspipe.pipelines.guard import _ran_out_of_memory
+
+    try:
+        try:
+            raise MemoryError()
+        except MemoryError as error:
+            raise ExtractionError("trafilatura failed: MemoryError") from error
+    except ExtractionError as wrapped:
+        assert _ran_out_of_memory(wrapped)
+    try:
+        try:
+            raise MemoryError()
+        except MemoryError:
+            raise ValueError("raised while handling it")  # implicit chaining (__context__)
+    except ValueError as handled:
+        assert _ran_out_of_memory(handled)
+    assert not _ran_out_of_memory(ExtractionError("trafilatura failed: ValueError: bad page"))
+    assert not _ran_out_of_memory(None)
