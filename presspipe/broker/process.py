@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from presspipe.broker.errors import BrokerError
 
@@ -36,29 +36,35 @@ def spawn(command: Sequence[str], log_path: Path, *, detach: bool, cwd: Path | N
     otherwise it stays in the caller's process group and gets SIGTERM when the caller dies (Linux), even by SIGKILL.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    argv = list(command) if detach else with_parent_death_signal(command)
     with open(log_path, "ab") as log_file:
-        return subprocess.Popen(list(command), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=cwd, start_new_session=detach,
-                                preexec_fn=None if detach else _parent_death_signal())
+        return subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                cwd=cwd, start_new_session=detach)
 
 
 PR_SET_PDEATHSIG = 1
 
+# Runs in the child's own fresh interpreter, then becomes the broker by exec (same pid; the death signal survives the
+# exec). Not a ``preexec_fn``: with one, CPython runs every at-fork handler of the parent in the forked child, and
+# gRPC's (Beam's runners hold gRPC channels in a test or demo process) aborts that child with SIGABRT.
+_EXEC_WITH_PARENT_DEATH_SIGNAL = (
+    "import ctypes, os, signal, sys\n"
+    "if ctypes.CDLL(None, use_errno=True).prctl(%d, signal.SIGTERM) != 0:\n"
+    "    sys.exit('prctl(PR_SET_PDEATHSIG) failed: ' + os.strerror(ctypes.get_errno()))\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit('the process that started the broker is gone')\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n" % PR_SET_PDEATHSIG
+)
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """Linux: the broker gets SIGTERM when the process that started it dies, even by SIGKILL, so a killed demo or
-    test run never leaves a broker behind (strictly: when the starting *thread* ends; brokers are started from the
-    thread that owns them). Elsewhere the ``with`` block's cleanup is all there is.
 
-    ``prctl`` is looked up here, in the parent: between fork and exec the child must not import or ``dlopen``
-    (another thread of the parent may have held the import or loader lock at the fork, and the child would hang);
-    the hook only calls a function already resolved."""
+def with_parent_death_signal(command: Sequence[str]) -> list[str]:
+    """Linux: the command, wrapped so that it gets SIGTERM when the process that started it dies, even by SIGKILL, so
+    a killed demo or test run never leaves a broker behind (strictly: when the starting *thread* ends; brokers are
+    started from the thread that owns them). Elsewhere the command as it is: the ``with`` block's cleanup is all there
+    is. The parent pid is checked after ``prctl``: a parent that died before it would otherwise never signal."""
     if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        return list(command)
+    return [sys.executable, "-c", _EXEC_WITH_PARENT_DEATH_SIGNAL, str(os.getpid()), *command]
 
 
 def wait_until_ready(process: subprocess.Popen, port: int, log_path: Path, timeout: float) -> None:
