@@ -171,6 +171,7 @@ def test_a_model_span_over_a_bilateral_pair_of_places_is_the_body_the_text_names
     ("भारत-पाकिस्तान सीमा पर समिति बनी", "भारत"),  # a border, and the head comes after a function word
     ("रूस-वियतनाम के बीच समिति बनी", "रूस"),  # function word between the pair and the head
     ("रूस-वियतनाम, समिति बनी", "रूस"),  # punctuation between them
+    ("रूस-वियतनाम व्यापार, ऊर्जा समिति", "रूस"),  # punctuation after a word between them
     ("रूस-वियतनाम व्यापार निवेश ऊर्जा समिति", "रूस"),  # three words before the head: too far
     ("रूस वियतनाम अंतर-सरकारी समिति", "रूस"),  # not hyphen-joined
     ("रूस-वियतनाम अंतर-सरकारी समिति", "अंतर-सरकारी"),  # the model span does not touch the pair
