@@ -3,8 +3,9 @@
 Contract of :func:`combine` (pure):
 
 * output spans are sorted, non-overlapping, and ``text[start:end] == entity.text``;
-* model spans first go through the per-language rules of :mod:`.spans` (titles cut from persons, organisation
-  head words, a span made of two or more gazetteer places replaced by them);
+* model spans first go through the per-language rules of :mod:`.spans` (a span over a bilateral pair of places that
+  runs on to an organisation head becomes that body, titles cut from persons, organisation head words, a span made
+  of two or more gazetteer places replaced by them, ORG spans with a generic head dropped);
 * a model PERSON span that begins or ends with a gazetteer place (not a GeoNames city: ``Владимир``) is cut
   at the place (a one-word remainder is dropped); a model LOC span that begins with one and runs on past it
   (``रूस उष्णकटिबंधीय``) is that place (HiNER dev: +0.0004 F1);
@@ -37,7 +38,8 @@ from dataclasses import dataclass
 from presspipe.schemas.records import Entity
 
 from .gazetteer import CITY_KB_PREFIX
-from .spans import fix_organisation_span, split_into_places, strip_titles
+from .spans import (bilateral_organisation, fix_organisation_span, is_generic_organisation, split_into_places,
+                    strip_titles)
 from .mentions import SOURCE_MODEL, SOURCE_PROPAGATION, SOURCE_USER_LIST, Mention, is_word_character, on_word_boundaries
 
 #: Shortest alias (in letters and marks) that propagation will look for on its own.
@@ -214,7 +216,8 @@ def _split_person_from_places(text: str, model: list[Mention], gazetteer: list[M
 
 
 def _apply_span_rules(text: str, model: list[Mention], gazetteer: list[Mention], language: str) -> list[Mention]:
-    """The per-language rules of :mod:`.spans` on model mentions: titles off, organisation heads, place lists."""
+    """The per-language rules of :mod:`.spans` on model mentions: bilateral bodies, titles off, organisation heads,
+    place lists, generic heads."""
     places = [mention for mention in gazetteer if mention.label == "LOC"]
     place_spans = frozenset((place.start, place.end) for place in places)
     result = []
@@ -222,12 +225,19 @@ def _apply_span_rules(text: str, model: list[Mention], gazetteer: list[Mention],
         trimmed = _trimmed(text, mention)
         if trimmed is None:
             continue
+        bilateral = bilateral_organisation(text, trimmed, places, language)
+        if bilateral is not None:
+            result.append(bilateral)
+            continue
         mention = strip_titles(text, trimmed, language)
         if mention is None:
             continue
         if mention.label != "PERSON" and split_into_places(mention, places, text) is not None:
             continue  # the gazetteer's places stand instead
-        result.append(fix_organisation_span(text, mention, language, place_spans))
+        mention = fix_organisation_span(text, mention, language, place_spans)
+        if is_generic_organisation(text, mention, language):
+            continue  # a generic phrase (``ऑटोमोटिव उद्योग``), not an organisation
+        result.append(mention)
     return result
 
 

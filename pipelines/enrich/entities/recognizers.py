@@ -43,15 +43,16 @@ def check_reference(reference: str) -> str:
     return reference
 
 
-def load_recognizer(reference: str) -> Recognizer:
-    """The loaded model named by ``reference`` (slow: seconds and tens of MB)."""
+def load_recognizer(reference: str, language: str = "") -> Recognizer:
+    """The loaded model named by ``reference`` (slow: seconds and tens of MB); ``language`` is the documents' base
+    language, which selects the language's checks of a spaCy model's spans (``SpacyRecognizer``)."""
     if reference == NATASHA_REFERENCE:
         from .natasha_backend import NatashaRecognizer
 
         return NatashaRecognizer()
     from .spacy_backend import SpacyRecognizer
 
-    return SpacyRecognizer(reference)
+    return SpacyRecognizer(reference, language=language)
 
 
 class LazyRecognizer:
@@ -76,7 +77,7 @@ class LazyRecognizer:
             with self._lock:
                 if self._loaded is None:
                     started = time.monotonic()
-                    self._loaded = load_recognizer(self.reference)
+                    self._loaded = load_recognizer(self.reference, self.language)
                     log.info("entity model loaded", extra={"language": self.language, "model": self.reference,
                                                            "seconds": round(time.monotonic() - started, 3)})
         return self._loaded

@@ -13,6 +13,17 @@ ends where the organisation's name ends; a span the model built out of two place
   after the last head of an ORG span is cut when it cannot belong to the name: an oblique-plural common noun in
   Hindi (``… सुरक्षा परिषद प्रतिबंधों``: the sanctions are not part of the Security Council) or a lowercase word in
   a cased script (``Security Council sanctions``), never a gazetteer name.
+* **Generic phrases** (:func:`common_words`, learnt from the training split by ``training/lexicon.py``: words that
+  occur there mostly outside entities, ``उद्योग`` industry, ``सेवा`` service): a model ORG span whose head (last word)
+  is a common word that never ends an organisation in the training data is not an organisation and is dropped
+  (``ऑटोमोटिव उद्योग``, "automotive industry"); a model ORG span made of nothing but common words
+  (:func:`is_common_phrase`: ``स्वास्थ्य सेवा``, "health care", but also ``केंद्र सरकार``, which HiNER labels ORG)
+  stands only if the model's second opinion confirms it (``spacy_backend``). Languages without a learnt list
+  (all but Hindi) are left alone.
+* **Bilateral bodies** (:func:`bilateral_organisation`): a model span over a hyphen-joined pair of gazetteer places
+  (``रूस-वियतनाम``) that the text continues, through at most :data:`BILATERAL_MAXIMUM_WORDS` words that are neither
+  function words nor punctuation, to an organisation head (above) is the ORG ``रूस-वियतनाम अंतर-सरकारी समिति``:
+  the model reads the first place and stops at the hyphen.
 * **Possessives** (English): a trailing ``'s`` / ``’s`` is not part of a name.
 """
 
@@ -26,7 +37,7 @@ from importlib import resources
 from types import MappingProxyType
 
 from .errors import EntityConfigError
-from .mentions import Mention
+from .mentions import Mention, is_word_character, spacy_stop_words
 
 #: Titles and honorifics that precede a name, per base language (lowercased; a trailing "." is optional).
 TITLES: Mapping[str, frozenset[str]] = MappingProxyType({
@@ -133,6 +144,47 @@ def organisation_heads(language: str) -> frozenset[str]:
     return ORGANISATION_NOUNS.get(language, frozenset()) | _learnt_heads().get(language, frozenset())
 
 
+@lru_cache(maxsize=1)
+def _common_word_lists() -> Mapping[str, tuple[frozenset[str], frozenset[str]]]:
+    """``data/common_words.json`` (written by ``training/lexicon.py``), per language: (common words, those of them
+    that end an organisation in the training data). A missing file is a broken install."""
+    path = resources.files(__package__).joinpath("data", "common_words.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise EntityConfigError(f"the common-word list {path} is missing from the package "
+                                "(written by `python -m training.lexicon`)") from error
+    return MappingProxyType({language: (frozenset(lists["common"]), frozenset(lists["ends_organisation"]))
+                             for language, lists in data["languages"].items()})
+
+
+def common_words(language: str) -> frozenset[str]:
+    """Words the training data of ``language`` uses mostly outside entities (empty: no list for the language)."""
+    lists = _common_word_lists().get(language)
+    return lists[0] if lists is not None else frozenset()
+
+
+def has_generic_head(words: list[str], language: str) -> bool:
+    """The last word is a common word that never ends an organisation in the training data (``उद्योग``)."""
+    lists = _common_word_lists().get(language)
+    return bool(words) and lists is not None and words[-1] in lists[0] and words[-1] not in lists[1]
+
+
+def is_common_phrase(words: list[str], language: str) -> bool:
+    """Every word is a common word of ``language`` (``स्वास्थ्य सेवा``): a reading of such a span as an
+    organisation needs more than the greedy model's word for it."""
+    common = common_words(language)
+    return bool(words) and bool(common) and all(word in common for word in words)
+
+
+def is_generic_organisation(text: str, mention: Mention, language: str) -> bool:
+    """A model ORG mention whose head is a common word that never ends an organisation: not an organisation."""
+    if mention.label != "ORG":
+        return False
+    words = [text[start:end] for start, end in _words(text, mention.start, mention.end)]
+    return has_generic_head(words, language)
+
+
 def _cannot_continue_a_name(word: str, language: str) -> bool:
     if language == "hi":
         return _HINDI_OBLIQUE_PLURAL.search(word) is not None
@@ -158,6 +210,57 @@ def fix_organisation_span(text: str, mention: Mention, language: str, places: fr
                 and _cannot_continue_a_name(last_word, language)):
             return Mention(mention.start, words[-2][1], mention.label, mention.source, mention.kb_id)
     return mention
+
+
+#: Most words between a bilateral pair of places (``रूस-वियतनाम``) and the organisation head that ends the body's name.
+BILATERAL_MAXIMUM_WORDS = 2
+
+#: Hyphen-minus, hyphen and non-breaking hyphen: what joins the two places of a bilateral name.
+_HYPHENS = frozenset("-\u2010\u2011")
+
+
+def _word_core(word: str) -> str:
+    """The word up to its first character that is neither a word character nor an inner hyphen (``समिति,`` →
+    ``समिति``)."""
+    for index, character in enumerate(word):
+        if not (is_word_character(character) or (character in _HYPHENS and 0 < index < len(word) - 1)):
+            return word[:index]
+    return word
+
+
+def bilateral_organisation(text: str, mention: Mention, places: list[Mention], language: str) -> Mention | None:
+    """The ORG a model mention stands in for when it overlaps a hyphen-joined pair of places (``रूस-वियतनाम``)
+    that the text continues to an organisation head within :data:`BILATERAL_MAXIMUM_WORDS` words, none of them a
+    function word (spaCy's stop words) or cut by punctuation (``रूस-वियतनाम अंतर-सरकारी समिति``); else ``None``.
+
+    A pair followed by anything else (``भारत-पाकिस्तान सीमा``, a border; ``रूस-यूक्रेन युद्ध``, a war) is left
+    alone: the organisation head is what makes the phrase a body."""
+    heads = organisation_heads(language)
+    if not heads or not places:
+        return None
+    function_words = spacy_stop_words(language)
+    starting_at: dict[int, Mention] = {}
+    for place in places:
+        if place.start not in starting_at or place.length > starting_at[place.start].length:
+            starting_at[place.start] = place
+    for first in places:
+        if first.end >= len(text) or text[first.end] not in _HYPHENS:
+            continue
+        second = starting_at.get(first.end + 1)
+        if second is None or not (mention.start < second.end and first.start < mention.end):
+            continue
+        if second.end >= len(text) or not text[second.end].isspace():
+            continue
+        for index, (start, end) in enumerate(_words(text, second.end, min(len(text), second.end + 400))):
+            if index > BILATERAL_MAXIMUM_WORDS:
+                break
+            word = text[start:end]
+            core = _word_core(word)
+            if core in heads:
+                return Mention(first.start, start + len(core), "ORG", mention.source, None)
+            if core != word or not core or core.lower() in function_words:
+                break
+    return None
 
 
 def split_into_places(mention: Mention, places: list[Mention], text: str) -> list[Mention] | None:

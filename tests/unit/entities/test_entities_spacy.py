@@ -99,3 +99,43 @@ def test_confident_outside_tokens_split_the_decoding_into_runs():
 def test_score_decoding_checks_the_shape():
     with pytest.raises(ValueError):
         spans_from_bio_scores(np.zeros((3, 4), dtype="float32"), TAGS)
+
+
+#: A sentence of seed 000: the greedy model tags two sector names as organisations.
+SECTORS = ("दोनों देशों के बीच सहयोग के कुछ संभावित क्षेत्रों में ऑटोमोटिव उद्योग, फार्मास्यूटिकल्स और स्वास्थ्य सेवा, "
+           "तथा सूचना प्रौद्योगिकी शामिल हैं।")
+
+
+@pytest.fixture(scope="module")
+def hindi_for_hindi_documents():
+    """The Hindi model as a worker loads it for Hindi documents (``LazyRecognizer`` passes the language)."""
+    return SpacyRecognizer("bundled:hi_ner", language="hi")
+
+
+def _found(recognizer, text):
+    return {(text[m.start:m.end], m.label) for m in recognizer.find(text)}
+
+
+def test_a_generic_organisation_phrase_stands_only_if_the_beam_confirms_it(hindi, hindi_for_hindi_documents):
+    assert hindi.generic_language == "" and hindi_for_hindi_documents.generic_language == "hi"
+    assert ("स्वास्थ्य सेवा", "ORG") in _found(hindi, SECTORS)  # the greedy model alone
+    assert ("स्वास्थ्य सेवा", "ORG") not in _found(hindi_for_hindi_documents, SECTORS)  # beam mass 0
+    # common phrases the beam confirms stay (HiNER labels governments ORG); names are never checked
+    governments = "इस फ़ैसले के बाद केंद्र सरकार ने राज्य सरकार से रिपोर्ट माँगी।"
+    assert _found(hindi_for_hindi_documents, governments) == {("केंद्र सरकार", "ORG"), ("राज्य सरकार", "ORG")}
+    party = "प्रधानमंत्री नरेंद्र मोदी ने मंगलवार को दिल्ली में भारतीय जनता पार्टी की बैठक में भाग लिया।"
+    assert _found(hindi_for_hindi_documents, party) == _found(hindi, party)
+
+
+def test_languages_without_common_words_or_pipelines_that_cannot_beam_get_no_generic_check(tmp_path):
+    assert SpacyRecognizer("fr_core_news_sm", language="fr").generic_language == ""  # no French list
+    assert SpacyRecognizer("fr_core_news_sm", language="hi").generic_language == "hi"  # a ner pipe can beam
+    nlp = spacy.blank("hi")  # a BIO tagger has no beam
+    tagger = nlp.add_pipe("tagger")
+    for label in ("O", "B-ORG", "I-ORG"):
+        tagger.add_label(label)
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "bio")
+    bio = SpacyRecognizer(str(tmp_path / "bio"), language="hi")
+    assert bio.generic_language == ""
+    bio.find(SECTORS)  # and it tags without asking for one

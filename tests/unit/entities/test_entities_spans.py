@@ -126,3 +126,69 @@ def test_learnt_organisation_heads_are_read_and_a_missing_list_is_an_error(monke
         monkeypatch.undo()
         spans._learnt_heads.cache_clear()
         spans.organisation_heads.cache_clear()
+
+
+def test_an_organisation_whose_head_is_a_generic_word_is_dropped_in_hindi_only():
+    from presspipe.pipelines.enrich.entities.spans import common_words, has_generic_head, is_common_phrase
+
+    # What the learnt lists (training/lexicon.py, HiNER's training split) say about these words.
+    assert {"उद्योग", "सेवा", "स्वास्थ्य"} <= common_words("hi")
+    assert has_generic_head(["ऑटोमोटिव", "उद्योग"], "hi")  # "industry" never ends an organisation there
+    assert not has_generic_head(["स्वास्थ्य", "सेवा"], "hi")  # "service" does (बीबीसी हिंदी सेवा)
+    assert not has_generic_head(["अमेरिकी", "दूतावास"], "hi")
+    assert is_common_phrase(["स्वास्थ्य", "सेवा"], "hi")
+    assert not is_common_phrase(["यूरेशियन", "आर्थिक", "संघ"], "hi")  # यूरेशियन is no common word
+    assert common_words("en") == frozenset() and not is_common_phrase(["health", "care"], "en")
+
+    text = "सहयोग के क्षेत्रों में ऑटोमोटिव उद्योग और अमेरिकी दूतावास"
+    model = [at(text, "ऑटोमोटिव उद्योग", "ORG"), at(text, "अमेरिकी दूतावास", "ORG")]
+    assert [(e.text, e.label) for e in combine(text, model, [], language="hi")] == [("अमेरिकी दूतावास", "ORG")]
+    assert [e.text for e in combine(text, model, [], language="")] == ["ऑटोमोटिव उद्योग", "अमेरिकी दूतावास"]
+    industry = at(text, "ऑटोमोटिव उद्योग", "LOC")  # only organisations are judged by their head
+    assert [e.text for e in combine(text, [industry], [], language="hi")] == ["ऑटोमोटिव उद्योग"]
+
+
+def _bilateral(text: str, model_text: str, model_label: str = "LOC", places=("रूस", "वियतनाम")):
+    found = [at(text, place, "LOC", "gazetteer") for place in places if place in text]
+    return combine(text, [at(text, model_text, model_label)], found, language="hi")
+
+
+def test_a_model_span_over_a_bilateral_pair_of_places_is_the_body_the_text_names():
+    from presspipe.pipelines.enrich.entities.spans import bilateral_organisation
+
+    text = "सहयोग पर रूस-वियतनाम अंतर-सरकारी समिति के 24वें सत्र में"
+    # the model reads the first place and stops at the hyphen; the organisation head ends the body's name
+    assert [(e.text, e.label, e.source) for e in _bilateral(text, "रूस-")] == [
+        ("रूस-वियतनाम अंतर-सरकारी समिति", "ORG", "model")]
+    assert [(e.text, e.label) for e in _bilateral("रूस-वियतनाम समिति, और", "वियतनाम", "ORG")] == [
+        ("रूस-वियतनाम समिति", "ORG")]  # no word between the pair and the head; punctuation after the head is cut
+    assert bilateral_organisation(text, at(text, "सहयोग", "ORG"), [], "hi") is None  # no places, no body
+    assert bilateral_organisation(text, at(text, "रूस-", "LOC"), [at(text, "रूस", "LOC", "gazetteer"),
+                                                                  at(text, "वियतनाम", "LOC", "gazetteer")], "en") is None
+
+
+@pytest.mark.parametrize(("text", "model_text"), [
+    ("भारत-पाकिस्तान सीमा पर समिति बनी", "भारत"),  # a border, and the head comes after a function word
+    ("रूस-वियतनाम के बीच समिति बनी", "रूस"),  # function word between the pair and the head
+    ("रूस-वियतनाम, समिति बनी", "रूस"),  # punctuation between them
+    ("रूस-वियतनाम व्यापार, ऊर्जा समिति", "रूस"),  # punctuation after a word between them
+    ("रूस-वियतनाम व्यापार निवेश ऊर्जा समिति", "रूस"),  # three words before the head: too far
+    ("रूस वियतनाम अंतर-सरकारी समिति", "रूस"),  # not hyphen-joined
+    ("रूस-वियतनाम अंतर-सरकारी समिति", "अंतर-सरकारी"),  # the model span does not touch the pair
+])
+def test_a_pair_of_places_not_followed_closely_by_an_organisation_head_is_left_alone(text, model_text):
+    entities = _bilateral(text, model_text, places=("रूस", "वियतनाम", "भारत", "पाकिस्तान"))
+    assert "समिति" not in " ".join(e.text for e in entities), [(e.text, e.label) for e in entities]
+
+
+def test_a_missing_common_word_list_is_an_error(monkeypatch, tmp_path):
+    from presspipe.pipelines.enrich.entities import EntityConfigError, spans
+
+    spans._common_word_lists.cache_clear()
+    monkeypatch.setattr(spans.resources, "files", lambda package: tmp_path)  # a package without data/
+    try:
+        with pytest.raises(EntityConfigError, match="common-word list"):
+            spans.common_words("hi")
+    finally:
+        monkeypatch.undo()
+        spans._common_word_lists.cache_clear()
