@@ -113,15 +113,16 @@ def strip_titles(text: str, mention: Mention, language: str) -> Mention | None:
 ORGANISATION_NOUNS: Mapping[str, frozenset[str]] = MappingProxyType({
     "hi": frozenset({"संस्थान", "संस्था", "विश्वविद्यालय", "परिषद", "समिति", "मंत्रालय", "न्यायालय", "अदालत", "बैंक",
                      "पार्टी", "दूतावास", "आयोग", "संगठन", "निगम", "कंपनी", "एजेंसी", "बोर्ड", "विभाग", "प्राधिकरण",
-                     "अकादमी", "फाउंडेशन", "फ़ाउंडेशन", "महासंघ", "परिसंघ", "सचिवालय", "कांग्रेस"}),
+                     "अकादमी", "फाउंडेशन", "फ़ाउंडेशन", "महासंघ", "परिसंघ", "सचिवालय", "कांग्रेस", "केंद्र", "केन्द्र"}),
     "en": frozenset({"Institute", "University", "Council", "Committee", "Ministry", "Court", "Bank", "Party", "Embassy",
                      "Agency", "Commission", "Association", "Union", "Federation", "Foundation", "Corporation",
                      "Company", "Inc", "Inc.", "Ltd", "Ltd.", "Group", "Board", "Department", "Authority", "Academy",
-                     "Organisation", "Organization", "Society", "League", "College", "Parliament", "Secretariat"}),
+                     "Organisation", "Organization", "Society", "League", "College", "Parliament", "Secretariat",
+                     "Centre", "Center"}),
     "fr": frozenset({"Institut", "Université", "Conseil", "Comité", "Ministère", "Cour", "Tribunal", "Banque", "Parti",
-                     "Ambassade", "Agence", "Commission", "Association", "Union", "Fédération", "Fondation"}),
+                     "Ambassade", "Agence", "Commission", "Association", "Union", "Fédération", "Fondation", "Centre"}),
     "ru": frozenset({"институт", "университет", "совет", "комитет", "министерство", "суд", "банк", "партия",
-                     "посольство", "агентство", "комиссия", "ассоциация", "союз", "федерация", "фонд"}),
+                     "посольство", "агентство", "комиссия", "ассоциация", "союз", "федерация", "фонд", "центр"}),
 })
 
 

@@ -49,6 +49,21 @@ def test_organisation_heads_relabel_and_trim():
     assert surface(english, kept) == "Bank of America"
 
 
+@pytest.mark.parametrize(("language", "text", "model_text", "organisation"), [
+    ("hi", "कल भारत-नेपाल जल अनुसंधान केंद्र ने बताया", "भारत-नेपाल जल अनुसंधान केंद्र", "भारत-नेपाल जल अनुसंधान केंद्र"),
+    ("hi", "तटीय अध्ययन केन्द्र के निदेशक", "तटीय अध्ययन केन्द्र", "तटीय अध्ययन केन्द्र"),
+    ("en", "the Harbour Research Centre said", "Harbour Research Centre", "Harbour Research Centre"),
+    ("en", "at the Lakeside Cancer Center today", "Lakeside Cancer Center", "Lakeside Cancer Center"),
+    ("ru", "Ботанический центр Приморья сообщил", "Ботанический центр", "Ботанический центр"),
+])
+def test_a_centre_is_a_kind_of_organisation_in_every_language(language, text, model_text, organisation):
+    """"Centre" names a kind of body (research centres, cancer centres) like "institute" does; a model that reads
+    one as a place is corrected to ORG by its head (the rule reads a name's last word: head-initial French names such
+    as "Centre d'études …" are not relabelled by it, as "Institut …" is not)."""
+    fixed = fix_organisation_span(text, at(text, model_text, "LOC"), language, frozenset())
+    assert (surface(text, fixed), fixed.label) == (organisation, "ORG")
+
+
 def test_a_model_span_made_of_places_is_the_places():
     text = "कि वियतनाम रूसी संघ के साथ"
     model = at(text, "वियतनाम रूसी संघ", "ORG")
