@@ -152,6 +152,34 @@ def test_restore_takes_back_the_lead_stated_by_the_description_only():
     assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=None)[0] == [PROSE[0], PROSE[1]]
 
 
+def test_restore_takes_back_the_lead_stated_by_any_of_the_descriptions():
+    """og:description may be a social teaser while twitter:description (or the meta description) is the lead."""
+    lead = "Six hours of debate ended with a clear vote for the tram line that the city has discussed for years."
+    default = ["Tram: the vote", lead, PROSE[0], PROSE[1]]
+    teaser = "Why the city finally said yes to the tram line and what it will cost"
+    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=(teaser,))[0] == [PROSE[0], PROSE[1]]
+    merged, restored = restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=(teaser, None, lead))
+    assert (merged, restored) == ([lead, PROSE[0], PROSE[1]], 1)
+
+
+def test_extraction_hands_the_safety_net_every_stated_description(monkeypatch):
+    from presspipe.pipelines.enrich import extract
+
+    seen = []
+
+    def spy(precise, default, *, description=None):
+        seen.append(description)
+        return restore_dropped_paragraphs(precise, default, description=description)
+
+    monkeypatch.setattr(extract, "restore_dropped_paragraphs", spy)
+    lead = "Six hours of debate ended with a clear vote for the tram line that the city has discussed for years."
+    html_text = _page("".join(f"<p>{p}</p>" for p in PROSE)).replace(
+        "<head>", f'<head><meta property="og:description" content="Why the city said yes">'
+                  f'<meta name="twitter:description" content="{lead}">')
+    extract_html(parse_html(html_text, max_dom_nodes=10_000), url=None)
+    assert len(seen) == 1 and "Why the city said yes" in seen[0] and lead in seen[0]
+
+
 # --- subscriber lines, datelines ------------------------------------------------------------------------------------
 
 
