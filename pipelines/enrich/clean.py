@@ -6,7 +6,7 @@ Two passes, because captions and related links reach us in two shapes:
   (WordPress ``wp-caption-text``, the ``image_caption`` table cells of Vietnamese CMSs, ``caption``, ``credit``,
   ``legende`` classes), related-news boxes found by class/id, link-only navigation blocks, and — by structure, in any
   language — headline-link lists (two or more links making at least 80% of a block's words) together with the short
-  heading that introduces them. Guards keep large or text-heavy containers out of reach. The targets are not removed
+  heading that introduces them (a line set like the article's own paragraphs, the list's lead-in, stays). Guards keep large or text-heavy containers out of reach. The targets are not removed
   before extraction: :func:`prune_extracted` removes their text from what trafilatura chose on the unpruned page
   (removing them first changes trafilatura's choice of the article container; see :mod:`.extract`).
 * :func:`clean_paragraphs` works on paragraphs (from any input, including scraped plain text): image file-name
@@ -154,9 +154,33 @@ def _list_heading(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement | Non
     length = _text_length(previous)
     if not 0 < length <= _MAX_LIST_HEADING_CHARS:
         return None
-    if previous.tag in _HEADING_TAGS or (previous.tag in ("p", "div", "span", "strong", "b") and len(previous) <= 1):
+    if previous.tag in _HEADING_TAGS:
+        return previous
+    if previous.tag in ("p", "div", "span", "strong", "b") and len(previous) <= 1 and not _styled_like_prose(previous):
         return previous
     return None
+
+
+_MIN_PROSE_SIBLING_CHARS = 80
+_PROSE_SIBLINGS_EXAMINED = 3
+
+
+def _styled_like_prose(element: lxml_html.HtmlElement) -> bool:
+    """``element`` has the tag and class of a preceding sibling that holds a paragraph of prose and is not set in bold
+    as a whole: it is a line of the article (a list's lead-in, ``The figures:``), set like the text around it, not
+    the heading of a box."""
+    if any(_text_length(bold) == _text_length(element) for bold in element.iter("strong", "b")):
+        return False  # set in bold as a whole: a heading, whatever its tag
+    signature = (element.tag, element.get("class", ""))
+    sibling = element.getprevious()
+    for _ in range(_PROSE_SIBLINGS_EXAMINED):
+        if sibling is None:
+            return False
+        if (isinstance(sibling.tag, str) and (sibling.tag, sibling.get("class", "")) == signature
+                and _text_length(sibling) >= _MIN_PROSE_SIBLING_CHARS):
+            return True
+        sibling = sibling.getprevious()
+    return False
 
 
 def _is_related_box(element: lxml_html.HtmlElement) -> bool:

@@ -108,6 +108,30 @@ def test_headline_link_list_and_its_heading_go_whatever_the_heading_says(heading
     assert list(article.paragraphs) == PROSE
 
 
+def _lead_in_page(lead_in: str) -> lxml_html.HtmlElement:
+    links = "".join(f"<li><a href='/{n}'>Report number {n} on the district</a></li>" for n in range(3))
+    prose = "".join(f"<div class='text-block'><p>{p}</p></div>" for p in PROSE[:2])
+    return lxml_html.fromstring(f"<html><body><article>{prose}{lead_in}<div class='list-block'><ul>{links}</ul></div>"
+                                f"<div class='text-block'><p>{PROSE[2]}</p></div></article></body></html>")
+
+
+def _pruned_texts(tree: lxml_html.HtmlElement) -> set[str]:
+    targets = find_prune_targets(tree)
+    return {" ".join(e.text_content().split()) for e in targets.related + targets.navigation}
+
+
+def test_a_lead_in_set_like_the_prose_stays_while_its_link_list_goes():
+    """A short line introducing a list ("The figures of the survey:"), with the tag and class of the article's own
+    paragraphs, is article text; the same words set apart (a heading tag, another class, bold as a whole) head a box."""
+    pruned = _pruned_texts(_lead_in_page("<div class='text-block'><p>The district figures of the survey:</p></div>"))
+    assert "The district figures of the survey:" not in pruned
+    assert any(text.startswith("Report number 0") for text in pruned)
+    for heading in ("<h3>The district figures of the survey:</h3>",
+                    "<div class='box-title'><p>The district figures of the survey:</p></div>",
+                    "<div class='text-block'><p><strong>The district figures of the survey:</strong></p></div>"):
+        assert "The district figures of the survey:" in _pruned_texts(_lead_in_page(heading)), heading
+
+
 def test_prose_with_links_is_not_a_link_list():
     # links are about half of the words: dense for prose, far below a headline list
     linked = ("The <a href='/c'>regional council of the northern district</a> approved the budget for the "
