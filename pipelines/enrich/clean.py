@@ -275,14 +275,40 @@ class PrunedParagraphs:
     navigation_removed: int
 
 
+# A paragraph opening with a clitic ("'s", "’re") or with punctuation that closes or continues a clause cannot start
+# a sentence in any script: it is the rest of the paragraph before it.
+_CONTINUATION = regex.compile(r"^(?:['’]\p{Ll}|[,;)\]}%])", regex.V1)
+
+
+def join_split_sentences(paragraphs: list[str] | tuple[str, ...]) -> list[str]:
+    """Paragraphs with the pieces of a sentence that trafilatura split around an inline link joined again.
+
+    trafilatura sets loose text between blocks as a paragraph of its own, so ``<div>NEW DELHI: <a>Pakistan</a>'s
+    army …<br/>…</div>`` comes out as ``NEW DELHI:`` / ``Pakistan`` / ``'s army …``. A paragraph that opens like a
+    continuation (:data:`_CONTINUATION`) is appended, without a space, to the one before when that one does not end
+    a sentence. Lower-case openings are left alone: list items and bylines (``von …``) start so too.
+    """
+    joined: list[str] = []
+    for paragraph in paragraphs:
+        text = paragraph.lstrip()
+        if joined and _CONTINUATION.match(text) and not joined[-1].rstrip().endswith(_SENTENCE_END):
+            joined[-1] = joined[-1].rstrip() + text
+        else:
+            joined.append(paragraph)
+    return joined
+
+
 def prune_extracted(paragraphs: list[str] | tuple[str, ...], targets: PruneTargets) -> PrunedParagraphs:
     """Drop the extracted paragraphs that come from a caption, related box or navigation block of the page.
 
     This is pruning *inside* the content trafilatura chose on the unpruned page, so that it cannot change that
-    choice. A paragraph goes when its whitespace-collapsed text is the text of a target or of one of a target's
-    descendants (a headline link, a list item), or, when longer than 30 characters, lies inside a target's text
-    (trafilatura joins inline pieces differently). A target is counted when at least one paragraph went with it.
+    choice. The pieces of a split sentence are joined first (:func:`join_split_sentences`): a piece of a sentence
+    is never furniture, even when its words are those of a menu link (``Pakistan``). A paragraph goes when its
+    whitespace-collapsed text is the text of a target or of one of a target's descendants (a headline link, a list
+    item), or, when longer than 30 characters, lies inside a target's text (trafilatura joins inline pieces
+    differently). A target is counted when at least one paragraph went with it.
     """
+    paragraphs = join_split_sentences(paragraphs)
     exact: dict[str, int] = {}
     whole: list[tuple[str, int]] = []
     kinds = ["caption"] * len(targets.captions) + ["related"] * len(targets.related) + ["navigation"] * len(targets.navigation)

@@ -10,9 +10,11 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from presspipe.pipelines.enrich.clean import (
+    PruneTargets,
     clean_paragraphs,
     find_prune_targets,
     is_subscriber_line,
+    join_split_sentences,
     prune_extracted,
 )
 from presspipe.pipelines.enrich.dateline import DatelineSplit, bare_dateline, split_dateline
@@ -88,6 +90,30 @@ def test_prune_extracted_drops_target_text_and_its_pieces_and_counts_each_target
     pruned = prune_extracted(paragraphs, targets)
     assert pruned.paragraphs == ("Kept paragraph one with enough words.", "Another kept one.")
     assert (pruned.captions_removed, pruned.related_blocks_removed) == (1, 1)
+
+
+@pytest.mark.parametrize("pieces, joined", [
+    (["Harbour", "'s new ferry starts on Monday.", "Next paragraph."], ["Harbour's new ferry starts on Monday.", "Next paragraph."]),
+    (["The mayor of Brightwater", "’s office said so.", "Tickets cost", ", the council said, far more."],
+     ["The mayor of Brightwater’s office said so.", "Tickets cost, the council said, far more."]),
+    # left alone: a sentence that ended, lower-case openings (list items, bylines), quotations opening a paragraph
+    (["It ended.", ", then this"], ["It ended.", ", then this"]),
+    (["Exports", "machinery", "chemicals"], ["Exports", "machinery", "chemicals"]),
+    (["Why Putin warns", "by Anna Writer"], ["Why Putin warns", "by Anna Writer"]),
+    (["The council said", "'Not now,' the mayor answered."], ["The council said", "'Not now,' the mayor answered."]),
+])
+def test_join_split_sentences(pieces, joined):
+    assert join_split_sentences(pieces) == joined
+
+
+def test_a_piece_of_a_split_sentence_is_not_furniture_even_when_a_menu_links_its_words():
+    """trafilatura splits ``<div>DOVER: <a>Harbour</a>'s …</div>`` into three lines; the menu's "Harbour" link must not
+    take the article's word with it."""
+    menu = lxml_html.fromstring("<nav><a href='/h'>Harbour</a> <a href='/s'>Sport</a> <a href='/w'>Weather</a></nav>")
+    targets = PruneTargets(captions=(), related=(), navigation=(menu,))
+    pruned = prune_extracted(["DOVER: ", "Harbour", "'s new ferry starts on Monday.", "Harbour"], targets)
+    assert pruned.paragraphs == ("DOVER: ", "Harbour's new ferry starts on Monday.")
+    assert pruned.navigation_removed == 1
 
 
 def test_prune_extracted_counts_nothing_when_trafilatura_left_the_furniture_out():
