@@ -33,10 +33,11 @@ from lxml import html as lxml_html
 
 # --- tree pass ------------------------------------------------------------------------------------------------------
 
-_CAPTION_CLASS = regex.compile(
+CAPTION_CLASS = regex.compile(
     r"caption|credit|legende|légende|bildunterschrift|bildtext|photo[-_]?source|image[-_]?source|img[-_]?source|photo[-_]?desc|image[-_]?desc",
     regex.I,
 )
+_CAPTION_CLASS = CAPTION_CLASS  # what class or id names a picture's caption or credit (also read by .lead)
 _RELATED_CLASS = regex.compile(
     r"related|read[-_]?more|read[-_]?also|also[-_]?read|see[-_]?also|more[-_]?(?:news|stories|articles)"
     r"|lien[-_]?quan|tinlienquan|yarpp|outbrain|taboola|recommend|suggested|mehr[-_]?zum[-_]?thema|a[-_]?lire|baca[-_]?juga",

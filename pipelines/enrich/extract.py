@@ -35,6 +35,7 @@ from trafilatura.settings import Extractor
 from presspipe.pipelines.enrich.clean import find_prune_targets, prune_extracted
 from presspipe.pipelines.enrich.ids import normalize_url
 from presspipe.pipelines.enrich.jsonld import json_ld_objects
+from presspipe.pipelines.enrich.lead import shown_lead
 from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
 from presspipe.pipelines.enrich.published import PublicationTime, from_fallback, publication_time
 from presspipe.pipelines.enrich.titles import site_names, stated_descriptions, stated_headlines
@@ -76,6 +77,8 @@ class ExtractedDocument:
     site_names: tuple[str, ...] = ()
     # Headlines the page states besides the title (og:title, JSON-LD headline, <h1>): what a body may repeat.
     headlines: tuple[str, ...] = ()
+    # The standfirst the page shows and states as its description (lead.shown_lead): what a body may lack.
+    lead: str | None = None
 
 
 # --- bytes ----------------------------------------------------------------------------------------------------------
@@ -446,6 +449,7 @@ def extract_html(
         published=published,
         site_names=site_names(tree, document.sitename, json_ld=json_ld),
         headlines=page_headlines,
+        lead=shown_lead(tree, (document.description, *descriptions), pruned.paragraphs),
     )
 
 
