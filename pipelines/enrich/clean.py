@@ -13,8 +13,8 @@ Two passes, because captions and related links reach us in two shapes:
   lines, caption lines that end in a photo credit in any script, inline "read also" lines, subscriber/paywall lines
   (short lines, a phrase list per language: the one class structure cannot tell), and the scraped related-teaser runs
   at the end of an article (a headline repeated twice in a row, optionally followed by its one-paragraph teaser).
-  :func:`trim_edge_furniture` then drops bylines, date lines, copyright notices and closing contribution credits at
-  the edges of the body only.
+  :func:`trim_edge_furniture` then drops bylines, date lines, copyright notices, closing contribution credits and
+  closing signatures (the authors' names alone) at the edges of the body only.
 
 Invariant (property-tested): a paragraph is only dropped for a reason listed above, never for sharing words with a
 related headline; every dropped paragraph is counted as a caption, as part of exactly one related block, or as a
@@ -569,7 +569,7 @@ def is_edge_furniture(paragraph: str) -> bool:
 # "MDR (dst)"): tested only at the end of the body, on short lines.
 _AGENCY = r"(?:dpa|afp|ap|apa|sda|epd|kna|efe|ansa|reuters|associated\s+press|the\s+canadian\s+press|kyodo|xinhua)"
 _CONTRIBUTION_LINE = regex.compile(
-    r"contributed\s+to\s+this\s+(?:report|story|article)|^[—–-]?\s*(?:with\s+(?:files|reporting)\s+(?:from|by)"
+    r"contributed\s+to\s+this\s+(?:report|story|article)|^[—–-]?\s*(?:with\s+(?:files|reporting|reports)\s+(?:from|by)"
     r"|additional\s+reporting\s+by|mit\s+(?:agentur)?material\s+(?:von|der)|^mit\s+agenturmaterial"
     r"|mit\s+informationen\s+(?:von|der)|con\s+información\s+de|avec\s+(?:l'|l’)?(?:afp|agences))"
     r"|^\(?" + _AGENCY + r"(?:\s*[/,]\s*" + _AGENCY + r")*\)?\.?$"
@@ -579,9 +579,17 @@ _CONTRIBUTION_LINE = regex.compile(
 _MAX_CONTRIBUTION_CHARS = 160
 
 
+# The authors' signature that closes a story, names only: "Anna Nowak, Jan Kowalski", "Ana Ruiz y Luis Gómez".
+_NAME = r"\p{Lu}[\p{Ll}\p{M}'’-]+(?:[ -]\p{Lu}[\p{Ll}\p{M}'’-]+){1,2}"
+_NAME_JOIN = r"(?:\s*[,;&]\s*|\s+(?:and|und|et|y|e|i|и|та|і|a|og|och|en|ve)\s+)"
+_SIGNATURE_LINE = regex.compile(r"^" + _NAME + r"(?:" + _NAME_JOIN + _NAME + r"){1,5}$", regex.V1)
+
+
 def is_closing_credit(paragraph: str) -> bool:
-    """A short contribution or agency credit line (end of the body only)."""
-    return len(paragraph) <= _MAX_CONTRIBUTION_CHARS and _CONTRIBUTION_LINE.search(paragraph) is not None
+    """A short contribution or agency credit line, or the authors' names alone (end of the body only)."""
+    if len(paragraph) > _MAX_CONTRIBUTION_CHARS:
+        return False
+    return _CONTRIBUTION_LINE.search(paragraph) is not None or _SIGNATURE_LINE.match(paragraph.strip()) is not None
 
 
 def trim_edge_furniture(paragraphs: list[str] | tuple[str, ...]) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from presspipe.pipelines.enrich.clean import (
     PruneTargets,
     clean_paragraphs,
     find_prune_targets,
+    is_closing_credit,
     is_subscriber_line,
     join_split_sentences,
     prune_extracted,
@@ -303,10 +304,20 @@ def test_title_repeat_with_kicker(paragraph, repeat):
 
 
 @pytest.mark.parametrize("line", ["With files from The Associated Press", "Mit Agenturmaterial.", "MDR (dst)",
-                                  "—Associated Press writer John Leicester in Paris contributed to this report.", "dpa/AFP"])
+                                  "—Associated Press writer John Leicester in Paris contributed to this report.", "dpa/AFP",
+                                  "With reports from The Harbour Herald and Radio North",
+                                  "Olena Marchuk, Petro Savchenko, Iryna Bondar", "Ана Руис и Луис Гомес",
+                                  "Marie Dubois et Jean-Luc Martin"])
 def test_closing_credit_lines_go_at_the_end_only(line):
     cleaned = clean_document(ExtractedDocument(paragraphs=(PROSE[0], line, PROSE[1], line)), EnrichSettings())
     assert cleaned.paragraphs == (PROSE[0], line, PROSE[1])
+
+
+@pytest.mark.parametrize("last", ["Kyiv, Lviv, Odesa and Kharkiv", "Thanks to Olena Marchuk and Petro Savchenko.",
+                                  "Olena Marchuk, Petro Savchenko and the city council", "Olena Marchuk"])
+def test_a_closing_line_that_is_not_only_names_is_no_signature(last):
+    # one-word places, a sentence, names with other words, one name (a fragment the edge rule judges on its own)
+    assert not is_closing_credit(last)
 
 
 def test_a_closing_sentence_naming_an_agency_stays():
