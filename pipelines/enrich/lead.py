@@ -54,19 +54,35 @@ def _tokens(text: str) -> list[str]:
 _CUT_MARKS = ("…", "...", "[…]", "(…)")
 
 
-def _description(text: str) -> tuple[list[str], bool]:
-    """The description's words, and whether it was cut to length (closed by an ellipsis)."""
-    return _tokens(text), text.rstrip().endswith(_CUT_MARKS)
+_SECTION_LABEL = regex.compile(r"^[^:.!?]{1,40}:\s+(?=\S)")  # "Pakistan News: …", at most a few words
+_MAX_LABEL_WORDS = 3
+
+
+def _descriptions(text: str) -> list[tuple[list[str], bool]]:
+    """The description's words, and whether it was cut to length (closed by an ellipsis); also without a short
+    section label before a colon, which some sites put before it (``Pakistan News: …``)."""
+    text = text.strip()
+    cut_short = text.endswith(_CUT_MARKS)
+    found = [(_tokens(text), cut_short)]
+    label = _SECTION_LABEL.match(text)
+    if label is not None and len(_tokens(label.group(0))) <= _MAX_LABEL_WORDS:
+        found.append((_tokens(text[label.end():]), cut_short))
+    return found
 
 
 def _is_description(text_tokens: list[str], description: tuple[list[str], bool]) -> bool:
     """The element says the description: the same words, or, for a description cut to length, the element's words
-    begin with it (its last word may be cut). A complete description followed by more words (a credit) is not it."""
+    begin with it (its last word may be cut). Cut to length means closed by an ellipsis, or ending in the first
+    letters of the element's next word (``… This move, whic``). A complete description followed by more words (a
+    credit) is not it."""
     description_tokens, cut_short = description
     if text_tokens == description_tokens:
         return True
-    cut = description_tokens[:-1]
-    return cut_short and len(cut) >= MIN_LEAD_WORDS and len(cut) < len(text_tokens) and text_tokens[:len(cut)] == cut
+    cut, last = description_tokens[:-1], description_tokens[-1]
+    if not (MIN_LEAD_WORDS <= len(cut) < len(text_tokens) and text_tokens[:len(cut)] == cut):
+        return False
+    following = text_tokens[len(cut)]
+    return cut_short or (following != last and following.startswith(last))
 
 
 _CAPTION_ANCESTORS = 4
@@ -90,7 +106,7 @@ def shown_lead(tree: lxml_html.HtmlElement, descriptions: tuple[str | None, ...]
     that reads like a sentence (a lead follows the article's text nowhere but in a teaser of the article itself, in
     a related box). Captions are never leads: a picture's caption may say the description.
     """
-    wanted = [found for found in (_description(d) for d in descriptions if d) if len(found[0]) >= MIN_LEAD_WORDS]
+    wanted = [found for d in descriptions if d for found in _descriptions(d) if len(found[0]) >= MIN_LEAD_WORDS]
     if not wanted:
         return None
     longest = max(len(tokens) for tokens, _ in wanted)
@@ -107,11 +123,25 @@ def shown_lead(tree: lxml_html.HtmlElement, descriptions: tuple[str | None, ...]
             return None  # the article's text begins here: no lead before it
         if tuple(start) not in openings:
             continue
-        text = " ".join(element.text_content().split())
-        tokens = _tokens(text)
-        if (len(tokens) <= 2 * longest and any(_is_description(tokens, description) for description in wanted)
-                and not _in_caption(element)):
-            return text
+        text = _says(element, wanted, longest)
+        if text is not None and not _in_caption(element):
+            # the innermost element that says it: a container may hold the lead and a short line more
+            inner = (_says(node, wanted, longest) for node in element.iterdescendants()
+                     if isinstance(node.tag, str) and node.tag not in _HIDDEN_TAGS)
+            return [found for found in (text, *inner) if found is not None][-1]
+    return None
+
+
+#: A description cut to length may stand for a lead of many more words.
+_MIN_LEAD_BOUND = 80
+
+
+def _says(element: lxml_html.HtmlElement, wanted: list[tuple[list[str], bool]], longest: int) -> str | None:
+    """The element's text when it says one of the descriptions, else ``None``."""
+    text = " ".join(element.text_content().split())
+    tokens = _tokens(text)
+    if len(tokens) <= max(2 * longest, _MIN_LEAD_BOUND) and any(_is_description(tokens, d) for d in wanted):
+        return text
     return None
 
 

@@ -53,6 +53,20 @@ def test_a_description_cut_to_length_finds_the_whole_standfirst():
     assert shown_lead(tree, (cut,), BODY) == LEAD
 
 
+def test_a_description_cut_mid_word_with_a_section_label_finds_the_longer_summary():
+    """``City News: The council approved … and the wo`` (a label, cut at a fixed length inside a word) stands for a
+    summary box of many more words; the innermost element saying it is the lead, not the box around it."""
+    summary = LEAD + " " + " ".join(f"Point {n} of the summary adds a detail about the tram and its cost." for n in range(3))
+    cut = "City News: " + summary[:80]
+    assert not cut.endswith(("…", ".")) and summary[80] != " "  # cut inside a word
+    box = f"<h3>In short</h3><div class='synopsis'><div class='inner'><div>{summary}</div></div><span>2 min</span></div>"
+    tree = parse_html(_page(box, description=cut), max_dom_nodes=10_000)
+    assert shown_lead(tree, (cut,), BODY) == summary
+    complete_word = "City News: " + summary[:summary.index(" ", 80)]  # cut after a whole word, no ellipsis
+    tree = parse_html(_page(box, description=complete_word), max_dom_nodes=10_000)
+    assert shown_lead(tree, (complete_word,), BODY) is None
+
+
 def test_short_descriptions_are_labels_not_leads():
     tree = parse_html(_page("<p>Tram line approved today</p>", description="Tram line approved today"),
                       max_dom_nodes=10_000)
