@@ -242,6 +242,7 @@ def run_presspipe(case: Case, settings: EnrichSettings) -> Outcome:
         "related/read-also lines": cleaned.related_blocks_removed - extracted.related_blocks_removed,
         "subscriber line": cleaned.subscriber_lines_removed,
         "restored by the recall safety net (added)": extracted.paragraphs_restored,
+        "standfirst shown and stated by the page (added)": int(cleaned.lead_restored),
     })
     return Outcome(_text(article), (time.perf_counter() - started) * 1000, article=article, removed=+removed)
 

@@ -6,15 +6,15 @@ Two passes, because captions and related links reach us in two shapes:
   (WordPress ``wp-caption-text``, the ``image_caption`` table cells of Vietnamese CMSs, ``caption``, ``credit``,
   ``legende`` classes), related-news boxes found by class/id, link-only navigation blocks, and — by structure, in any
   language — headline-link lists (two or more links making at least 80% of a block's words) together with the short
-  heading that introduces them. Guards keep large or text-heavy containers out of reach. The targets are not removed
+  heading that introduces them (a line set like the article's own paragraphs, the list's lead-in, stays). Guards keep large or text-heavy containers out of reach. The targets are not removed
   before extraction: :func:`prune_extracted` removes their text from what trafilatura chose on the unpruned page
   (removing them first changes trafilatura's choice of the article container; see :mod:`.extract`).
 * :func:`clean_paragraphs` works on paragraphs (from any input, including scraped plain text): image file-name
   lines, caption lines that end in a photo credit in any script, inline "read also" lines, subscriber/paywall lines
   (short lines, a phrase list per language: the one class structure cannot tell), and the scraped related-teaser runs
   at the end of an article (a headline repeated twice in a row, optionally followed by its one-paragraph teaser).
-  :func:`trim_edge_furniture` then drops bylines, date lines, copyright notices and closing contribution credits at
-  the edges of the body only.
+  :func:`trim_edge_furniture` then drops bylines, date lines, copyright notices, closing contribution credits and
+  closing signatures (the authors' names alone) at the edges of the body only.
 
 Invariant (property-tested): a paragraph is only dropped for a reason listed above, never for sharing words with a
 related headline; every dropped paragraph is counted as a caption, as part of exactly one related block, or as a
@@ -33,10 +33,11 @@ from lxml import html as lxml_html
 
 # --- tree pass ------------------------------------------------------------------------------------------------------
 
-_CAPTION_CLASS = regex.compile(
+CAPTION_CLASS = regex.compile(
     r"caption|credit|legende|légende|bildunterschrift|bildtext|photo[-_]?source|image[-_]?source|img[-_]?source|photo[-_]?desc|image[-_]?desc",
     regex.I,
 )
+_CAPTION_CLASS = CAPTION_CLASS  # what class or id names a picture's caption or credit (also read by .lead)
 _RELATED_CLASS = regex.compile(
     r"related|read[-_]?more|read[-_]?also|also[-_]?read|see[-_]?also|more[-_]?(?:news|stories|articles)"
     r"|lien[-_]?quan|tinlienquan|yarpp|outbrain|taboola|recommend|suggested|mehr[-_]?zum[-_]?thema|a[-_]?lire|baca[-_]?juga",
@@ -154,9 +155,33 @@ def _list_heading(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement | Non
     length = _text_length(previous)
     if not 0 < length <= _MAX_LIST_HEADING_CHARS:
         return None
-    if previous.tag in _HEADING_TAGS or (previous.tag in ("p", "div", "span", "strong", "b") and len(previous) <= 1):
+    if previous.tag in _HEADING_TAGS:
+        return previous
+    if previous.tag in ("p", "div", "span", "strong", "b") and len(previous) <= 1 and not _styled_like_prose(previous):
         return previous
     return None
+
+
+_MIN_PROSE_SIBLING_CHARS = 80
+_PROSE_SIBLINGS_EXAMINED = 3
+
+
+def _styled_like_prose(element: lxml_html.HtmlElement) -> bool:
+    """``element`` has the tag and class of a preceding sibling that holds a paragraph of prose and is not set in bold
+    as a whole: it is a line of the article (a list's lead-in, ``The figures:``), set like the text around it, not
+    the heading of a box."""
+    if any(_text_length(bold) == _text_length(element) for bold in element.iter("strong", "b")):
+        return False  # set in bold as a whole: a heading, whatever its tag
+    signature = (element.tag, element.get("class", ""))
+    sibling = element.getprevious()
+    for _ in range(_PROSE_SIBLINGS_EXAMINED):
+        if sibling is None:
+            return False
+        if (isinstance(sibling.tag, str) and (sibling.tag, sibling.get("class", "")) == signature
+                and _text_length(sibling) >= _MIN_PROSE_SIBLING_CHARS):
+            return True
+        sibling = sibling.getprevious()
+    return False
 
 
 def _is_related_box(element: lxml_html.HtmlElement) -> bool:
@@ -251,14 +276,40 @@ class PrunedParagraphs:
     navigation_removed: int
 
 
+# A paragraph opening with a clitic ("'s", "’re") or with punctuation that closes or continues a clause cannot start
+# a sentence in any script: it is the rest of the paragraph before it.
+_CONTINUATION = regex.compile(r"^(?:['’]\p{Ll}|[,;)\]}%])", regex.V1)
+
+
+def join_split_sentences(paragraphs: list[str] | tuple[str, ...]) -> list[str]:
+    """Paragraphs with the pieces of a sentence that trafilatura split around an inline link joined again.
+
+    trafilatura sets loose text between blocks as a paragraph of its own, so ``<div>NEW DELHI: <a>Pakistan</a>'s
+    army …<br/>…</div>`` comes out as ``NEW DELHI:`` / ``Pakistan`` / ``'s army …``. A paragraph that opens like a
+    continuation (:data:`_CONTINUATION`) is appended, without a space, to the one before when that one does not end
+    a sentence. Lower-case openings are left alone: list items and bylines (``von …``) start so too.
+    """
+    joined: list[str] = []
+    for paragraph in paragraphs:
+        text = paragraph.lstrip()
+        if joined and _CONTINUATION.match(text) and not joined[-1].rstrip().endswith(_SENTENCE_END):
+            joined[-1] = joined[-1].rstrip() + text
+        else:
+            joined.append(paragraph)
+    return joined
+
+
 def prune_extracted(paragraphs: list[str] | tuple[str, ...], targets: PruneTargets) -> PrunedParagraphs:
     """Drop the extracted paragraphs that come from a caption, related box or navigation block of the page.
 
     This is pruning *inside* the content trafilatura chose on the unpruned page, so that it cannot change that
-    choice. A paragraph goes when its whitespace-collapsed text is the text of a target or of one of a target's
-    descendants (a headline link, a list item), or, when longer than 30 characters, lies inside a target's text
-    (trafilatura joins inline pieces differently). A target is counted when at least one paragraph went with it.
+    choice. The pieces of a split sentence are joined first (:func:`join_split_sentences`): a piece of a sentence
+    is never furniture, even when its words are those of a menu link (``Pakistan``). A paragraph goes when its
+    whitespace-collapsed text is the text of a target or of one of a target's descendants (a headline link, a list
+    item), or, when longer than 30 characters, lies inside a target's text (trafilatura joins inline pieces
+    differently). A target is counted when at least one paragraph went with it.
     """
+    paragraphs = join_split_sentences(paragraphs)
     exact: dict[str, int] = {}
     whole: list[tuple[str, int]] = []
     kinds = ["caption"] * len(targets.captions) + ["related"] * len(targets.related) + ["navigation"] * len(targets.navigation)
@@ -518,7 +569,7 @@ def is_edge_furniture(paragraph: str) -> bool:
 # "MDR (dst)"): tested only at the end of the body, on short lines.
 _AGENCY = r"(?:dpa|afp|ap|apa|sda|epd|kna|efe|ansa|reuters|associated\s+press|the\s+canadian\s+press|kyodo|xinhua)"
 _CONTRIBUTION_LINE = regex.compile(
-    r"contributed\s+to\s+this\s+(?:report|story|article)|^[—–-]?\s*(?:with\s+(?:files|reporting)\s+(?:from|by)"
+    r"contributed\s+to\s+this\s+(?:report|story|article)|^[—–-]?\s*(?:with\s+(?:files|reporting|reports)\s+(?:from|by)"
     r"|additional\s+reporting\s+by|mit\s+(?:agentur)?material\s+(?:von|der)|^mit\s+agenturmaterial"
     r"|mit\s+informationen\s+(?:von|der)|con\s+información\s+de|avec\s+(?:l'|l’)?(?:afp|agences))"
     r"|^\(?" + _AGENCY + r"(?:\s*[/,]\s*" + _AGENCY + r")*\)?\.?$"
@@ -528,9 +579,17 @@ _CONTRIBUTION_LINE = regex.compile(
 _MAX_CONTRIBUTION_CHARS = 160
 
 
+# The authors' signature that closes a story, names only: "Anna Nowak, Jan Kowalski", "Ana Ruiz y Luis Gómez".
+_NAME = r"\p{Lu}[\p{Ll}\p{M}'’-]+(?:[ -]\p{Lu}[\p{Ll}\p{M}'’-]+){1,2}"
+_NAME_JOIN = r"(?:\s*[,;&]\s*|\s+(?:and|und|et|y|e|i|и|та|і|a|og|och|en|ve)\s+)"
+_SIGNATURE_LINE = regex.compile(r"^" + _NAME + r"(?:" + _NAME_JOIN + _NAME + r"){1,5}$", regex.V1)
+
+
 def is_closing_credit(paragraph: str) -> bool:
-    """A short contribution or agency credit line (end of the body only)."""
-    return len(paragraph) <= _MAX_CONTRIBUTION_CHARS and _CONTRIBUTION_LINE.search(paragraph) is not None
+    """A short contribution or agency credit line, or the authors' names alone (end of the body only)."""
+    if len(paragraph) > _MAX_CONTRIBUTION_CHARS:
+        return False
+    return _CONTRIBUTION_LINE.search(paragraph) is not None or _SIGNATURE_LINE.match(paragraph.strip()) is not None
 
 
 def trim_edge_furniture(paragraphs: list[str] | tuple[str, ...]) -> tuple[str, ...]:

@@ -35,9 +35,10 @@ from trafilatura.settings import Extractor
 from presspipe.pipelines.enrich.clean import find_prune_targets, prune_extracted
 from presspipe.pipelines.enrich.ids import normalize_url
 from presspipe.pipelines.enrich.jsonld import json_ld_objects
+from presspipe.pipelines.enrich.lead import shown_lead
 from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
 from presspipe.pipelines.enrich.published import PublicationTime, from_fallback, publication_time
-from presspipe.pipelines.enrich.titles import site_names, stated_headlines
+from presspipe.pipelines.enrich.titles import site_names, stated_descriptions, stated_headlines
 from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
 
 
@@ -76,6 +77,8 @@ class ExtractedDocument:
     site_names: tuple[str, ...] = ()
     # Headlines the page states besides the title (og:title, JSON-LD headline, <h1>): what a body may repeat.
     headlines: tuple[str, ...] = ()
+    # The standfirst the page shows and states as its description (lead.shown_lead): what a body may lack.
+    lead: str | None = None
 
 
 # --- bytes ----------------------------------------------------------------------------------------------------------
@@ -317,26 +320,33 @@ _MIN_LEAD_PREFIX_WORDS = 6
 _LEAD_PREFIX_WORDS = 20
 
 
-def _is_stated_lead(paragraph: str, description: str | None) -> bool:
-    """The paragraph opens with the words of the page's own description (``og:description``): the article's lead."""
-    if not description:
-        return False
-    lead, stated = _TOKEN.findall(paragraph.casefold()), _TOKEN.findall(description.casefold())
-    if len(stated) < len(lead):
-        stated = stated[:-1]  # a description cut to length ends in a partial word
-    size = min(len(lead), len(stated), _LEAD_PREFIX_WORDS)
-    return size >= _MIN_LEAD_PREFIX_WORDS and lead[:size] == stated[:size]
+def _is_stated_lead(paragraph: str, description: str | tuple[str | None, ...] | None) -> bool:
+    """The paragraph opens with the words of one of the page's own descriptions (``og:description``,
+    ``twitter:description``, …; :func:`~.titles.stated_descriptions`): the article's lead."""
+    descriptions = description if isinstance(description, tuple) else (description,)
+    lead = _TOKEN.findall(paragraph.casefold())
+    for text in descriptions:
+        if not text:
+            continue
+        stated = _TOKEN.findall(text.casefold())
+        if len(stated) < len(lead):
+            stated = stated[:-1]  # a description cut to length ends in a partial word
+        size = min(len(lead), len(stated), _LEAD_PREFIX_WORDS)
+        if size >= _MIN_LEAD_PREFIX_WORDS and lead[:size] == stated[:size]:
+            return True
+    return False
 
 
 def restore_dropped_paragraphs(precise: list[str], default: list[str], *,
-                               description: str | None = None) -> tuple[list[str], int]:
+                               description: str | tuple[str | None, ...] | None = None) -> tuple[list[str], int]:
     """Merge a default-mode extraction into a precision-mode one; returns the paragraphs and how many were restored.
 
     The default paragraphs are aligned, in order, to the precise ones (equal, or a fuller version). A default-only
     paragraph is restored when it sits in a gap of at most three paragraphs between two aligned ones, occurs once on
     the page and reads like a sentence (eight words or more, closed by a sentence mark). Before the first aligned
     paragraph (where default mode picks up page furniture) only the lead is taken back: a paragraph, at most three
-    before it, that opens with the words of the page's description. Nothing after the last aligned one is taken.
+    before it, that opens with the words of the page's description (of any of them, given several). Nothing after
+    the last aligned one is taken.
     """
     collapsed_precise = [" ".join(p.split()) for p in precise]
     collapsed_default = [" ".join(p.split()) for p in default]
@@ -407,6 +417,7 @@ def extract_html(
     stated_time = publication_time(tree, json_ld=json_ld)  # the markup's own statement wins over any guess below
     canonical = canonical_url(tree, url)
     page_headlines = stated_headlines(tree, json_ld=json_ld)
+    descriptions = stated_descriptions(tree, json_ld=json_ld)  # the lead the recall safety net may take back
     targets = find_prune_targets(tree)
     document = _run_trafilatura(tree, options, url=url, precision=options.favor_precision, with_metadata=True)
     paragraphs = _body_paragraphs(document)
@@ -416,7 +427,7 @@ def extract_html(
         if not paragraphs:
             paragraphs, restored = fallback, len(fallback)
         else:
-            paragraphs, restored = restore_dropped_paragraphs(paragraphs, fallback, description=document.description)
+            paragraphs, restored = restore_dropped_paragraphs(paragraphs, fallback, description=(document.description, *descriptions))
     if document is None or not paragraphs:
         raise EmptyArticleError("trafilatura found no article text")
     pruned = prune_extracted(paragraphs, targets)
@@ -438,6 +449,7 @@ def extract_html(
         published=published,
         site_names=site_names(tree, document.sitename, json_ld=json_ld),
         headlines=page_headlines,
+        lead=shown_lead(tree, (document.description, *descriptions), pruned.paragraphs),
     )
 
 

@@ -3,7 +3,8 @@
 Stages, in order (each a public function, so the benchmark can time them one by one), each raising its own :class:`~presspipe.pipelines.enrich.errors.EnrichmentError` subclass:
 status (an HTTP status outside 2xx, unless accepted: the body is an error page or a redirect) → limits (raw size)
 → decode (gunzip, charset) → extract (parse once, prune captions/related boxes, trafilatura, or
-plain-text splitting) → clean (normalise paragraphs, drop caption and related-link paragraphs, title and dateline) →
+plain-text splitting) → clean (normalise paragraphs, drop caption and related-link paragraphs, title and dateline,
+put back the standfirst the page shows) →
 limits (text length) → language → entities (only when a tagger is given).
 
 Truncated bodies (``raw.truncated``: WARC-Truncated, a connector's size cap) are enriched like the others and
@@ -49,6 +50,7 @@ from presspipe.pipelines.enrich.extract import (
     refuse_binary,
 )
 from presspipe.pipelines.enrich.ids import article_id, content_hash, normalize_url
+from presspipe.pipelines.enrich.lead import with_lead
 from presspipe.pipelines.enrich.language import (
     LanguageDetector,
     LanguageResult,
@@ -183,11 +185,13 @@ class CleanedBody:
     captions_removed: int
     related_blocks_removed: int
     subscriber_lines_removed: int = 0  # not an article field: reported by the quality benchmark
+    lead_restored: bool = False  # the page's standfirst put before the body (lead.with_lead); reported likewise
 
 
 def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> CleanedBody:
-    """Stage *clean*: normalise paragraphs, drop captions/related links/title repeat/edge furniture, split the
-    dateline, strip the site name from the title. Raises when nothing is left or the text is over the limit."""
+    """Stage *clean*: normalise paragraphs, drop captions/related links/title repeat/edge furniture, put the page's
+    standfirst first when the body lacks it (:mod:`.lead`), split the dateline, strip the site name from the title.
+    Raises when nothing is left or the text is over the limit."""
     stated_title = normalize_paragraph(extracted.title) if extracted.title else None
     title = strip_site_name(stated_title, extracted.site_names) if stated_title else None
     paragraphs = [p for p in (normalize_paragraph(p) for p in extracted.paragraphs) if p]
@@ -202,6 +206,11 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
             del paragraphs[index]
             break
     paragraphs = list(trim_edge_furniture(paragraphs))
+    # The standfirst goes first once the edges are trimmed (a byline before the text is no longer at an edge after).
+    lead = normalize_paragraph(extracted.lead) if extracted.lead else None
+    with_standfirst = with_lead(paragraphs, lead)
+    lead_restored = len(with_standfirst) > len(paragraphs)
+    paragraphs = list(with_standfirst)
     if dateline is None:  # else a dateline opening one of the first paragraphs (the second after a standfirst)
         for index in range(min(_DATELINE_PARAGRAPHS, len(paragraphs))):
             split = split_dateline(paragraphs[index])
@@ -215,7 +224,7 @@ def clean_document(extracted: ExtractedDocument, settings: EnrichSettings) -> Cl
         raise LimitExceededError("max_text_chars", limit=settings.max_text_chars, actual=len(body))
     return CleanedBody(title, dateline, tuple(paragraphs), body, extracted.captions_removed + cleaned.captions_removed,
                        extracted.related_blocks_removed + cleaned.related_blocks_removed,
-                       cleaned.subscriber_lines_removed)
+                       cleaned.subscriber_lines_removed, lead_restored)
 
 
 def tag_entities(body: str, language: str, tagger: EntityTagger) -> tuple["Entity", ...]:

@@ -34,6 +34,7 @@ _WINDOW = 3
 _DATE_SEGMENT = regex.compile(r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\s*$")
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
 _HEADLINE_META = ("og:title", "twitter:title")
+_DESCRIPTION_META = ("description", "og:description", "twitter:description")
 
 
 def site_names(tree: lxml_html.HtmlElement, extractor_site_name: str | None = None, *,
@@ -70,6 +71,24 @@ def stated_headlines(tree: lxml_html.HtmlElement, *, json_ld: list[dict[str, Any
     for heading in tree.xpath("//h1")[:2]:
         found.append(" ".join(heading.text_content().split()))
     return tuple(dict.fromkeys(text.strip() for text in found if text and text.strip()))
+
+
+def stated_descriptions(tree: lxml_html.HtmlElement, *,
+                        json_ld: list[dict[str, Any]] | None = None) -> tuple[str, ...]:
+    """Every summary the page states about itself: ``<meta name=description>``, ``og:description``,
+    ``twitter:description`` and the JSON-LD ``description`` of its article, in that order, duplicates once.
+
+    Publishers often word them differently (a teaser for social media, the article's lead for another), so a reader
+    of "the page's description" should try each (``json_ld`` as for :func:`site_names`).
+    """
+    found: list[str] = []
+    for meta in tree.xpath("//head/meta[@content]"):
+        if (meta.get("property") or meta.get("name") or "").strip().lower() in _DESCRIPTION_META:
+            found.append(meta.get("content"))
+    for obj in json_ld_objects(tree) if json_ld is None else json_ld:
+        if is_article(obj) and isinstance(obj.get("description"), str):
+            found.append(obj["description"])
+    return tuple(dict.fromkeys(" ".join(text.split()) for text in found if text and text.strip()))
 
 
 def _key(text: str) -> str:

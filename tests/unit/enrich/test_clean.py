@@ -149,3 +149,48 @@ def test_edge_furniture_only_at_the_edges():
     trimmed = trim_edge_furniture(paragraphs)
     assert trimmed == (*BODY, "Short fragment", BODY[0])
     assert not is_edge_furniture(BODY[0])
+
+
+# Scraped text of the seeds' shape in other languages and scripts (own-written): a headline, a dateline, the story,
+# then related-article teasers, each headline twice in a row (image title + link) followed by its one-paragraph teaser.
+_TEASER_CASES = {
+    "es": ("El puerto de Valdemora reabre tras la huelga", "VALDEMORA",
+           ["VALDEMORA: Los estibadores del puerto de Valdemora volvieron al trabajo el martes tras nueve días de huelga.",
+            "El acuerdo prevé una subida salarial del cuatro por ciento y la contratación de doscientos trabajadores.",
+            "La patronal dijo que las pérdidas acumuladas superan los treinta millones de euros."],
+           [("El Gobierno aprueba el plan de puertos", "El plan prevé invertir mil millones en diez años en los muelles."),
+            ("Los camioneros anuncian nuevas protestas", "Los transportistas protestarán el lunes por el precio del gasóleo.")]),
+    "ru": ("Порт Вальдемора возобновил работу после забастовки", "ВАЛЬДЕМОРА",
+           ["ВАЛЬДЕМОРА: Докеры порта Вальдемора вернулись к работе во вторник после девяти дней забастовки.",
+            "Соглашение предусматривает повышение зарплаты на четыре процента и наём двухсот новых работников.",
+            "По словам работодателей, накопленные убытки превышают тридцать миллионов евро."],
+           [("Правительство одобрило план развития портов", "План предусматривает инвестиции в миллиард евро за десять лет."),
+            ("Водители грузовиков объявили новые протесты", "Перевозчики выйдут на протест в понедельник из-за цен на топливо.")]),
+    "vi": ("Cảng Valdemora hoạt động trở lại sau đình công", "VALDEMORA",
+           ["VALDEMORA: Công nhân bốc xếp cảng Valdemora đã trở lại làm việc hôm thứ Ba sau chín ngày đình công.",
+            "Thỏa thuận gồm mức tăng lương bốn phần trăm và tuyển thêm hai trăm lao động.",
+            "Giới chủ cho biết thiệt hại tích lũy vượt quá ba mươi triệu euro."],
+           [("Chính phủ thông qua kế hoạch phát triển cảng biển", "Kế hoạch dự kiến đầu tư một tỷ euro trong mười năm."),
+            ("Tài xế xe tải tuyên bố biểu tình mới", "Các nhà vận tải sẽ biểu tình vào thứ Hai vì giá nhiên liệu.")]),
+    "ja": ("バルデモラ港、ストライキ後に再開", None,
+           ["港湾労働者は九日間のストライキの後、火曜日に仕事に戻った。", "合意には四パーセントの賃上げと二百人の新規採用が含まれる。",
+            "経営側は累積損失が三千万ユーロを超えると述べた。"],
+           [("政府、港湾整備計画を承認", "計画は十年間で十億ユーロの投資を見込み、岸壁を近代化する。"),
+            ("トラック運転手が新たな抗議を表明", "運送業者は燃料価格と通行料をめぐり月曜日に抗議する。")]),
+}
+
+
+@pytest.mark.parametrize("language", sorted(_TEASER_CASES))
+def test_teasers_after_repeated_related_headlines_go_in_any_language(language):
+    from presspipe.pipelines.enrich.record import Provenance, enrich_article
+
+    from .conftest import FIXED_TIME, make_raw
+
+    title, dateline, story, blocks = _TEASER_CASES[language]
+    lines = [title, *story] + [line for headline, teaser in blocks for line in (headline, headline, teaser)]
+    article = enrich_article(make_raw("\n".join(lines).encode("utf-8"), content_type="text/plain"),
+                             provenance=Provenance(), processed_at=FIXED_TIME)
+    body = [story[0].removeprefix(f"{dateline}: ") if dateline else story[0], *story[1:]]
+    assert list(article.paragraphs) == body
+    assert article.related_blocks_removed == len(blocks)
+    assert article.title == title and article.dateline == dateline

@@ -10,9 +10,12 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from presspipe.pipelines.enrich.clean import (
+    PruneTargets,
     clean_paragraphs,
     find_prune_targets,
+    is_closing_credit,
     is_subscriber_line,
+    join_split_sentences,
     prune_extracted,
 )
 from presspipe.pipelines.enrich.dateline import DatelineSplit, bare_dateline, split_dateline
@@ -90,6 +93,30 @@ def test_prune_extracted_drops_target_text_and_its_pieces_and_counts_each_target
     assert (pruned.captions_removed, pruned.related_blocks_removed) == (1, 1)
 
 
+@pytest.mark.parametrize("pieces, joined", [
+    (["Harbour", "'s new ferry starts on Monday.", "Next paragraph."], ["Harbour's new ferry starts on Monday.", "Next paragraph."]),
+    (["The mayor of Brightwater", "’s office said so.", "Tickets cost", ", the council said, far more."],
+     ["The mayor of Brightwater’s office said so.", "Tickets cost, the council said, far more."]),
+    # left alone: a sentence that ended, lower-case openings (list items, bylines), quotations opening a paragraph
+    (["It ended.", ", then this"], ["It ended.", ", then this"]),
+    (["Exports", "machinery", "chemicals"], ["Exports", "machinery", "chemicals"]),
+    (["Why Putin warns", "by Anna Writer"], ["Why Putin warns", "by Anna Writer"]),
+    (["The council said", "'Not now,' the mayor answered."], ["The council said", "'Not now,' the mayor answered."]),
+])
+def test_join_split_sentences(pieces, joined):
+    assert join_split_sentences(pieces) == joined
+
+
+def test_a_piece_of_a_split_sentence_is_not_furniture_even_when_a_menu_links_its_words():
+    """trafilatura splits ``<div>DOVER: <a>Harbour</a>'s …</div>`` into three lines; the menu's "Harbour" link must not
+    take the article's word with it."""
+    menu = lxml_html.fromstring("<nav><a href='/h'>Harbour</a> <a href='/s'>Sport</a> <a href='/w'>Weather</a></nav>")
+    targets = PruneTargets(captions=(), related=(), navigation=(menu,))
+    pruned = prune_extracted(["DOVER: ", "Harbour", "'s new ferry starts on Monday.", "Harbour"], targets)
+    assert pruned.paragraphs == ("DOVER: ", "Harbour's new ferry starts on Monday.")
+    assert pruned.navigation_removed == 1
+
+
 def test_prune_extracted_counts_nothing_when_trafilatura_left_the_furniture_out():
     tree = lxml_html.fromstring("<div><p>Body.</p><figure><figcaption>Caption words</figcaption></figure></div>")
     pruned = prune_extracted(["Body."], find_prune_targets(tree))
@@ -106,6 +133,30 @@ def test_headline_link_list_and_its_heading_go_whatever_the_heading_says(heading
                       + "".join(f"<p>{p}</p>" for p in PROSE[3:]))
     article = _article(html_text)
     assert list(article.paragraphs) == PROSE
+
+
+def _lead_in_page(lead_in: str) -> lxml_html.HtmlElement:
+    links = "".join(f"<li><a href='/{n}'>Report number {n} on the district</a></li>" for n in range(3))
+    prose = "".join(f"<div class='text-block'><p>{p}</p></div>" for p in PROSE[:2])
+    return lxml_html.fromstring(f"<html><body><article>{prose}{lead_in}<div class='list-block'><ul>{links}</ul></div>"
+                                f"<div class='text-block'><p>{PROSE[2]}</p></div></article></body></html>")
+
+
+def _pruned_texts(tree: lxml_html.HtmlElement) -> set[str]:
+    targets = find_prune_targets(tree)
+    return {" ".join(e.text_content().split()) for e in targets.related + targets.navigation}
+
+
+def test_a_lead_in_set_like_the_prose_stays_while_its_link_list_goes():
+    """A short line introducing a list ("The figures of the survey:"), with the tag and class of the article's own
+    paragraphs, is article text; the same words set apart (a heading tag, another class, bold as a whole) head a box."""
+    pruned = _pruned_texts(_lead_in_page("<div class='text-block'><p>The district figures of the survey:</p></div>"))
+    assert "The district figures of the survey:" not in pruned
+    assert any(text.startswith("Report number 0") for text in pruned)
+    for heading in ("<h3>The district figures of the survey:</h3>",
+                    "<div class='box-title'><p>The district figures of the survey:</p></div>",
+                    "<div class='text-block'><p><strong>The district figures of the survey:</strong></p></div>"):
+        assert "The district figures of the survey:" in _pruned_texts(_lead_in_page(heading)), heading
 
 
 def test_prose_with_links_is_not_a_link_list():
@@ -150,6 +201,34 @@ def test_restore_takes_back_the_lead_stated_by_the_description_only():
     default = ["Subscribe to our newsletter for the latest news every morning.", lead, PROSE[0], PROSE[1]]
     assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=lead[:60])[0] == [lead, PROSE[0], PROSE[1]]
     assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=None)[0] == [PROSE[0], PROSE[1]]
+
+
+def test_restore_takes_back_the_lead_stated_by_any_of_the_descriptions():
+    """og:description may be a social teaser while twitter:description (or the meta description) is the lead."""
+    lead = "Six hours of debate ended with a clear vote for the tram line that the city has discussed for years."
+    default = ["Tram: the vote", lead, PROSE[0], PROSE[1]]
+    teaser = "Why the city finally said yes to the tram line and what it will cost"
+    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=(teaser,))[0] == [PROSE[0], PROSE[1]]
+    merged, restored = restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=(teaser, None, lead))
+    assert (merged, restored) == ([lead, PROSE[0], PROSE[1]], 1)
+
+
+def test_extraction_hands_the_safety_net_every_stated_description(monkeypatch):
+    from presspipe.pipelines.enrich import extract
+
+    seen = []
+
+    def spy(precise, default, *, description=None):
+        seen.append(description)
+        return restore_dropped_paragraphs(precise, default, description=description)
+
+    monkeypatch.setattr(extract, "restore_dropped_paragraphs", spy)
+    lead = "Six hours of debate ended with a clear vote for the tram line that the city has discussed for years."
+    html_text = _page("".join(f"<p>{p}</p>" for p in PROSE)).replace(
+        "<head>", f'<head><meta property="og:description" content="Why the city said yes">'
+                  f'<meta name="twitter:description" content="{lead}">')
+    extract_html(parse_html(html_text, max_dom_nodes=10_000), url=None)
+    assert len(seen) == 1 and "Why the city said yes" in seen[0] and lead in seen[0]
 
 
 # --- subscriber lines, datelines ------------------------------------------------------------------------------------
@@ -225,10 +304,20 @@ def test_title_repeat_with_kicker(paragraph, repeat):
 
 
 @pytest.mark.parametrize("line", ["With files from The Associated Press", "Mit Agenturmaterial.", "MDR (dst)",
-                                  "—Associated Press writer John Leicester in Paris contributed to this report.", "dpa/AFP"])
+                                  "—Associated Press writer John Leicester in Paris contributed to this report.", "dpa/AFP",
+                                  "With reports from The Harbour Herald and Radio North",
+                                  "Olena Marchuk, Petro Savchenko, Iryna Bondar", "Ана Руис и Луис Гомес",
+                                  "Marie Dubois et Jean-Luc Martin"])
 def test_closing_credit_lines_go_at_the_end_only(line):
     cleaned = clean_document(ExtractedDocument(paragraphs=(PROSE[0], line, PROSE[1], line)), EnrichSettings())
     assert cleaned.paragraphs == (PROSE[0], line, PROSE[1])
+
+
+@pytest.mark.parametrize("last", ["Kyiv, Lviv, Odesa and Kharkiv", "Thanks to Olena Marchuk and Petro Savchenko.",
+                                  "Olena Marchuk, Petro Savchenko and the city council", "Olena Marchuk"])
+def test_a_closing_line_that_is_not_only_names_is_no_signature(last):
+    # one-word places, a sentence, names with other words, one name (a fragment the edge rule judges on its own)
+    assert not is_closing_credit(last)
 
 
 def test_a_closing_sentence_naming_an_agency_stays():

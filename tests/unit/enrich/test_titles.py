@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from presspipe.pipelines.enrich.extract import parse_html
-from presspipe.pipelines.enrich.titles import site_names, stated_headlines, strip_site_name, without_headline_repeat
+from presspipe.pipelines.enrich.titles import (
+    site_names,
+    stated_descriptions,
+    stated_headlines,
+    strip_site_name,
+    without_headline_repeat,
+)
 
 
 @pytest.mark.parametrize("title, names, expected", [
@@ -38,6 +44,20 @@ def test_site_names_and_headlines_the_page_states():
         '<body><h1>Budget  talks stall</h1><p>Text</p></body></html>', max_dom_nodes=1000)
     assert site_names(tree, "example.test") == ("Example News", "Example Media Group", "example.test")
     assert stated_headlines(tree) == ("Budget talks stall | Example News", "Budget talks stall")
+
+
+def test_descriptions_the_page_states_all_count():
+    """Publishers word their descriptions differently per audience; every one is a candidate for the lead."""
+    tree = parse_html(
+        '<html><head><meta name="description" content="Budget talks stalled again.">'
+        '<meta property="og:description" content="Why the council could not agree">'
+        '<meta name="twitter:description" content="The council met for six  hours and did not agree on a budget.">'
+        '<meta property="og:title" content="Budget talks stall">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "description": "Budget talks stalled again."}'
+        '</script></head><body><p>Text</p><meta name="description" content="Not in the head"></body></html>',
+        max_dom_nodes=1000)
+    assert stated_descriptions(tree) == ("Budget talks stalled again.", "Why the council could not agree",
+                                         "The council met for six hours and did not agree on a budget.")
 
 
 BODY = ("The council met on Monday.", "Residents asked for more buses.", "The mayor answered.", "Budget talks stall")
