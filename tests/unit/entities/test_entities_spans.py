@@ -113,11 +113,15 @@ def test_the_first_word_of_a_three_word_name_is_an_alias_unless_shared():
 
 
 def test_a_place_the_model_ran_on_into_the_next_word_is_the_place():
-    text = "वियतनाम-रूस उष्णकटिबंधीय केंद्र"
+    text = "वियतनाम-रूस उष्णकटिबंधीय जंगल"  # a forest: no organisation head after the pair
     run_on = at(text, "रूस उष्णकटिबंधीय", "LOC")
     places = [at(text, "वियतनाम", "LOC", "gazetteer", "iso3166:VN"), at(text, "रूस", "LOC", "gazetteer", "iso3166:RU")]
     assert [(e.text, e.label) for e in combine(text, [run_on], places, language="hi")] == [
         ("वियतनाम", "LOC"), ("रूस", "LOC")]
+    centre = "वियतनाम-रूस उष्णकटिबंधीय केंद्र"  # a centre is an organisation head: the pair names that body
+    run_on = at(centre, "रूस उष्णकटिबंधीय", "LOC")
+    places = [at(centre, "वियतनाम", "LOC", "gazetteer"), at(centre, "रूस", "LOC", "gazetteer")]
+    assert [(e.text, e.label) for e in combine(centre, [run_on], places, language="hi")] == [(centre, "ORG")]
     region = "दक्षिण अफ्रीका में"  # a place inside a longer place name that does not start with it is left alone
     south_africa = at(region, "दक्षिण अफ्रीका", "LOC")
     assert [e.text for e in combine(region, [south_africa], [at(region, "अफ्रीका", "LOC", "gazetteer")])] == ["दक्षिण अफ्रीका"]
