@@ -66,6 +66,7 @@ class BenchConfig:
     streaming_rate: float
     streaming_seconds: float
     quick: bool = False
+    news_pages: bool = False
 
     def wants(self, group: str) -> bool:
         return not self.only or group in self.only
@@ -86,6 +87,14 @@ def raw_article_for(page: CorpusPage, *, copy: int = 0):
 
 
 BACKFILL_DISTINCT_PAGES = 2000
+
+
+def news_pages_as_corpus() -> list[CorpusPage]:
+    """The real news pages (:mod:`benchmarks.news_pages`) as corpus pages: HTML bytes as fetched, no reference."""
+    from benchmarks.news_pages import load_news_pages
+
+    return [CorpusPage(name=page.name, url=page.url, language="", style="news-pages", content_type="text/html",
+                       charset=None, body=page.html) for page in load_news_pages()]
 
 
 def iter_corpus(count: int, seed: int) -> Iterator[CorpusPage]:
@@ -517,6 +526,9 @@ def parse_args(argv: Sequence[str]) -> BenchConfig:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", action="append", choices=GROUPS, default=[], help="run only this group (repeatable)")
     parser.add_argument("--no-entities", action="store_true", help="skip entity tagging everywhere")
+    parser.add_argument("--news-pages", action="store_true",
+                        help="the loop groups run over the real news pages (../shared/data/news-pages) instead of the "
+                             "generated corpus")
     args = parser.parse_args(list(argv))
     docs = args.docs if args.docs is not None else (12 if args.quick else 2000)
     return BenchConfig(
@@ -525,6 +537,7 @@ def parse_args(argv: Sequence[str]) -> BenchConfig:
         backfill_docs=args.backfill_docs if args.backfill_docs is not None else (20 if args.quick else 10_000),
         entities=not args.no_entities and not args.quick, only=frozenset(args.only),
         streaming_rate=5.0 if args.quick else 10.0, streaming_seconds=3.0 if args.quick else 30.0, quick=args.quick,
+        news_pages=args.news_pages,
     )
 
 
@@ -542,7 +555,9 @@ def run_benchmark(config: BenchConfig, emit: Callable[[Figure], None], log: Call
         pages = benchmark_corpus(config.docs, config.seed)
     loop = None
     if any(config.wants(group) for group in LOOP_GROUPS):
-        loop = enrichment_loop(pages, entities=config.entities or bool(config.only & {"enrichment", "stages"}),
+        if config.news_pages:
+            log("loop groups over the real news pages instead of the generated corpus")
+        loop = enrichment_loop(news_pages_as_corpus() if config.news_pages else pages, entities=config.entities or bool(config.only & {"enrichment", "stages"}),
                                log=log)
         if config.wants("enrichment"):
             publish(enrichment_figures(loop))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 from lxml import etree
@@ -105,11 +106,21 @@ def _non_space_chars(element: lxml_html.HtmlElement) -> int:
     return len("".join(etree.tostring(element, method="text", encoding="unicode", with_tail=False).split()))
 
 
-def _is_navigation_block(element: lxml_html.HtmlElement) -> bool:
-    """Short blocks that are nothing but links (menus, section lists), which layout tables leave in the body."""
-    if element.tag not in _NAV_TAGS:
+# Link-count conditions of the two structural checks, asked in C before any text is measured: most candidates (an
+# element with a class, a layout cell) hold fewer links than either check needs, and serialising their text was most
+# of the tree pass's time.
+_HAS_NAV_LINKS = etree.XPath(f"boolean(descendant::a[{_MIN_NAV_LINKS}])")
+
+
+def _is_navigation_block(element: lxml_html.HtmlElement, non_space_chars: int | None = None) -> bool:
+    """Short blocks that are nothing but links (menus, section lists), which layout tables leave in the body.
+
+    ``non_space_chars`` is :func:`_non_space_chars` of ``element`` when the caller already has it."""
+    if element.tag not in _NAV_TAGS or not _HAS_NAV_LINKS(element):
         return False
-    if _non_space_chars(element) > _MAX_NAV_CHARS:  # a large container: skip the exact (Python-side) measures
+    if non_space_chars is None:
+        non_space_chars = _non_space_chars(element)
+    if non_space_chars > _MAX_NAV_CHARS:  # a large container: skip the exact (Python-side) measures
         return False
     links = element.findall(".//a")
     if len(links) < _MIN_NAV_LINKS:
@@ -126,16 +137,23 @@ def _is_navigation_block(element: lxml_html.HtmlElement) -> bool:
 _LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "aside", "nav"})
 _MAX_LINK_LIST_CHARS = 2500
 _MIN_LINK_LIST_LINKS = 2
+_HAS_LIST_LINKS = etree.XPath(f"boolean(descendant::a[{_MIN_LINK_LIST_LINKS}])")  # see _HAS_NAV_LINKS
 _MIN_LINK_LIST_DENSITY = 0.8
 _MAX_LIST_HEADING_CHARS = 80
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-def _is_headline_link_list(element: lxml_html.HtmlElement) -> bool:
+def _is_headline_link_list(element: lxml_html.HtmlElement, non_space_chars: int | None = None) -> bool:
     """A list or box of headline links (``Mehr zum Thema``, "More on …", a teaser strip): two or more links, and
     their text is at least 80% of the block's words. Article prose is never that link-dense; whatever its heading
-    says, in whatever language, the structure gives it away."""
-    if element.tag not in _LINK_LIST_TAGS or _non_space_chars(element) > _MAX_LINK_LIST_CHARS:
+    says, in whatever language, the structure gives it away.
+
+    ``non_space_chars`` is :func:`_non_space_chars` of ``element`` when the caller already has it."""
+    if element.tag not in _LINK_LIST_TAGS or not _HAS_LIST_LINKS(element):
+        return False
+    if non_space_chars is None:
+        non_space_chars = _non_space_chars(element)
+    if non_space_chars > _MAX_LINK_LIST_CHARS:
         return False
     links = [link for link in element.iter("a") if "".join(link.itertext()).strip()]
     if len(links) < _MIN_LINK_LIST_LINKS:
@@ -205,6 +223,13 @@ _CANDIDATES = etree.XPath(
 )
 # Either class pattern: an element matching neither (and not a figcaption) is neither a caption nor a related box.
 _CAPTION_OR_RELATED_CLASS = regex.compile(f"(?:{_CAPTION_CLASS.pattern})|(?:{_RELATED_CLASS.pattern})", regex.I)
+_STRUCTURE_TAGS = _NAV_TAGS | _LINK_LIST_TAGS  # the only tags the navigation and headline-list checks accept
+
+
+@lru_cache(maxsize=8192)
+def _caption_or_related_class(class_and_id: str) -> bool:
+    """Whether either class pattern occurs; a site repeats its class names on every page, so answers are kept."""
+    return _CAPTION_OR_RELATED_CLASS.search(class_and_id) is not None
 
 
 def _inside(element: lxml_html.HtmlElement, ancestors: set[lxml_html.HtmlElement]) -> bool:
@@ -231,18 +256,22 @@ def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
     navigation_set: set[lxml_html.HtmlElement] = set()
     body = tree.find("body")
     for element in _CANDIDATES(body if body is not None else tree):
-        if element.tag == "figcaption" or _CAPTION_OR_RELATED_CLASS.search(_class_and_id(element)):
+        tag = element.tag
+        if tag == "figcaption" or _caption_or_related_class(_class_and_id(element)):
             if _is_caption_element(element):
                 captions.append(element)
                 continue
             if _is_related_box(element):
                 related.append(element)
                 continue
-        if _inside(element, navigation_set):
+        if tag not in _STRUCTURE_TAGS or _inside(element, navigation_set):
             continue  # inside an accepted block it goes with that block: no need to measure it
-        if element.tag in _NAV_TAGS and _is_navigation_block(element):
+        # Both structural checks bound the text length first; measure it (a serialisation in C) at most once.
+        non_space = _non_space_chars(element) if (
+            tag in _NAV_TAGS and tag in _LINK_LIST_TAGS and _HAS_LIST_LINKS(element)) else None
+        if tag in _NAV_TAGS and _is_navigation_block(element, non_space):
             kind = navigation
-        elif _is_headline_link_list(element):
+        elif _is_headline_link_list(element, non_space):
             kind = related
         else:
             continue
@@ -310,26 +339,30 @@ def prune_extracted(paragraphs: list[str] | tuple[str, ...], targets: PruneTarge
     differently). A target is counted when at least one paragraph went with it.
     """
     paragraphs = join_split_sentences(paragraphs)
-    exact: dict[str, int] = {}
-    whole: list[tuple[str, int]] = []
     kinds = ["caption"] * len(targets.captions) + ["related"] * len(targets.related) + ["navigation"] * len(targets.navigation)
-    for index, element in enumerate(targets.captions + targets.related + targets.navigation):
-        text = _normalised_text(element)
-        if not text:
-            continue
-        whole.append((text, index))
-        for descendant in element.iter():
-            if isinstance(descendant.tag, str) and (piece := _normalised_text(descendant)):
-                exact.setdefault(piece, index)
-    if not exact:
+    elements = targets.captions + targets.related + targets.navigation
+    whole = [(text, index) for index, element in enumerate(elements) if (text := _normalised_text(element))]
+    if not whole:
         return PrunedParagraphs(tuple(paragraphs), 0, 0, 0)
+    # A descendant's collapsed text is a contiguous run of its target's collapsed words (itertext pieces are joined
+    # by a space, so no word spans two pieces), hence a substring of the target's text: a target's descendants are
+    # measured only when a paragraph occurs in its text, and each target's pieces at most once.
+    pieces: dict[int, set[str]] = {}
+
+    def target_pieces(index: int) -> set[str]:
+        if index not in pieces:
+            pieces[index] = {piece for descendant in elements[index].iter()
+                             if isinstance(descendant.tag, str) and (piece := _normalised_text(descendant))}
+        return pieces[index]
+
     kept: list[str] = []
     hit: set[int] = set()
     for paragraph in paragraphs:
         text = " ".join(paragraph.split())
-        index = exact.get(text)
-        if index is None and len(text) > _SEGMENT_MIN_CONTAINED_CHARS:
-            index = next((i for whole_text, i in whole if text in whole_text), None)
+        containing = [i for whole_text, i in whole if text in whole_text] if text else []
+        index = next((i for i in containing if text in target_pieces(i)), None)  # the text of a target's element
+        if index is None and len(text) > _SEGMENT_MIN_CONTAINED_CHARS and containing:
+            index = containing[0]  # lies inside a target's text
         if index is None:
             kept.append(paragraph)
         else:

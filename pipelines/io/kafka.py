@@ -425,11 +425,19 @@ def read_ranges(consumer: KafkaConsumer, ranges: Sequence[PartitionRange], idle_
                 if message.offset >= positions[tp]:
                     positions[tp] = message.offset + 1
                     yield to_record(message)
+        finished = []
         for tp in list(pending):
             positions[tp] = max(positions[tp], consumer.position(tp))
             if positions[tp] >= pending[tp].stop:
-                consumer.pause(tp)
+                finished.append(tp)
                 del pending[tp]
+        if finished and pending:
+            # Stop fetching the finished partitions by assigning only the others, at their positions. Not by
+            # pause(): kafka-python (3.0.12) keeps a paused partition's buffered fetch at the head of its queue
+            # and then returns nothing for the other partitions of the chunk, which stalled bounded reads.
+            consumer.assign(list(pending))
+            for tp in pending:
+                consumer.seek(tp, positions[tp])
         if batches:
             last_progress = time.monotonic()
         elif time.monotonic() - last_progress > idle_timeout_s:

@@ -92,10 +92,28 @@ def _enrich_one(path: Path, url: str | None, settings: EnrichSettings, tagger: E
     return {"path": str(path), **article.to_json_dict()}
 
 
-def run(args: argparse.Namespace) -> int:
+def _tagger(args: argparse.Namespace, settings: EnrichSettings) -> tuple[EntityTagger | None, str | None]:
+    """The entity tagger the flags ask for, or the error that makes them unusable (a bad model or list).
+
+    ``--no-entities`` without entity flags imports nothing of the entity stack (spaCy, the gazetteer's data): start-up
+    pays only for what the run uses. With entity flags their errors are still reported, as before.
+    """
+    if args.no_entities and not args.entity_model and not args.entity_list:
+        return None, None
     from presspipe.pipelines.enrich.entities import build_tagger
     from presspipe.pipelines.enrich.entities.config import check_entity_list, configured, parse_model_override
     from presspipe.pipelines.enrich.entities.errors import EntityConfigError
+
+    try:
+        entity_config = configured(tuple(parse_model_override(text) for text in args.entity_model),
+                                   tuple(str(check_entity_list(Path(path))) for path in args.entity_list),
+                                   settings.max_entities)
+    except EntityConfigError as error:
+        return None, str(error)
+    return (None if args.no_entities else build_tagger(entity_config)), None
+
+
+def run(args: argparse.Namespace) -> int:
     from presspipe.pipelines.enrich.record import EnrichSettings, extract_document
     from presspipe.pipelines.guard import ExtractionWorker, GuardedExtractor, GuardSettings, WorkerStartError
 
@@ -107,14 +125,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = replace(EnrichSettings(), extract_timeout_ms=args.extract_timeout_ms,
                        extract_memory_mb=args.extract_memory_mb)
-    try:
-        entity_config = configured(tuple(parse_model_override(text) for text in args.entity_model),
-                                   tuple(str(check_entity_list(Path(path))) for path in args.entity_list),
-                                   settings.max_entities)
-    except EntityConfigError as error:
-        print(f"presspipe enrich: {error}", file=sys.stderr)
+    tagger, entity_error = _tagger(args, settings)
+    if entity_error is not None:
+        print(f"presspipe enrich: {entity_error}", file=sys.stderr)
         return 2
-    tagger = None if args.no_entities else build_tagger(entity_config)
     worker = (ExtractionWorker(GuardSettings(settings.extract_timeout_ms / 1000, memory_mb=settings.extract_memory_mb))
               if settings.extract_timeout_ms else None)
     try:

@@ -81,3 +81,27 @@ def test_entity_flags_as_in_the_pipeline(tmp_path, capsys):
     assert code == 0
     assert [(e["text"], e["kb_id"]) for e in lines[0]["entities"]] == [("Lindholm Harbour Trust", "WL-7")]
     assert run([str(page), "--entity-model", "fr"], capsys)[0] == 2
+
+
+def test_no_entities_loads_nothing_of_the_entity_stack(tmp_path):
+    """Start-up in proportion to the input: ``--no-entities`` imports neither spaCy nor the gazetteer."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "story.html"
+    page.write_bytes((HTML_FIXTURES / "vi_control.html").read_bytes())
+    script = ("import sys\nfrom presspipe.cli import main\ncode = main(['enrich', '--no-entities', "
+              "'--extract-timeout-ms', '0', sys.argv[1]])\n"
+              "print(sorted({m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc', 'pycountry', 'ahocorasick')"
+              " or m.startswith('presspipe.pipelines.enrich.entities')}), file=sys.stderr)\nsys.exit(code)")
+    completed = subprocess.run([sys.executable, "-c", script, str(page)], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr.strip().splitlines()[-1] == "[]"
+    assert json.loads(completed.stdout)["entities"] == []
+
+
+def test_entity_flags_are_still_checked_with_no_entities(tmp_path, capsys):
+    page = tmp_path / "story.html"
+    page.write_bytes((HTML_FIXTURES / "vi_control.html").read_bytes())
+    code, lines = run([str(page), "--no-entities", "--entity-model", "xx=no_such_model_here"], capsys)
+    assert code == 2 and lines == []
