@@ -16,7 +16,7 @@ Pure functions over strings.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 import regex
 from lxml import html as lxml_html
@@ -58,16 +58,20 @@ def site_names(tree: lxml_html.HtmlElement, extractor_site_name: str | None = No
     return tuple(dict.fromkeys(name.strip() for name in names if name and name.strip()))
 
 
+def _stated_texts(tree: lxml_html.HtmlElement, meta_xpath: str, meta_names: Collection[str], json_ld_key: str,
+                  json_ld: list[dict[str, Any]] | None) -> list[str]:
+    """The contents of the ``meta_names`` meta tags, then the article's JSON-LD ``json_ld_key``, in page order."""
+    found = [meta.get("content") for meta in tree.xpath(meta_xpath)
+             if (meta.get("property") or meta.get("name") or "").strip().lower() in meta_names]
+    found += [obj[json_ld_key] for obj in (json_ld_objects(tree) if json_ld is None else json_ld)
+              if is_article(obj) and isinstance(obj.get(json_ld_key), str)]
+    return found
+
+
 def stated_headlines(tree: lxml_html.HtmlElement, *, json_ld: list[dict[str, Any]] | None = None) -> tuple[str, ...]:
     """The headlines the page states besides its ``<title>``: ``og:title``/``twitter:title``, the JSON-LD
     ``headline`` of its article, its first ``<h1>``s (``json_ld`` as for :func:`site_names`)."""
-    found: list[str] = []
-    for meta in tree.xpath("//meta[@content]"):
-        if (meta.get("property") or meta.get("name") or "").strip().lower() in _HEADLINE_META:
-            found.append(meta.get("content"))
-    for obj in json_ld_objects(tree) if json_ld is None else json_ld:
-        if is_article(obj) and isinstance(obj.get("headline"), str):
-            found.append(obj["headline"])
+    found = _stated_texts(tree, "//meta[@content]", _HEADLINE_META, "headline", json_ld)
     for heading in tree.xpath("//h1")[:2]:
         found.append(" ".join(heading.text_content().split()))
     return tuple(dict.fromkeys(text.strip() for text in found if text and text.strip()))
@@ -81,13 +85,7 @@ def stated_descriptions(tree: lxml_html.HtmlElement, *,
     Publishers often word them differently (a teaser for social media, the article's lead for another), so a reader
     of "the page's description" should try each (``json_ld`` as for :func:`site_names`).
     """
-    found: list[str] = []
-    for meta in tree.xpath("//head/meta[@content]"):
-        if (meta.get("property") or meta.get("name") or "").strip().lower() in _DESCRIPTION_META:
-            found.append(meta.get("content"))
-    for obj in json_ld_objects(tree) if json_ld is None else json_ld:
-        if is_article(obj) and isinstance(obj.get("description"), str):
-            found.append(obj["description"])
+    found = _stated_texts(tree, "//head/meta[@content]", _DESCRIPTION_META, "description", json_ld)
     return tuple(dict.fromkeys(" ".join(text.split()) for text in found if text and text.strip()))
 
 

@@ -126,16 +126,21 @@ ORGANISATION_NOUNS: Mapping[str, frozenset[str]] = MappingProxyType({
 })
 
 
+def _packaged_list(file_name: str, what: str) -> dict:
+    """A word list ``training/lexicon.py`` writes into the package's ``data/``: a missing file is a broken install,
+    said as such, not a silently weaker rule."""
+    path = resources.files(__package__).joinpath("data", file_name)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise EntityConfigError(f"the {what} {path} is missing from the package "
+                                "(written by `python -m training.lexicon`)") from error
+
+
 @lru_cache(maxsize=1)
 def _learnt_heads() -> Mapping[str, frozenset[str]]:
-    """The heads of ``data/organisation_heads.json``, which ships in the package: a missing file is a broken
-    install, said as such, not a silently weaker rule."""
-    path = resources.files(__package__).joinpath("data", "organisation_heads.json")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise EntityConfigError(f"the organisation head list {path} is missing from the package "
-                                "(written by `python -m training.lexicon`)") from error
+    """The heads of ``data/organisation_heads.json``, which ships in the package."""
+    data = _packaged_list("organisation_heads.json", "organisation head list")
     return MappingProxyType({language: frozenset(words) for language, words in data["heads"].items()})
 
 
@@ -148,13 +153,8 @@ def organisation_heads(language: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _common_word_lists() -> Mapping[str, tuple[frozenset[str], frozenset[str]]]:
     """``data/common_words.json`` (written by ``training/lexicon.py``), per language: (common words, those of them
-    that end an organisation in the training data). A missing file is a broken install."""
-    path = resources.files(__package__).joinpath("data", "common_words.json")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise EntityConfigError(f"the common-word list {path} is missing from the package "
-                                "(written by `python -m training.lexicon`)") from error
+    that end an organisation in the training data)."""
+    data = _packaged_list("common_words.json", "common-word list")
     return MappingProxyType({language: (frozenset(lists["common"]), frozenset(lists["ends_organisation"]))
                              for language, lists in data["languages"].items()})
 
