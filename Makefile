@@ -4,16 +4,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner train-en-ner prism clean
+.PHONY: demo test test-fast broker-jars bench bench-quality train-hi-ner train-en-ner prism lock clean
 
 # Models whose publisher must be checked are installed first, by exact file hash (requirements/pinned-models.txt;
 # --no-deps: their dependencies come with the project below, which then finds the pinned model already installed).
-$(STAMP): pyproject.toml requirements/pinned-models.txt
+# Everything else at the versions the suite last passed with (requirements/constraints.txt; `make lock` refreshes it).
+$(STAMP): pyproject.toml requirements/pinned-models.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/pinned-models.txt
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# Re-resolve the development environment from pyproject.toml's bounds alone, in a scratch venv, and write what it
+# installed as the new constraints; then run `make clean test` before committing them.
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements/pinned-models.txt
+	$(LOCK_VENV)/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' requirements/constraints.txt | sed '$$d'; \
+	  echo "# \`make test\` on the result. Written by \`make lock\` from a fresh .venv on $$(date -u +%Y-%m-%d)."; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude-editable | grep -v '^presspipe'; } > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt
+	rm -rf $(LOCK_VENV)
 
 demo: $(STAMP)
 	$(BIN)/presspipe demo
@@ -56,4 +72,4 @@ train-en-ner: $(STAMP)
 	$(BIN)/python -m training.english_ner
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info .pytest_cache
