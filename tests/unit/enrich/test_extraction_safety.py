@@ -304,7 +304,7 @@ def test_title_repeat_with_kicker(paragraph, repeat):
 
 
 @pytest.mark.parametrize("line", ["With files from The Associated Press", "Mit Agenturmaterial.", "MDR (dst)",
-                                  "—Associated Press writer John Leicester in Paris contributed to this report.", "dpa/AFP",
+                                  "—Associated Press writer Maria Olsen in Lisbon contributed to this report.", "dpa/AFP",
                                   "With reports from The Harbour Herald and Radio North",
                                   "Olena Marchuk, Petro Savchenko, Iryna Bondar", "Ана Руис и Луис Гомес",
                                   "Marie Dubois et Jean-Luc Martin"])

@@ -101,9 +101,8 @@ def test_score_decoding_checks_the_shape():
         spans_from_bio_scores(np.zeros((3, 4), dtype="float32"), TAGS)
 
 
-#: A sentence of seed 000: the greedy model tags two sector names as organisations.
-SECTORS = ("दोनों देशों के बीच सहयोग के कुछ संभावित क्षेत्रों में ऑटोमोटिव उद्योग, फार्मास्यूटिकल्स और स्वास्थ्य सेवा, "
-           "तथा सूचना प्रौद्योगिकी शामिल हैं।")
+#: Written for this test: the greedy model tags a sector ("health care") as an organisation.
+SECTORS = "राज्य में पर्यटन उद्योग, स्वास्थ्य सेवा और सूचना प्रौद्योगिकी तेज़ी से बढ़ रहे हैं।"
 
 
 @pytest.fixture(scope="module")
