@@ -34,11 +34,11 @@ from lxml import html as lxml_html
 
 # --- tree pass ------------------------------------------------------------------------------------------------------
 
+#: What class or id names a picture's caption or credit (also read by :mod:`.lead`).
 CAPTION_CLASS = regex.compile(
     r"caption|credit|legende|légende|bildunterschrift|bildtext|photo[-_]?source|image[-_]?source|img[-_]?source|photo[-_]?desc|image[-_]?desc",
     regex.I,
 )
-_CAPTION_CLASS = CAPTION_CLASS  # what class or id names a picture's caption or credit (also read by .lead)
 _RELATED_CLASS = regex.compile(
     r"related|read[-_]?more|read[-_]?also|also[-_]?read|see[-_]?also|more[-_]?(?:news|stories|articles)"
     r"|lien[-_]?quan|tinlienquan|yarpp|outbrain|taboola|recommend|suggested|mehr[-_]?zum[-_]?thema|a[-_]?lire|baca[-_]?juga",
@@ -66,7 +66,7 @@ def _link_text_length(element: lxml_html.HtmlElement) -> int:
 def _is_caption_element(element: lxml_html.HtmlElement) -> bool:
     if element.tag == "figcaption":
         return True
-    if element.tag in _PROTECTED_TAGS or not _CAPTION_CLASS.search(_class_and_id(element)):
+    if element.tag in _PROTECTED_TAGS or not CAPTION_CLASS.search(_class_and_id(element)):
         return False
     return _text_length(element) <= _MAX_CAPTION_CHARS and len(element.findall(".//p")) <= 2
 
@@ -222,7 +222,7 @@ _CANDIDATES = etree.XPath(
     + " or ".join(f"self::{tag}" for tag in sorted(_LINK_LIST_TAGS)) + "]"
 )
 # Either class pattern: an element matching neither (and not a figcaption) is neither a caption nor a related box.
-_CAPTION_OR_RELATED_CLASS = regex.compile(f"(?:{_CAPTION_CLASS.pattern})|(?:{_RELATED_CLASS.pattern})", regex.I)
+_CAPTION_OR_RELATED_CLASS = regex.compile(f"(?:{CAPTION_CLASS.pattern})|(?:{_RELATED_CLASS.pattern})", regex.I)
 _STRUCTURE_TAGS = _NAV_TAGS | _LINK_LIST_TAGS  # the only tags the navigation and headline-list checks accept
 
 

@@ -21,6 +21,7 @@ Two decisions keep trafilatura's choice of the article safe (measured with ``mak
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -39,6 +40,7 @@ from presspipe.pipelines.enrich.lead import shown_lead
 from presspipe.pipelines.enrich.errors import DecodingError, EmptyArticleError, ExtractionError, LimitExceededError
 from presspipe.pipelines.enrich.published import PublicationTime, from_fallback, publication_time
 from presspipe.pipelines.enrich.titles import site_names, stated_descriptions, stated_headlines
+from presspipe.pipelines.enrich.words import comparable_words, reads_like_sentence
 from presspipe.core.compression import CorruptGzipError, InflateLimitError, gunzip_capped, is_gzip
 
 
@@ -293,8 +295,6 @@ def _authors(value: str | None) -> tuple[str, ...]:
 
 # --- recall safety net ---------------------------------------------------------------------------------------------
 
-_TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}]--[\p{Han}\p{Hiragana}\p{Katakana}]]+", regex.V1)
-_SENTENCE_FINAL_MARKS = (".", "!", "?", "…", '"', "”", "।", "。", "！", "？")
 _ALIGN_WINDOW = 4  # how far ahead in the precise paragraphs a default-mode paragraph may find its counterpart
 _MAX_RESTORED_GAP = 3  # a longer run of default-only paragraphs is a block precision mode rightly dropped
 _MIN_RESTORED_WORDS = 8
@@ -305,30 +305,25 @@ def _same_or_fuller(kept: str, candidate: str) -> bool:
     """``candidate`` is ``kept``, or ``kept`` with words added (precision mode drops the text of inline links)."""
     if kept == candidate:
         return True
-    kept_words, candidate_words = _TOKEN.findall(kept.casefold()), _TOKEN.findall(candidate.casefold())
+    kept_words, candidate_words = comparable_words(kept), comparable_words(candidate)
     if not kept_words or not len(kept_words) <= len(candidate_words) <= 2 * len(kept_words):
         return False
     shared = Counter(kept_words) & Counter(candidate_words)
     return sum(shared.values()) >= _FULLER_MIN_SHARED * len(kept_words)
 
 
-def _reads_like_sentence(paragraph: str) -> bool:
-    return len(_TOKEN.findall(paragraph)) >= _MIN_RESTORED_WORDS and paragraph.rstrip().endswith(_SENTENCE_FINAL_MARKS)
-
-
 _MIN_LEAD_PREFIX_WORDS = 6
 _LEAD_PREFIX_WORDS = 20
 
 
-def _is_stated_lead(paragraph: str, description: str | tuple[str | None, ...] | None) -> bool:
+def _is_stated_lead(paragraph: str, descriptions: Sequence[str | None]) -> bool:
     """The paragraph opens with the words of one of the page's own descriptions (``og:description``,
     ``twitter:description``, …; :func:`~.titles.stated_descriptions`): the article's lead."""
-    descriptions = description if isinstance(description, tuple) else (description,)
-    lead = _TOKEN.findall(paragraph.casefold())
+    lead = comparable_words(paragraph)
     for text in descriptions:
         if not text:
             continue
-        stated = _TOKEN.findall(text.casefold())
+        stated = comparable_words(text)
         if len(stated) < len(lead):
             stated = stated[:-1]  # a description cut to length ends in a partial word
         size = min(len(lead), len(stated), _LEAD_PREFIX_WORDS)
@@ -338,14 +333,14 @@ def _is_stated_lead(paragraph: str, description: str | tuple[str | None, ...] | 
 
 
 def restore_dropped_paragraphs(precise: list[str], default: list[str], *,
-                               description: str | tuple[str | None, ...] | None = None) -> tuple[list[str], int]:
+                               descriptions: Sequence[str | None] = ()) -> tuple[list[str], int]:
     """Merge a default-mode extraction into a precision-mode one; returns the paragraphs and how many were restored.
 
     The default paragraphs are aligned, in order, to the precise ones (equal, or a fuller version). A default-only
     paragraph is restored when it sits in a gap of at most three paragraphs between two aligned ones, occurs once on
     the page and reads like a sentence (eight words or more, closed by a sentence mark). Before the first aligned
     paragraph (where default mode picks up page furniture) only the lead is taken back: a paragraph, at most three
-    before it, that opens with the words of the page's description (of any of them, given several). Nothing after
+    before it, that opens with the words of one of the page's descriptions. Nothing after
     the last aligned one is taken.
     """
     collapsed_precise = [" ".join(p.split()) for p in precise]
@@ -371,11 +366,11 @@ def restore_dropped_paragraphs(precise: list[str], default: list[str], *,
         if not 0 < len(gap) <= _MAX_RESTORED_GAP:
             continue
         for index in gap:
-            if occurrences[collapsed_default[index]] == 1 and _reads_like_sentence(collapsed_default[index]):
+            if occurrences[collapsed_default[index]] == 1 and reads_like_sentence(collapsed_default[index], _MIN_RESTORED_WORDS):
                 inserted.setdefault(alignment[before], []).append(default[index])
     first = aligned[0]
     lead = next((index for index in range(max(0, first - _MAX_RESTORED_GAP), first)
-                 if _is_stated_lead(collapsed_default[index], description)), None)
+                 if _is_stated_lead(collapsed_default[index], descriptions)), None)
     result: list[str] = [] if lead is None else [default[lead]]
     for position, paragraph in enumerate(merged):
         result.append(paragraph)
@@ -417,9 +412,11 @@ def extract_html(
     stated_time = publication_time(tree, json_ld=json_ld)  # the markup's own statement wins over any guess below
     canonical = canonical_url(tree, url)
     page_headlines = stated_headlines(tree, json_ld=json_ld)
-    descriptions = stated_descriptions(tree, json_ld=json_ld)  # the lead the recall safety net may take back
     targets = find_prune_targets(tree)
     document = _run_trafilatura(tree, options, url=url, precision=options.favor_precision, with_metadata=True)
+    # Every description the page states (trafilatura's pick first): the lead the safety net and the standfirst look for.
+    descriptions = tuple(dict.fromkeys(d for d in (document.description if document else None,
+                                                   *stated_descriptions(tree, json_ld=json_ld)) if d))
     paragraphs = _body_paragraphs(document)
     restored = 0
     if options.favor_precision and options.recall_safety_net:
@@ -427,7 +424,7 @@ def extract_html(
         if not paragraphs:
             paragraphs, restored = fallback, len(fallback)
         else:
-            paragraphs, restored = restore_dropped_paragraphs(paragraphs, fallback, description=(document.description, *descriptions))
+            paragraphs, restored = restore_dropped_paragraphs(paragraphs, fallback, descriptions=descriptions)
     if document is None or not paragraphs:
         raise EmptyArticleError("trafilatura found no article text")
     pruned = prune_extracted(paragraphs, targets)
@@ -449,7 +446,7 @@ def extract_html(
         published=published,
         site_names=site_names(tree, document.sitename, json_ld=json_ld),
         headlines=page_headlines,
-        lead=shown_lead(tree, (document.description, *descriptions), pruned.paragraphs),
+        lead=shown_lead(tree, descriptions, pruned.paragraphs),
     )
 
 

@@ -17,20 +17,26 @@ from __future__ import annotations
 import regex
 from lxml import html as lxml_html
 
-from presspipe.pipelines.enrich.clean import CAPTION_CLASS as _CAPTION_CLASS
+from presspipe.pipelines.enrich.clean import CAPTION_CLASS
+from presspipe.pipelines.enrich.words import comparable_words, reads_like_sentence
 
-_TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}]--[\p{Han}\p{Hiragana}\p{Katakana}]]+",
-                       regex.V1)
 #: A shorter description is a kicker or a label, not a lead.
 MIN_LEAD_WORDS = 8
+#: Words at the start that must agree for a paragraph of the body to be the lead already.
+_SAME_OPENING_WORDS = 8
+#: The body's first paragraphs, where a lead it holds already stands.
+_LEAD_WINDOW = 3
+#: What closes a description cut to length.
+_CUT_MARKS = ("…", "...", "[…]", "(…)")
+_SECTION_LABEL = regex.compile(r"^[^:.!?]{1,40}:\s+(?=\S)")  # "Pakistan News: …", at most a few words
+_MAX_LABEL_WORDS = 3
 #: Elements whose text is never shown as the article's lead (and the text inside them).
-_HIDDEN = ("script", "style", "noscript", "template", "head", "title", "meta", "a", "nav", "form", "button",
-           "select", "option", "textarea", "svg", "iframe", "figure", "figcaption")
-_HIDDEN_TAGS = frozenset(_HIDDEN)
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "a", "nav", "form",
+                          "button", "select", "option", "textarea", "svg", "iframe", "figure", "figcaption"})
 
 
 def _candidates(tree: lxml_html.HtmlElement):
-    """The body's elements in document order, without those of :data:`_HIDDEN` or ``hidden`` and what they hold
+    """The body's elements in document order, without those of :data:`_HIDDEN_TAGS` or ``hidden`` and what they hold
     (one pass: an element is skipped when its parent was)."""
     body = tree.find("body")
     if body is None:
@@ -42,20 +48,6 @@ def _candidates(tree: lxml_html.HtmlElement):
             skipped.add(element)
             continue
         yield element
-#: Words at the start that must agree for a paragraph of the body to be the lead already.
-_SAME_OPENING_WORDS = 8
-_LEAD_WINDOW = 3
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.casefold())
-
-
-_CUT_MARKS = ("…", "...", "[…]", "(…)")
-
-
-_SECTION_LABEL = regex.compile(r"^[^:.!?]{1,40}:\s+(?=\S)")  # "Pakistan News: …", at most a few words
-_MAX_LABEL_WORDS = 3
 
 
 def _descriptions(text: str) -> list[tuple[list[str], bool]]:
@@ -63,10 +55,10 @@ def _descriptions(text: str) -> list[tuple[list[str], bool]]:
     section label before a colon, which some sites put before it (``Pakistan News: …``)."""
     text = text.strip()
     cut_short = text.endswith(_CUT_MARKS)
-    found = [(_tokens(text), cut_short)]
+    found = [(comparable_words(text), cut_short)]
     label = _SECTION_LABEL.match(text)
-    if label is not None and len(_tokens(label.group(0))) <= _MAX_LABEL_WORDS:
-        found.append((_tokens(text[label.end():]), cut_short))
+    if label is not None and len(comparable_words(label.group(0))) <= _MAX_LABEL_WORDS:
+        found.append((comparable_words(text[label.end():]), cut_short))
     return found
 
 
@@ -93,7 +85,7 @@ def _in_caption(element: lxml_html.HtmlElement) -> bool:
     """Inside a picture's caption (``class="caption"``, ``image-credit`` …; the element or one of its nearest
     ancestors, the page's own containers aside): a caption may repeat the description."""
     nodes = [element, *element.iterancestors()][:_CAPTION_ANCESTORS + 1]
-    return any(_CAPTION_CLASS.search(f"{node.get('class', '')} {node.get('id', '')}")
+    return any(CAPTION_CLASS.search(f"{node.get('class', '')} {node.get('id', '')}")
                for node in nodes if node.tag not in _PAGE_TAGS)
 
 
@@ -110,15 +102,15 @@ def shown_lead(tree: lxml_html.HtmlElement, descriptions: tuple[str | None, ...]
     if not wanted:
         return None
     longest = max(len(tokens) for tokens, _ in wanted)
-    first = next((p for p in body if _is_sentence(p)), None)
-    opening = _tokens(first)[:_SAME_OPENING_WORDS] if first else []
+    first = next((p for p in body if reads_like_sentence(p, MIN_LEAD_WORDS)), None)
+    opening = comparable_words(first)[:_SAME_OPENING_WORDS] if first else []
     openings = {tuple(tokens[:_SAME_OPENING_WORDS]) for tokens, _ in wanted}
     starts: dict[str, list[str]] = {}  # nested containers open with the same text: tokenised once
     for element in _candidates(tree):
         text_start = _text_start(element)
         start = starts.get(text_start)
         if start is None:
-            start = starts[text_start] = _tokens(text_start)[:_SAME_OPENING_WORDS]
+            start = starts[text_start] = comparable_words(text_start)[:_SAME_OPENING_WORDS]
         if opening and start[:len(opening)] == opening:
             return None  # the article's text begins here: no lead before it
         if tuple(start) not in openings:
@@ -139,7 +131,7 @@ _MIN_LEAD_BOUND = 80
 def _says(element: lxml_html.HtmlElement, wanted: list[tuple[list[str], bool]], longest: int) -> str | None:
     """The element's text when it says one of the descriptions, else ``None``."""
     text = " ".join(element.text_content().split())
-    tokens = _tokens(text)
+    tokens = comparable_words(text)
     if len(tokens) <= max(2 * longest, _MIN_LEAD_BOUND) and any(_is_description(tokens, d) for d in wanted):
         return text
     return None
@@ -161,18 +153,10 @@ def _text_start(element: lxml_html.HtmlElement) -> str:
     return "".join(pieces)
 
 
-_SENTENCE_END = (".", "!", "?", "…", "。", "।", "！", "？", '"', "”", "»", "“")
-
-
-def _is_sentence(paragraph: str) -> bool:
-    """A paragraph of the article's text (not its headline or kicker): words enough, closed like a sentence."""
-    return len(_tokens(paragraph)) >= MIN_LEAD_WORDS and paragraph.rstrip().endswith(_SENTENCE_END)
-
-
 def opens_with(paragraphs: tuple[str, ...] | list[str], lead: str) -> bool:
     """The lead's first words occur in the first paragraphs (after a dateline, say): the body has it already."""
-    opening = " " + " ".join(_tokens(lead)[:_SAME_OPENING_WORDS]) + " "
-    head = " " + " ".join(token for paragraph in paragraphs[:_LEAD_WINDOW] for token in _tokens(paragraph)) + " "
+    opening = " " + " ".join(comparable_words(lead)[:_SAME_OPENING_WORDS]) + " "
+    head = " " + " ".join(token for paragraph in paragraphs[:_LEAD_WINDOW] for token in comparable_words(paragraph)) + " "
     return opening in head
 
 

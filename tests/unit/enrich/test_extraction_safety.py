@@ -199,8 +199,8 @@ def test_restore_prefers_the_fuller_version_and_skips_repeats_and_non_sentences(
 def test_restore_takes_back_the_lead_stated_by_the_description_only():
     lead = "Six hours of debate ended with a clear vote for the tram line that the city has discussed for years."
     default = ["Subscribe to our newsletter for the latest news every morning.", lead, PROSE[0], PROSE[1]]
-    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=lead[:60])[0] == [lead, PROSE[0], PROSE[1]]
-    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=None)[0] == [PROSE[0], PROSE[1]]
+    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, descriptions=(lead[:60],))[0] == [lead, PROSE[0], PROSE[1]]
+    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, descriptions=())[0] == [PROSE[0], PROSE[1]]
 
 
 def test_restore_takes_back_the_lead_stated_by_any_of_the_descriptions():
@@ -208,8 +208,8 @@ def test_restore_takes_back_the_lead_stated_by_any_of_the_descriptions():
     lead = "Six hours of debate ended with a clear vote for the tram line that the city has discussed for years."
     default = ["Tram: the vote", lead, PROSE[0], PROSE[1]]
     teaser = "Why the city finally said yes to the tram line and what it will cost"
-    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=(teaser,))[0] == [PROSE[0], PROSE[1]]
-    merged, restored = restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, description=(teaser, None, lead))
+    assert restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, descriptions=(teaser,))[0] == [PROSE[0], PROSE[1]]
+    merged, restored = restore_dropped_paragraphs([PROSE[0], PROSE[1]], default, descriptions=(teaser, None, lead))
     assert (merged, restored) == ([lead, PROSE[0], PROSE[1]], 1)
 
 
@@ -218,9 +218,9 @@ def test_extraction_hands_the_safety_net_every_stated_description(monkeypatch):
 
     seen = []
 
-    def spy(precise, default, *, description=None):
-        seen.append(description)
-        return restore_dropped_paragraphs(precise, default, description=description)
+    def spy(precise, default, *, descriptions=()):
+        seen.append(descriptions)
+        return restore_dropped_paragraphs(precise, default, descriptions=descriptions)
 
     monkeypatch.setattr(extract, "restore_dropped_paragraphs", spy)
     lead = "Six hours of debate ended with a clear vote for the tram line that the city has discussed for years."
