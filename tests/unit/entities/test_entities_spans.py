@@ -127,24 +127,13 @@ def test_a_place_the_model_ran_on_into_the_next_word_is_the_place():
     assert [e.text for e in combine(region, [south_africa], [at(region, "अफ्रीका", "LOC", "gazetteer")])] == ["दक्षिण अफ्रीका"]
 
 
-def test_learnt_organisation_heads_are_read_and_a_missing_list_is_an_error(monkeypatch, tmp_path):
-    from presspipe.pipelines.enrich.entities import EntityConfigError, spans
+def test_learnt_organisation_heads_are_read():
+    from presspipe.pipelines.enrich.entities import spans
 
     english = "the Crimson Band played"
     band = fix_organisation_span(english, at(english, "Crimson Band", "LOC"), "en", frozenset())
     assert "Band" not in spans.ORGANISATION_NOUNS["en"]  # only the learnt list (training/lexicon.py) has it
     assert (surface(english, band), band.label) == ("Crimson Band", "ORG")
-
-    spans._learnt_heads.cache_clear()
-    spans.organisation_heads.cache_clear()
-    monkeypatch.setattr(spans.resources, "files", lambda package: tmp_path)  # a package without data/
-    try:
-        with pytest.raises(EntityConfigError, match="organisation head list"):
-            spans.organisation_heads("en")
-    finally:
-        monkeypatch.undo()
-        spans._learnt_heads.cache_clear()
-        spans.organisation_heads.cache_clear()
 
 
 def test_an_organisation_whose_head_is_a_generic_word_is_dropped_in_hindi_only():
@@ -200,14 +189,22 @@ def test_a_pair_of_places_not_followed_closely_by_an_organisation_head_is_left_a
     assert "समिति" not in " ".join(e.text for e in entities), [(e.text, e.label) for e in entities]
 
 
-def test_a_missing_common_word_list_is_an_error(monkeypatch, tmp_path):
+@pytest.mark.parametrize(("caches", "read", "message"), [
+    (("_learnt_heads", "organisation_heads"), lambda spans: spans.organisation_heads("en"), "organisation head list"),
+    (("_common_word_lists",), lambda spans: spans.common_words("hi"), "common-word list"),
+])
+def test_a_missing_packaged_word_list_is_an_error(monkeypatch, tmp_path, caches, read, message):
     from presspipe.pipelines.enrich.entities import EntityConfigError, spans
 
-    spans._common_word_lists.cache_clear()
+    def clear() -> None:
+        for name in caches:
+            getattr(spans, name).cache_clear()
+
+    clear()
     monkeypatch.setattr(spans.resources, "files", lambda package: tmp_path)  # a package without data/
     try:
-        with pytest.raises(EntityConfigError, match="common-word list"):
-            spans.common_words("hi")
+        with pytest.raises(EntityConfigError, match=message):
+            read(spans)
     finally:
         monkeypatch.undo()
-        spans._common_word_lists.cache_clear()
+        clear()
