@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.errors import BenchError
 from benchmarks.figures import Figure, Target, table
 
 PLAIN = "plain trafilatura.extract process"
@@ -43,13 +44,21 @@ def write_pages(folder: Path, generated: int) -> list[Path]:
     return paths
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (the child and its descendants) of one command; its output is discarded."""
+def timed(command: list[str], *, answers: int | None = None) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (the child and its descendants) of one command.
+
+    A run that did not do the work is no figure: the command must exit 0, or, with ``answers``, print that many lines
+    (``presspipe enrich`` answers every input, an article or its error, and exits 1 when one of them failed)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lines = completed.stdout.count(b"\n")
+    if (completed.returncode != 0 and answers is None) or (answers is not None and lines != answers):
+        raise BenchError(f"{command[:4]} exited {completed.returncode} with {lines} output lines "
+                         f"(expected {answers if answers is not None else 'exit 0'}): "
+                         f"{completed.stderr.decode(errors='replace')[-500:]}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -61,7 +70,7 @@ def enrich_command_figures(paths: list[Path], *, entities: bool, rounds: int) ->
     for _ in range(rounds):
         wall, cpu = timed(plain)
         plain_wall, plain_cpu = plain_wall + wall, plain_cpu + cpu
-        wall, cpu = timed(presspipe)
+        wall, cpu = timed(presspipe, answers=len(paths))
         ours_wall, ours_cpu = ours_wall + wall, ours_cpu + cpu
     docs = len(paths) * rounds
     name = "enrich_command_docs_per_s" + ("" if entities else "_without_entities")
