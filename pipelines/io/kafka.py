@@ -301,11 +301,16 @@ def plan_bounded_read(settings: KafkaSettings, topic: str, start: StartPosition 
     return plan
 
 
+PLANNING_FETCH_WAIT_MS = 10
+
+
 def _plan_offsets(settings: KafkaSettings, topic: str, start: StartPosition, until: datetime | None):
     """One attempt of :func:`plan_bounded_read`: (partitions, log start, start, stop offsets), on a consumer of its
     own (a failed attempt leaves fetches in flight). ``OffsetOutOfRangeError`` passes through for a retry."""
     try:
-        consumer = new_consumer(settings)
+        # The high-watermark fetch asks at the end of the log, where the broker would hold the answer for the
+        # default fetch wait (500 ms) hoping for new records: planning wants the answer, not records.
+        consumer = new_consumer(settings, fetch_max_wait_ms=PLANNING_FETCH_WAIT_MS)
     except KafkaError as error:
         raise KafkaIOError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from error
     try:
