@@ -231,11 +231,13 @@ def enrichment_figures(loop: LoopResult) -> list[Figure]:
     cpu_note = (f"CPU-time ratio {(docs / loop.total_cpu) / (docs / loop.baseline_cpu):.2f}; " if loop.total_cpu else "")
     failures = ", ".join(f"{name}={count}" for name, count in loop.failures.most_common()) or "none"
     without_entities = docs / (sum(loop.total_seconds) - sum(loop.stage_seconds["entities"]))
-    return [Figure("enrichment_docs_per_s_per_core", ours, "docs/s", plain, PLAIN_LOOP, Target(min_ratio=0.75),
+    # Targets of the performance issue: pages without a statistical entity model (the figure without the entities
+    # stage) at 0.80x the plain loop; the figure with entities has none since the Hindi speed target was withdrawn.
+    return [Figure("enrichment_docs_per_s_per_core", ours, "docs/s", plain, PLAIN_LOOP, None,
                    note=f"{docs} pages, one process, interleaved page by page; {cpu_note}"
                         f"includes raw Avro decode, entities and article encode; dead letters: {failures}"),
             Figure("enrichment_without_entities_docs_per_s_per_core", without_entities, "docs/s", plain, PLAIN_LOOP,
-                   Target(min_ratio=0.75), note="the same loop with the entities stage's time left out")]
+                   Target(min_ratio=0.80), note="the same loop with the entities stage's time left out")]
 
 
 def stage_figures(loop: LoopResult) -> list[Figure]:
@@ -365,7 +367,7 @@ def end_to_end_figures(bootstrap: str, pages: Sequence[CorpusPage], config: Benc
     produced = produce_pages(topics, pages)
     plain = plain_loop_docs_per_s(pages)
     ours = timed_bounded_run(pipeline_argv(topics, work / "e2e", produced, entities=config.entities), produced)
-    return [Figure("end_to_end_docs_per_s", ours, "docs/s", plain, PLAIN_LOOP, Target(min_ratio=0.6),
+    return [Figure("end_to_end_docs_per_s", ours, "docs/s", plain, PLAIN_LOOP, Target(min_ratio=0.55),
                    note=f"{produced} records, 2 partitions, FnApiRunner in process, entities "
                         f"{'on' if config.entities else 'off'}; wall clock incl. planning, model loading, Avro write")]
 

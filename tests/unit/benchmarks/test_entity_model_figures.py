@@ -59,7 +59,8 @@ def test_hindi_tagging_figure_compares_with_the_extraction_time():
     figure = hindi_tagging_figure(typical_extract_ms=12.5).as_dict()
     if figure["value"] is None:
         pytest.skip(figure["note"])
-    assert figure["baseline"] == 12.5 and figure["unit"] == "ms" and figure["met"] in (True, False)
+    # A measurement beside its baseline, with no target: the Hindi speed target was withdrawn (quality first).
+    assert figure["baseline"] == 12.5 and figure["unit"] == "ms" and figure["value"] > 0 and figure["met"] is None
 
 
 def test_article_of_cuts_at_a_space_and_needs_enough_text():
