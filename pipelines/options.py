@@ -16,6 +16,7 @@ from typing import Sequence
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from presspipe.pipelines.enrich.boilerplate import BoilerplateSettings
+from presspipe.pipelines.enrich.extract import ExtractionOptions
 from presspipe.pipelines.enrich.record import EnrichSettings
 from presspipe.pipelines.io.kafka import StartPosition, parse_explicit_offsets
 from presspipe.core.settings import KafkaSettings, Topics, parse_client_option, topic_name
@@ -71,6 +72,10 @@ class PresspipeOptions(PipelineOptions):
         parser.add_argument("--window_seconds", "--window-seconds", type=int, default=60,
                             help="streaming: event-time window of the Avro files")
         parser.add_argument("--no_entities", "--no-entities", action="store_true", help="skip entity tagging")
+        parser.add_argument("--no_recall_safety_net", "--no-recall-safety-net", action="store_true",
+                            help="extract with trafilatura's precision mode only, without the default-mode pass "
+                                 "that restores article paragraphs precision mode dropped: about a fifth less "
+                                 "time per page, without those paragraphs (docs/performance.md has the trade)")
         parser.add_argument("--accept_http_status", "--accept-http-status", action="append", default=[],
                             metavar="CODE",
                             help="enrich responses with this HTTP status too (repeatable); by default a status "
@@ -263,7 +268,8 @@ class IngestConfig:
                                   max_dom_nodes=flags.max_dom_nodes, max_text_chars=flags.max_text_chars,
                                   max_entities=flags.max_entities, extract_timeout_ms=flags.extract_timeout_ms,
                                   extract_memory_mb=flags.extract_memory_mb,
-                                  accepted_http_statuses=parse_http_statuses(flags.accept_http_status)),
+                                  accepted_http_statuses=parse_http_statuses(flags.accept_http_status),
+                                  extraction=ExtractionOptions(recall_safety_net=not flags.no_recall_safety_net)),
         )
         if config.streaming:
             if config.until or config.start.kind in ("since", "offsets"):

@@ -74,6 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "0 extracts in this process with no limit (default: %(default)s)")
     parser.add_argument("--extract-memory-mb", type=int, default=DEFAULT_EXTRACT_MEMORY_MB,
                         help="address-space limit of that worker process in MB, 0 for none (default: %(default)s)")
+    parser.add_argument("--no-recall-safety-net", action="store_true",
+                        help="precision mode only, without the second pass that restores dropped article paragraphs "
+                             "(faster; as in presspipe run)")
     parser.set_defaults(func=run)
 
 
@@ -114,6 +117,7 @@ def _tagger(args: argparse.Namespace, settings: EnrichSettings) -> tuple[EntityT
 
 
 def run(args: argparse.Namespace) -> int:
+    from presspipe.pipelines.enrich.extract import ExtractionOptions
     from presspipe.pipelines.enrich.record import EnrichSettings, extract_document
     from presspipe.pipelines.guard import ExtractionWorker, GuardedExtractor, GuardSettings, WorkerStartError
 
@@ -124,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
         print("presspipe enrich: --extract-timeout-ms and --extract-memory-mb must be >= 0", file=sys.stderr)
         return 2
     settings = replace(EnrichSettings(), extract_timeout_ms=args.extract_timeout_ms,
-                       extract_memory_mb=args.extract_memory_mb)
+                       extract_memory_mb=args.extract_memory_mb,
+                       extraction=ExtractionOptions(recall_safety_net=not args.no_recall_safety_net))
     tagger, entity_error = _tagger(args, settings)
     if entity_error is not None:
         print(f"presspipe enrich: {entity_error}", file=sys.stderr)

@@ -14,6 +14,7 @@ from presspipe.pipelines.io.kafka import committed_offsets, plan_bounded_read, S
 from presspipe.schemas import Article, DeadLetter
 from tests.support.faults import fail_extraction_worker_restarts
 from tests.support.kafka import consume_all, produce, read_avro_dir, recent_whole_hour
+from tests.support.pages import ARTICLE, LINKED_SENTENCE, linked_sentence_page
 
 pytestmark = pytest.mark.integration
 
@@ -60,6 +61,22 @@ def test_seeds_become_hindi_articles_with_stable_ids(kafka_settings, topics, see
     assert sorted(r["content_hash"] for r in records) == sorted(r["content_hash"] for r in again)
     assert second.balanced
 
+
+@pytest.mark.slow
+def test_no_recall_safety_net_reaches_the_workers(kafka_settings, topics, tmp_path):
+    """The flag travels with the pipeline's settings to the extraction worker: the paragraph only the second pass
+    finds is in the default run's article and not in the article of the run without the net."""
+    page = build_raw_article(connector="test", source_name="t", content_type="text/html",
+                             url="https://courier.example/ferry", body=linked_sentence_page().encode())
+    produce(kafka_settings, topics.raw, [(page.id.encode(), page.encode())])
+    thorough = run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path / 'a'}", "--no_entities")
+    precise = run_pipeline(kafka_settings, topics, "--output", f"avro:{tmp_path / 'b'}", "--no_entities",
+                           "--no_recall_safety_net")
+    assert (thorough.written, precise.written) == (1, 1)
+    [with_net] = read_avro_dir(tmp_path / "a", "articles")
+    [without] = read_avro_dir(tmp_path / "b", "articles")
+    assert with_net["paragraphs"] == [*ARTICLE[:2], LINKED_SENTENCE, *ARTICLE[2:]]
+    assert without["paragraphs"] == ARTICLE
 
 @pytest.mark.slow
 def test_garbage_message_becomes_exactly_one_dead_letter(kafka_settings, topics, tmp_path):

@@ -6,6 +6,8 @@ import json
 
 from presspipe.commands import enrich as enrich_command
 
+from tests.support.pages import ARTICLE, LINKED_SENTENCE, linked_sentence_page
+
 from .conftest import HTML_FIXTURES
 
 
@@ -105,3 +107,12 @@ def test_entity_flags_are_still_checked_with_no_entities(tmp_path, capsys):
     page.write_bytes((HTML_FIXTURES / "vi_control.html").read_bytes())
     code, lines = run([str(page), "--no-entities", "--entity-model", "xx=no_such_model_here"], capsys)
     assert code == 2 and lines == []
+
+
+def test_no_recall_safety_net_leaves_out_what_only_the_second_pass_finds(tmp_path, capsys):
+    page = tmp_path / "ferry.html"
+    page.write_text(linked_sentence_page(), "utf-8")
+    code, (thorough,) = run([str(page), "--no-entities", "--extract-timeout-ms", "0"], capsys)
+    assert code == 0 and thorough["paragraphs"] == [*ARTICLE[:2], LINKED_SENTENCE, *ARTICLE[2:]]
+    code, (precise,) = run([str(page), "--no-entities", "--extract-timeout-ms", "0", "--no-recall-safety-net"], capsys)
+    assert code == 0 and precise["paragraphs"] == ARTICLE

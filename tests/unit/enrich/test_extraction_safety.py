@@ -19,9 +19,11 @@ from presspipe.pipelines.enrich.clean import (
     prune_extracted,
 )
 from presspipe.pipelines.enrich.dateline import DatelineSplit, bare_dateline, split_dateline
-from presspipe.pipelines.enrich.extract import extract_html, parse_html, restore_dropped_paragraphs
+from presspipe.pipelines.enrich.extract import ExtractionOptions, extract_html, parse_html, restore_dropped_paragraphs
 from presspipe.pipelines.enrich.record import EnrichSettings, Provenance, clean_document, enrich_article
 from presspipe.pipelines.enrich.extract import ExtractedDocument
+
+from tests.support.pages import ARTICLE, HEADLINE, LINKED_SENTENCE, linked_sentence_page
 
 from .conftest import FIXED_TIME, REPOSITORY, make_raw
 
@@ -230,6 +232,15 @@ def test_extraction_hands_the_safety_net_every_stated_description(monkeypatch):
     extract_html(parse_html(html_text, max_dom_nodes=10_000), url=None)
     assert len(seen) == 1 and "Why the city said yes" in seen[0] and lead in seen[0]
 
+
+
+def test_the_safety_net_restores_a_linked_sentence_and_can_be_turned_off():
+    tree = parse_html(linked_sentence_page(), max_dom_nodes=10_000)
+    with_net = extract_html(tree, url=None)
+    without = extract_html(tree, url=None, options=ExtractionOptions(recall_safety_net=False))
+    assert list(with_net.paragraphs) == [HEADLINE, *ARTICLE[:2], LINKED_SENTENCE, *ARTICLE[2:]]
+    assert with_net.paragraphs_restored == 1
+    assert list(without.paragraphs) == [HEADLINE, *ARTICLE] and without.paragraphs_restored == 0
 
 # --- subscriber lines, datelines ------------------------------------------------------------------------------------
 

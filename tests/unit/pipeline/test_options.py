@@ -141,3 +141,9 @@ def test_bad_http_statuses_are_refused(bad):
 def test_http_statuses_may_be_a_list():
     assert config("--accept_http_status", "404,410", "--accept_http_status", "404").enrich.accepted_http_statuses == (
         404, 410)
+
+
+def test_the_recall_safety_net_is_on_unless_turned_off():
+    assert config().enrich.extraction.recall_safety_net is True
+    assert config("--no_recall_safety_net").enrich.extraction.recall_safety_net is False
+    assert config("--no-recall-safety-net").enrich.extraction.recall_safety_net is False
