@@ -24,6 +24,7 @@ EXPECTED_NAMES = {
     "overhead_ms_mean",
     "enrichment_without_entities_docs_per_s_per_core",
     "enrichment_without_entities_precision_only_docs_per_s_per_core",
+    "entity_first_use_load_s",
     "langdetect_rs_mismatching_docs",
     "language_detector_ms_per_doc",
     "kafka_read_records_per_s",
