@@ -174,11 +174,26 @@ def _millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+#: Bytes the bounded read asks for per partition and fetch. kafka-python answers a poll from one fetch response at a
+#: time and sends the next fetch for a partition only once its buffer is drained, and a chunk boundary throws away what
+#: is buffered past the chunk (a seek): 16 MB per partition read 50,000 3 KB records in 4.8 s as 16 chunks (the plan
+#: for one worker) and 1.8 s as one chunk per partition, 512 KB in 1.0-1.2 s either way. A plain consumer loop is
+#: fastest at 512 KB too (0.86-0.98 s against 1.2 s at 16 MB; 256 KB and 1 MB are slower). A record larger than this
+#: still arrives: the broker returns the first record batch of a partition whole, whatever its size.
+BOUNDED_READ_FETCH_BYTES = 512 * 1024
+
+
 def new_consumer(settings: KafkaSettings, **overrides) -> KafkaConsumer:
     options = {"enable_auto_commit": False, "auto_offset_reset": "none", "consumer_timeout_ms": 1000,
                "max_partition_fetch_bytes": 16 * 1024 * 1024, "fetch_max_bytes": 64 * 1024 * 1024}
     options.update(overrides)
     return KafkaConsumer(**settings.client_kwargs(), **options)
+
+
+def new_bounded_read_consumer(settings: KafkaSettings, **overrides) -> KafkaConsumer:
+    """The consumer that reads planned chunks (:func:`read_ranges`): partition fetches of
+    ``BOUNDED_READ_FETCH_BYTES``."""
+    return new_consumer(settings, **{"max_partition_fetch_bytes": BOUNDED_READ_FETCH_BYTES, **overrides})
 
 
 def topic_partitions(consumer: KafkaConsumer, topic: str, timeout_s: float = 30.0) -> list[TopicPartition]:
@@ -372,9 +387,10 @@ def committed_offsets(settings: KafkaSettings, group: str, topic: str) -> dict[i
 
 
 def to_record(message) -> KafkaRecord:
-    return KafkaRecord(topic=message.topic, partition=message.partition, offset=message.offset,
-                       timestamp_ms=message.timestamp, key=message.key, value=message.value,
-                       headers=tuple((name, value or b"") for name, value in message.headers or ()))
+    # Positional, and no generator for the usual empty headers: half the cost per record of the keyword form.
+    headers = message.headers
+    return KafkaRecord(message.topic, message.partition, message.offset, message.timestamp, message.key,
+                       message.value, tuple((name, value or b"") for name, value in headers) if headers else ())
 
 
 def poll_from(consumer: KafkaConsumer, topic: str, partition: int, start: int, max_records: int = 500,
@@ -456,7 +472,7 @@ class _ReadRangeFn(beam.DoFn):
         self._records_read = Metrics.counter(METRICS_NAMESPACE, "records_read")
 
     def setup(self) -> None:
-        self._consumer = new_consumer(self.settings)
+        self._consumer = new_bounded_read_consumer(self.settings)
 
     def process(self, chunk: tuple[PartitionRange, ...]) -> Iterator[KafkaRecord]:
         count = 0
