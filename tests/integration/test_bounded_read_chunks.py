@@ -17,9 +17,9 @@ import random
 import uuid
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaProducer, TopicPartition
 
-from presspipe.pipelines.io.kafka import ChunkReader, create_topics, new_bounded_read_consumer, new_consumer, \
+from presspipe.pipelines.io.kafka import ChunkReader, PartitionRange, create_topics, new_bounded_read_consumer, new_consumer, \
     new_producer, plan_bounded_read, read_ranges
 
 pytestmark = pytest.mark.integration
@@ -88,6 +88,23 @@ def test_one_reader_reads_chunk_after_chunk_exactly_in_any_order(kafka_settings,
     try:
         for chunk in chunks:
             assert_chunk_read_exactly(chunk, list(reader.read(chunk)))
+    finally:
+        consumer.close()
+
+
+def test_a_partition_that_finishes_early_carries_what_it_fetched_meanwhile(kafka_settings, unequal_plan):
+    """Chunk 0 holds 100 records of partition 0 and 3000 of partition 1: partition 0 finishes first and keeps
+    fetching while partition 1 is read, until it has a fetch in hand and leaves the assignment; chunk 1 continues
+    both, partition 0 from what it carried and then from where its consumer stood."""
+    topic = unequal_plan.ranges[0].topic
+    chunks = [(PartitionRange(topic, 0, 0, 100), PartitionRange(topic, 1, 0, 3000)),
+              (PartitionRange(topic, 0, 100, SIZES[0]), PartitionRange(topic, 1, 3000, SIZES[1]))]
+    consumer = new_bounded_read_consumer(kafka_settings)
+    reader = ChunkReader(consumer, idle_timeout_s=10)
+    try:
+        assert_chunk_read_exactly(chunks[0], list(reader.read(chunks[0])))
+        assert consumer.assignment() == {TopicPartition(topic, 1)}, "partition 0 left once it had a fetch in hand"
+        assert_chunk_read_exactly(chunks[1], list(reader.read(chunks[1])))
     finally:
         consumer.close()
 
