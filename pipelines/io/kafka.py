@@ -174,13 +174,13 @@ def _millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-#: Bytes the bounded read asks for per partition and fetch. kafka-python answers a poll from one fetch response at a
-#: time and sends the next fetch for a partition only once its buffer is drained, and a chunk boundary throws away what
-#: is buffered past the chunk (a seek): 16 MB per partition read 50,000 3 KB records in 4.8 s as 16 chunks (the plan
-#: for one worker) and 1.8 s as one chunk per partition, 512 KB in 1.0-1.2 s either way. A plain consumer loop is
-#: fastest at 512 KB too (0.86-0.98 s against 1.2 s at 16 MB; 256 KB and 1 MB are slower). A record larger than this
-#: still arrives: the broker returns the first record batch of a partition whole, whatever its size.
-BOUNDED_READ_FETCH_BYTES = 512 * 1024
+#: Bytes the bounded read asks for per partition and fetch: Kafka's own default. kafka-python sends the next fetch for
+#: a partition only once its buffer is drained, and a chunk that seeks throws away what is buffered. Measured on one
+#: worker's plan (16 chunks), ChunkReader alone, median of 5 (benchmarks/kafka_read.py's topic and a copy of it):
+#: 50,000 3 KB records read in 4.8 s at 16 MB, 1.30 s at 2 MB, 1.14 s at 1 MB, 1.02 s at 512 KB; 600 records of
+#: 264 KB (the median raw record of the real news pages) in 0.82 s at 2 MB, 0.67 s at 1 MB, 0.89 s at 512 KB. A
+#: record larger than this still arrives: the broker returns the first record batch of a partition whole.
+BOUNDED_READ_FETCH_BYTES = 1024 * 1024
 
 
 def new_consumer(settings: KafkaSettings, **overrides) -> KafkaConsumer:

@@ -77,8 +77,8 @@ def test_every_record_of_every_chunk_arrives_when_partitions_finish_apart(kafka_
     assert_every_record_once_in_order(records)
 
 
-# 150 records (450 KB) per piece: what a finished partition fetches past its stop stays in hand for the next chunk;
-# 2000 (6 MB): a finished partition leaves the assignment once it has a fetch (CARRY_BYTES) in hand.
+# Pieces of 150 records (450 KB, less than a fetch) and 2000 (6 MB, several fetches): chunk boundaries fall inside
+# a fetched buffer or between fetches.
 @pytest.mark.parametrize("piece", [150, 2000])
 @pytest.mark.parametrize("order", ["plan", "reversed", "shuffled"])
 def test_one_reader_reads_chunk_after_chunk_exactly_in_any_order(kafka_settings, unequal_plan, piece, order):
