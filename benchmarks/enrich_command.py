@@ -62,9 +62,10 @@ def timed(command: list[str], *, answers: int | None = None) -> tuple[float, flo
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def enrich_command_figures(paths: list[Path], *, entities: bool, rounds: int) -> list[Figure]:
+def enrich_command_figures(paths: list[Path], *, entities: bool, rounds: int,
+                           recall_safety_net: bool = True) -> list[Figure]:
     presspipe = [sys.executable, "-m", "presspipe.cli", "enrich", *(() if entities else ("--no-entities",)),
-                 *map(str, paths)]
+                 *(() if recall_safety_net else ("--no-recall-safety-net",)), *map(str, paths)]
     plain = [sys.executable, "-c", _PLAIN_LOOP, *map(str, paths)]
     ours_wall = ours_cpu = plain_wall = plain_cpu = 0.0
     for _ in range(rounds):
@@ -73,7 +74,8 @@ def enrich_command_figures(paths: list[Path], *, entities: bool, rounds: int) ->
         wall, cpu = timed(presspipe, answers=len(paths))
         ours_wall, ours_cpu = ours_wall + wall, ours_cpu + cpu
     docs = len(paths) * rounds
-    name = "enrich_command_docs_per_s" + ("" if entities else "_without_entities")
+    name = ("enrich_command_docs_per_s" + ("" if entities else "_without_entities")
+            + ("" if recall_safety_net else "_precision_only"))
     return [Figure(name, round(docs / ours_wall, 2), "docs/s", round(docs / plain_wall, 2), PLAIN,
                    Target(min_ratio=0.65),
                    note=f"{len(paths)} files, {rounds} alternating rounds, whole processes; CPU-time ratio "
@@ -85,11 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generated", type=int, default=300, help="generated corpus pages added to the real ones")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-entities", action="store_true", help="run presspipe enrich with --no-entities")
+    parser.add_argument("--no-recall-safety-net", action="store_true",
+                        help="run presspipe enrich with --no-recall-safety-net")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="presspipe-enrich-bench-") as folder:
         paths = write_pages(Path(folder), args.generated)
-        figures = enrich_command_figures(paths, entities=not args.no_entities, rounds=args.rounds)
+        figures = enrich_command_figures(paths, entities=not args.no_entities, rounds=args.rounds,
+                                         recall_safety_net=not args.no_recall_safety_net)
     for figure in figures:
         print(figure.json_line())
     print(table(figures))
