@@ -15,7 +15,8 @@ Two decisions keep trafilatura's choice of the article safe (measured with ``mak
   pass is the recall safety net (:func:`restore_dropped_paragraphs`): its paragraphs that fill a short gap between
   two paragraphs both modes kept, and read like sentences, are put back; a fuller version of a kept paragraph (the
   same words plus the text of its inline links) replaces it. When the precision pass finds nothing, the default
-  pass's text is used.
+  pass's text is used. The second pass is about a third of the extraction's time; ``--no_recall_safety_net`` turns
+  it off (``docs/performance.md`` has what that costs in quality on real pages).
 """
 
 from __future__ import annotations
