@@ -46,9 +46,11 @@ def test_the_wrapped_command_keeps_its_pid_and_gets_the_death_signal(tmp_path):
     """The wrapper execs the command (the pid the caller stops is the broker's) with SIGTERM as its death signal."""
     probe = ("import ctypes, os, sys; v = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(v)); "
              "print(os.getpid(), v.value)")
-    output = subprocess.run(with_parent_death_signal([sys.executable, "-c", probe]), capture_output=True, text=True,
-                            timeout=60, check=True)
-    pid, death_signal = map(int, output.stdout.split())
+    process = subprocess.Popen(with_parent_death_signal([sys.executable, "-c", probe]), stdout=subprocess.PIPE,
+                               text=True)
+    output, _ = process.communicate(timeout=60)
+    pid, death_signal = map(int, output.split())
+    assert process.returncode == 0 and pid == process.pid
     assert death_signal == signal.SIGTERM
     # The wrapper refuses to start the command when the pid it was given is not its parent's (the parent died early).
     refused = subprocess.run([sys.executable, "-c", with_parent_death_signal(["true"])[2], "1", "true"],
