@@ -166,9 +166,12 @@ def common_words(language: str) -> frozenset[str]:
 
 
 def has_generic_head(words: list[str], language: str) -> bool:
-    """The last word is a common word that never ends an organisation in the training data (``उद्योग``)."""
+    """The last word is a common word that never ends an organisation in the training data (``उद्योग``) and no
+    organisation head either: what :func:`organisation_heads` names (``कंपनी``) ends organisations whatever the
+    training split happened to hold."""
     lists = _common_word_lists().get(language)
-    return bool(words) and lists is not None and words[-1] in lists[0] and words[-1] not in lists[1]
+    return (bool(words) and lists is not None and words[-1] in lists[0] and words[-1] not in lists[1]
+            and words[-1] not in organisation_heads(language))
 
 
 def is_common_phrase(words: list[str], language: str) -> bool:

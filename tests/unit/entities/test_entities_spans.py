@@ -156,6 +156,18 @@ def test_an_organisation_whose_head_is_a_generic_word_is_dropped_in_hindi_only()
     assert [e.text for e in combine(text, [industry], [], language="hi")] == ["ऑटोमोटिव उद्योग"]
 
 
+def test_a_word_that_heads_organisations_is_never_a_generic_head():
+    """"कंपनी" (company) is a common word of the training split that ends no organisation there, and an organisation
+    head of ORGANISATION_NOUNS: the company stays, whether the model read it as an organisation or a place."""
+    from presspipe.pipelines.enrich.entities.spans import common_words, has_generic_head
+
+    assert "कंपनी" in common_words("hi") and not has_generic_head(["टाटा", "मोटर्स", "कंपनी"], "hi")
+    text = "कल टाटा मोटर्स कंपनी ने नई कार दिखाई"
+    for label in ("ORG", "LOC"):
+        found = combine(text, [at(text, "टाटा मोटर्स कंपनी", label)], [], language="hi")
+        assert [(e.text, e.label) for e in found] == [("टाटा मोटर्स कंपनी", "ORG")], label
+
+
 def _bilateral(text: str, model_text: str, model_label: str = "LOC", places=("रूस", "वियतनाम")):
     found = [at(text, place, "LOC", "gazetteer") for place in places if place in text]
     return combine(text, [at(text, model_text, model_label)], found, language="hi")
