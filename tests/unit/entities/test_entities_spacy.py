@@ -126,6 +126,15 @@ def test_a_generic_organisation_phrase_stands_only_if_the_beam_confirms_it(hindi
     assert _found(hindi_for_hindi_documents, party) == _found(hindi, party)
 
 
+def test_the_beam_check_finds_its_spans_in_any_sentence_of_the_document(hindi_for_hindi_documents):
+    """The beam re-reads each checked span's sentence alone; what it confirms is mapped back by the sentence's offset.
+    Here the confirmed phrases sit in the second sentence and the refused one in the first."""
+    governments = "इस फ़ैसले के बाद केंद्र सरकार ने राज्य सरकार से रिपोर्ट माँगी।"
+    found = _found(hindi_for_hindi_documents, f"{SECTORS} {governments}")
+    assert {("केंद्र सरकार", "ORG"), ("राज्य सरकार", "ORG")} <= found
+    assert ("स्वास्थ्य सेवा", "ORG") not in found
+
+
 def test_languages_without_common_words_or_pipelines_that_cannot_beam_get_no_generic_check(tmp_path):
     assert SpacyRecognizer("fr_core_news_sm", language="fr").generic_language == ""  # no French list
     assert SpacyRecognizer("fr_core_news_sm", language="hi").generic_language == "hi"  # a ner pipe can beam
