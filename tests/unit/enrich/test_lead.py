@@ -34,6 +34,14 @@ def test_the_standfirst_the_page_shows_and_states_is_found():
     assert _lead(_page(f"<div class='x1'><span>{LEAD[:40]}</span> <b>{LEAD[40:]}</b></div>")) == LEAD
 
 
+def test_what_the_page_does_not_render_is_no_part_of_the_lead():
+    """A script, a style, a comment or a hidden element inside the standfirst's container is not text a reader sees."""
+    unrendered = ("<script>window.dataLayer = window.dataLayer || [];</script><style>.x{color:red}</style>"
+                  "<!-- teaser --><span hidden>Share this</span>")
+    assert _lead(_page(f"<p class='standfirst'>{unrendered}{LEAD}</p>")) == LEAD
+    assert _lead(_page(f"<div class='intro'><p>{LEAD[:40]}{unrendered}{LEAD[40:]}</p>{unrendered}</div>")) == LEAD
+
+
 @pytest.mark.parametrize("header, after", [
     ("", ""),  # stated, never shown: a social-media teaser
     (f"<figure><img src='t.jpg'><figcaption>{LEAD}</figcaption></figure>", ""),  # a caption says it
