@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 import regex
 from lxml import etree
@@ -127,9 +126,7 @@ def _is_navigation_block(element: lxml_html.HtmlElement, non_space_chars: int | 
         non_space_chars = _non_space_chars(element)
     if non_space_chars > _MAX_NAV_CHARS:  # a large container: skip the exact (Python-side) measures
         return False
-    links = element.findall(".//a")
-    if len(links) < _MIN_NAV_LINKS:
-        return False
+    links = element.findall(".//a")  # at least _MIN_NAV_LINKS: _HAS_NAV_LINKS said so
     pieces = list(element.itertext())
     text_length = len(" ".join(pieces).strip())  # == _text_length(element)
     if not 0 < text_length <= _MAX_NAV_CHARS:
@@ -231,12 +228,6 @@ _CAPTION_OR_RELATED_CLASS = regex.compile(f"(?:{CAPTION_CLASS.pattern})|(?:{_REL
 _STRUCTURE_TAGS = _NAV_TAGS | _LINK_LIST_TAGS  # the only tags the navigation and headline-list checks accept
 
 
-@lru_cache(maxsize=8192)
-def _caption_or_related_class(class_and_id: str) -> bool:
-    """Whether either class pattern occurs; a site repeats its class names on every page, so answers are kept."""
-    return _CAPTION_OR_RELATED_CLASS.search(class_and_id) is not None
-
-
 def _inside(element: lxml_html.HtmlElement, ancestors: set[lxml_html.HtmlElement]) -> bool:
     return bool(ancestors) and any(ancestor in ancestors for ancestor in element.iterancestors())
 
@@ -259,10 +250,15 @@ def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
     related: list[lxml_html.HtmlElement] = []
     navigation: list[lxml_html.HtmlElement] = []
     navigation_set: set[lxml_html.HtmlElement] = set()
+    class_answers: dict[str, bool] = {}
     body = tree.find("body")
     for element in _CANDIDATES(body if body is not None else tree):
         tag = element.tag
-        if tag == "figcaption" or _caption_or_related_class(_class_and_id(element)):
+        class_and_id = _class_and_id(element)
+        names_a_box = class_answers.get(class_and_id)
+        if names_a_box is None:  # a page repeats its class names: each is matched once per page
+            names_a_box = class_answers[class_and_id] = _CAPTION_OR_RELATED_CLASS.search(class_and_id) is not None
+        if tag == "figcaption" or names_a_box:
             if _is_caption_element(element):
                 captions.append(element)
                 continue

@@ -150,12 +150,6 @@ def test_link_conditions_asked_in_c_are_the_python_counts():
                 assert clean._HAS_LIST_LINKS(element) == (links >= clean._MIN_LINK_LIST_LINKS)
 
 
-def test_remembered_class_answers_are_the_pattern_s():
-    for value in ("wp-caption-text ", "post related-posts", "tinlienquan box", "menu main", "", " legende",
-                  "Bildunterschrift", "article-body", "RELATED"):
-        assert clean._caption_or_related_class(value) == bool(clean._CAPTION_OR_RELATED_CLASS.search(value))
-
-
 def _links(count: int, words: str) -> str:
     return "".join(f'<li><a href="/{i}">{words} {i}</a></li>' for i in range(count))
 
