@@ -47,10 +47,10 @@ _RELATED_CLASS = regex.compile(
 _MAX_CAPTION_CHARS = 600
 _MAX_RELATED_CHARS = 3000
 _MIN_RELATED_LINK_DENSITY = 0.35
-_PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
+PAGE_CONTAINER_TAGS = frozenset({"html", "body", "main", "article"})
 
 
-def _class_and_id(element: lxml_html.HtmlElement) -> str:
+def class_and_id(element: lxml_html.HtmlElement) -> str:
     return f"{element.get('class', '')} {element.get('id', '')}"
 
 
@@ -65,7 +65,7 @@ def _link_text_length(element: lxml_html.HtmlElement) -> int:
 def _is_caption_element(element: lxml_html.HtmlElement) -> bool:
     if element.tag == "figcaption":
         return True
-    if element.tag in _PROTECTED_TAGS or not CAPTION_CLASS.search(_class_and_id(element)):
+    if element.tag in PAGE_CONTAINER_TAGS or not CAPTION_CLASS.search(class_and_id(element)):
         return False
     return _text_length(element) <= _MAX_CAPTION_CHARS and len(element.findall(".//p")) <= 2
 
@@ -85,7 +85,7 @@ def _caption_target(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     if (
         parent is not None
         and parent.tag in _CAPTION_PARENT_TAGS
-        and _CREDIT_CLASS.search(_class_and_id(element))
+        and _CREDIT_CLASS.search(class_and_id(element))
         and element.getnext() is None
         and not (element.tail or "").strip()
         and _text_length(parent) <= _MAX_CAPTION_CHARS
@@ -205,7 +205,7 @@ def _styled_like_prose(element: lxml_html.HtmlElement) -> bool:
 
 
 def _is_related_box(element: lxml_html.HtmlElement) -> bool:
-    if element.tag in _PROTECTED_TAGS or element.tag == "a" or not _RELATED_CLASS.search(_class_and_id(element)):
+    if element.tag in PAGE_CONTAINER_TAGS or element.tag == "a" or not _RELATED_CLASS.search(class_and_id(element)):
         return False
     text_length = _text_length(element)
     if text_length == 0:
@@ -254,10 +254,10 @@ def find_prune_targets(tree: lxml_html.HtmlElement) -> PruneTargets:
     body = tree.find("body")
     for element in _CANDIDATES(body if body is not None else tree):
         tag = element.tag
-        class_and_id = _class_and_id(element)
-        names_a_box = class_answers.get(class_and_id)
+        classes = class_and_id(element)
+        names_a_box = class_answers.get(classes)
         if names_a_box is None:  # a page repeats its class names: each is matched once per page
-            names_a_box = class_answers[class_and_id] = _CAPTION_OR_RELATED_CLASS.search(class_and_id) is not None
+            names_a_box = class_answers[classes] = _CAPTION_OR_RELATED_CLASS.search(classes) is not None
         if tag == "figcaption" or names_a_box:
             if _is_caption_element(element):
                 captions.append(element)

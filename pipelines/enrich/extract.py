@@ -56,10 +56,9 @@ class ExtractionOptions:
     fast: bool = False
     extensive_date_search: bool = True
     #: With ``favor_precision``: run trafilatura's default mode as well and restore the article paragraphs that
-    #: precision mode dropped (see the module docstring). Costs a second extraction pass; the command-line flag below
+    #: precision mode dropped (see the module docstring). Costs a second extraction pass; ``--no_recall_safety_net``
     #: turns it off for sources where it was measured to restore nothing (docs/performance.md has the trade).
     recall_safety_net: bool = True
-
 
 
 @dataclass(frozen=True)

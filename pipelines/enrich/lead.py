@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import regex
 from lxml import html as lxml_html
 
-from presspipe.pipelines.enrich.clean import CAPTION_CLASS
+from presspipe.pipelines.enrich.clean import CAPTION_CLASS, PAGE_CONTAINER_TAGS, class_and_id
 from presspipe.pipelines.enrich.words import comparable_words, reads_like_sentence
 
 #: A shorter description is a kicker or a label, not a lead.
@@ -80,15 +80,13 @@ def _is_description(text_tokens: list[str], description: tuple[list[str], bool])
 
 
 _CAPTION_ANCESTORS = 4
-_PAGE_TAGS = frozenset({"html", "body", "main", "article"})
 
 
 def _in_caption(element: lxml_html.HtmlElement) -> bool:
     """Inside a picture's caption (``class="caption"``, ``image-credit`` …; the element or one of its nearest
     ancestors, the page's own containers aside): a caption may repeat the description."""
     nodes = [element, *element.iterancestors()][:_CAPTION_ANCESTORS + 1]
-    return any(CAPTION_CLASS.search(f"{node.get('class', '')} {node.get('id', '')}")
-               for node in nodes if node.tag not in _PAGE_TAGS)
+    return any(CAPTION_CLASS.search(class_and_id(node)) for node in nodes if node.tag not in PAGE_CONTAINER_TAGS)
 
 
 def shown_lead(tree: lxml_html.HtmlElement, descriptions: tuple[str | None, ...] | list[str | None],

@@ -40,7 +40,7 @@ def reference_targets(tree) -> clean.PruneTargets:
     captions, related, navigation, navigation_set = [], [], [], set()
     body = tree.find("body")
     for element in clean._CANDIDATES(body if body is not None else tree):
-        if element.tag == "figcaption" or clean._CAPTION_OR_RELATED_CLASS.search(clean._class_and_id(element)):
+        if element.tag == "figcaption" or clean._CAPTION_OR_RELATED_CLASS.search(clean.class_and_id(element)):
             if clean._is_caption_element(element):
                 captions.append(element)
                 continue
