@@ -48,7 +48,9 @@ def blas_figures(bodies: Sequence[str], languages: Sequence[str]) -> list[Figure
     for language, reference in spacy_models.items():
         documents = [body for body, body_language in zip(bodies, languages) if body_language == language]
         if documents:
-            on_numpy, on_blis = SpacyRecognizer(reference), SpacyRecognizer(reference, numpy_blas=False)
+            # With the language, as a worker loads them (it decides the generic-phrase beam check).
+            on_numpy = SpacyRecognizer(reference, language=language)
+            on_blis = SpacyRecognizer(reference, numpy_blas=False, language=language)
             results.append(agreement(on_blis.find, on_numpy.find, documents, clock=time.process_time))
     compared = sum(result.compared for result in results)
     mismatches = sum(result.mismatches for result in results)

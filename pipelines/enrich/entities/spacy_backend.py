@@ -174,7 +174,8 @@ class SpacyRecognizer:
         return (bool(self.generic_language) and self._label_map.get(label) == "ORG"
                 and is_common_phrase(doc[start:end].text.split(), self.generic_language))
 
-    def _beam_agrees(self, doc: Doc, token_spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    def _beam_agrees(self, doc: Doc, token_spans: list[tuple[int, int, str]],
+                     checked: set[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """The greedy spans that are not checked or carry at least the threshold of the beam's probability mass.
 
         The beam re-reads only the sentences that hold a checked span (:func:`sentence_around`), not the document:
@@ -182,9 +183,8 @@ class SpacyRecognizer:
         ner = self._nlp.get_pipe("ner")
         width = self.beam_width or GENERIC_BEAM_WIDTH
         threshold = self.beam_threshold if self.beam_width else GENERIC_BEAM_THRESHOLD
-        checked = [span for span in token_spans if self._checked(doc, span)]
         boundaries = sentence_boundaries(doc.text)
-        sentences = sorted({sentence_around(boundaries, len(doc.text), doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
+        sentences = sorted({sentence_around(boundaries, len(doc.text), doc[start:end].start_char, doc[start:end].end_char)
                             for start, end, _ in checked})
         docs = [self._nlp.make_doc(doc.text[start:end]) for start, end in sentences]
         mass: dict[tuple[int, int, str], float] = defaultdict(float)  # character spans of the document
@@ -194,8 +194,8 @@ class SpacyRecognizer:
                 for start, end, label in parse:
                     span = sentence[start:end]
                     mass[(offset + span.start_char, offset + span.end_char, label)] += probability
-        agreed = {span for span in checked
-                  if mass.get((doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1]), span[2]), 0.0) >= threshold}
+        agreed = {(start, end, label) for start, end, label in checked
+                  if mass.get((doc[start:end].start_char, doc[start:end].end_char, label), 0.0) >= threshold}
         return [span for span in token_spans if span not in checked or span in agreed]
 
     def find(self, text: str) -> tuple[Mention, ...]:
@@ -210,8 +210,9 @@ class SpacyRecognizer:
                 else:
                     doc = self._nlp(text)
                     token_spans = [(entity.start, entity.end, entity.label_) for entity in doc.ents]
-                    if any(self._checked(doc, span) for span in token_spans):
-                        token_spans = self._beam_agrees(doc, token_spans)
+                    checked = {span for span in token_spans if self._checked(doc, span)}
+                    if checked:
+                        token_spans = self._beam_agrees(doc, token_spans, checked)
         except Exception as error:  # re-raised with context: any failure inside spaCy is a tagging failure
             raise EntityTaggingError(f"spaCy model {self.reference!r} failed: {type(error).__name__}: {error}") from error
         mentions = []
