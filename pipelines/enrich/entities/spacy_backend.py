@@ -17,8 +17,6 @@ are the same either way (``entities_numpy_blas_mismatching_docs``).
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -27,6 +25,7 @@ from types import MappingProxyType
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from thinc.api import use_ops
 from threadpoolctl import ThreadpoolController
@@ -108,23 +107,6 @@ def second_opinion_settings(nlp: Language) -> tuple[int, float, int]:
             int(settings.get("max_tokens", 0)))
 
 
-#: What ends a sentence for the second opinion's re-reading: dandas, sentence punctuation, line breaks.
-_SENTENCE_END = re.compile(r"[।॥.!?\n]")
-
-
-def sentence_boundaries(text: str) -> list[int]:
-    """Offsets just after each sentence end of ``text`` (see :data:`_SENTENCE_END`), ascending."""
-    return [match.end() for match in _SENTENCE_END.finditer(text)]
-
-
-def sentence_around(boundaries: list[int], length: int, start: int, end: int) -> tuple[int, int]:
-    """The sentence holding ``text[start:end]``: from the last boundary at or before ``start`` to the first at or
-    after ``end`` (a boundary inside the span, ``U.S.``, does not cut it)."""
-    before = bisect.bisect_right(boundaries, start)
-    after = bisect.bisect_left(boundaries, end)
-    return (boundaries[before - 1] if before else 0), (boundaries[after] if after < len(boundaries) else length)
-
-
 class SpacyRecognizer:
     """One loaded spaCy pipeline, restricted to the pipes entity recognition needs.
 
@@ -163,6 +145,7 @@ class SpacyRecognizer:
         if self.beam_width and (self._reads_tags or len(needed) > 1):
             raise EntityConfigError(f"the second opinion needs a 'ner' pipe with its own tok2vec; {reference!r} has "
                                     f"{needed}")
+        self._sentencizer = Sentencizer(punct_chars=[*Sentencizer.default_punct_chars, "\n"])
         can_beam = not self._reads_tags and len(needed) == 1
         self.generic_language = language if can_beam and common_words(language) else ""
 
@@ -178,14 +161,15 @@ class SpacyRecognizer:
                      checked: set[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """The greedy spans that are not checked or carry at least the threshold of the beam's probability mass.
 
-        The beam re-reads only the sentences that hold a checked span (:func:`sentence_around`), not the document:
+        The beam re-reads only the sentences that hold a checked span (spaCy's sentencizer: dandas, sentence
+        punctuation, line breaks), not the document:
         re-reading a 5,000-character article for one phrase cost four times the greedy parse."""
         ner = self._nlp.get_pipe("ner")
         width = self.beam_width or GENERIC_BEAM_WIDTH
         threshold = self.beam_threshold if self.beam_width else GENERIC_BEAM_THRESHOLD
-        boundaries = sentence_boundaries(doc.text)
-        sentences = sorted({sentence_around(boundaries, len(doc.text), doc[start:end].start_char, doc[start:end].end_char)
-                            for start, end, _ in checked})
+        self._sentencizer(doc)  # the entity pipeline marks no sentences (no parser, no senter)
+        # From the sentence of a span's first token to that of its last: a sentence end inside it (U.S.) cuts nothing.
+        sentences = sorted({(doc[start].sent.start_char, doc[end - 1].sent.end_char) for start, end, _ in checked})
         docs = [self._nlp.make_doc(doc.text[start:end]) for start, end in sentences]
         mass: dict[tuple[int, int, str], float] = defaultdict(float)  # character spans of the document
         for (offset, _), sentence, beam in zip(sentences, docs, ner.beam_parse(docs, beam_width=width,
